@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct Cutline: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cutline",
+        abstract: "Cutline's operator tool.",
+        subcommands: [Health.self]
+    )
+}

@@ -1,0 +1,45 @@
+/// A job's lifecycle (DESIGN.md "The flow"). The rank orders states for the status version.
+public enum JobState: String, Sendable, Codable, CaseIterable {
+    case created = "CREATED"
+    case uploaded = "UPLOADED"
+    case queued = "QUEUED"
+    case processing = "PROCESSING"
+    case completed = "COMPLETED"
+    case failed = "FAILED"
+    case cancelled = "CANCELLED"
+
+    public var isTerminal: Bool {
+        switch self {
+        case .completed, .failed, .cancelled: true
+        default: false
+        }
+    }
+
+    public var rank: Int64 {
+        switch self {
+        case .created: 1
+        case .uploaded: 2
+        case .queued: 3
+        case .processing: 4
+        case .completed, .failed, .cancelled: 9
+        }
+    }
+}
+
+/// Orders every status write of a job without coordination between the services that write it:
+/// `attempt · 10⁹ + rank(state) · 10⁶ + clips done`; a terminal state takes the largest version of its
+/// attempt, so the first terminal write wins and nothing later in that attempt can overwrite it.
+public struct StatusVersion: Sendable, Hashable, Comparable, Codable {
+    public let value: Int64
+
+    public init(attempt: Int64, state: JobState, clipsDone: Int64 = 0) {
+        precondition(attempt >= 0 && clipsDone >= 0 && clipsDone < 1_000_000)
+        if state.isTerminal {
+            value = attempt * 1_000_000_000 + 999_999_999
+        } else {
+            value = attempt * 1_000_000_000 + state.rank * 1_000_000 + clipsDone
+        }
+    }
+
+    public static func < (lhs: StatusVersion, rhs: StatusVersion) -> Bool { lhs.value < rhs.value }
+}

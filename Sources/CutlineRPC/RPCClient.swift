@@ -1,0 +1,369 @@
+public import CutlineWire
+import Foundation
+public import Logging
+import Synchronization
+
+public struct RPCClientConfiguration: Sendable {
+    public var address: SocketAddress
+    public var secret: RPCSecret
+    /// Who is calling, told to the server in the handshake (for its logs).
+    public var clientName: String
+    public var maxFrameLength: Int = Frame.defaultMaxLength
+    public var connectTimeout: Duration = .seconds(5)
+    /// Deadline of a call that names none.
+    public var defaultTimeout: Duration = .seconds(30)
+    /// Reconnect backoff: doubles from `initial` up to `max`, each wait jittered to 50–100 %.
+    public var backoffInitial: Duration = .milliseconds(50)
+    public var backoffMax: Duration = .seconds(2)
+    /// Bounds a write the server does not read, and the rest of a frame once it has begun.
+    public var ioTimeout: Duration = .seconds(10)
+
+    public init(address: SocketAddress, secret: RPCSecret, clientName: String) {
+        self.address = address
+        self.secret = secret
+        self.clientName = clientName
+    }
+}
+
+/// A client of one service. One connection carries every concurrent call; it is opened on first use
+/// and reopened (with exponential backoff and jitter) after it is lost. Every call has a deadline, can
+/// be cancelled, and ends with a response or an `RPCError`.
+public final class RPCClient: Sendable {
+    public let configuration: RPCClientConfiguration
+    let logger: Logger
+
+    private enum Connection {
+        case none
+        case connecting(Task<ClientConnection, any Error>)
+        case connected(ClientConnection)
+    }
+
+    private struct State {
+        var connection: Connection = .none
+        var closed = false
+    }
+
+    private let state = Mutex(State())
+
+    public init(configuration: RPCClientConfiguration, logger: Logger) {
+        self.configuration = configuration
+        var logger = logger
+        logger[metadataKey: "rpc_server"] = "\(configuration.address)"
+        self.logger = logger
+    }
+
+    deinit { close() }
+
+    /// Calls `method` and returns its response. Throws `RPCError` only: the server's own error, or
+    /// `deadline_exceeded`, `cancelled`, `unavailable` (no connection within the deadline, or it was
+    /// lost mid-call), `unauthenticated`/`unsupported_version` (the handshake was refused).
+    public func call<Request, Response>(
+        _ method: RPCMethod<Request, Response>, _ request: Request, timeout: Duration? = nil
+    ) async throws -> Response {
+        let deadline = ContinuousClock.now + (timeout ?? configuration.defaultTimeout)
+        let payload: [UInt8]
+        do {
+            payload = try CBOREncoder().encode(request)
+        } catch {
+            throw RPCError.badRequest("\(method.name): cannot encode \(Request.self): \(error)")
+        }
+        let reply = try await send(method: method.name, payload: payload, deadline: deadline)
+        switch reply.kind {
+        case .response:
+            do {
+                return try CBORDecoder().decode(Response.self, from: reply.payload)
+            } catch {
+                throw RPCError.internalError("\(method.name): response from \(configuration.address) is not a valid \(Response.self): \(describeDecodingFailure(error))")
+            }
+        default:
+            throw ClientConnection.decodeError(reply)
+        }
+    }
+
+    /// Sends raw payload bytes; for benchmarks and protocol tests.
+    public func send(method: String, payload: [UInt8], deadline: ContinuousClock.Instant) async throws -> Frame {
+        let connection = try await connection(until: deadline)
+        return try await connection.exchange(method: method, payload: payload, deadline: deadline)
+    }
+
+    /// The name the server gave in the handshake, once connected.
+    public var serverName: String? {
+        state.withLock { state in
+            if case .connected(let connection) = state.connection { return connection.serverName }
+            return nil
+        }
+    }
+
+    /// Closes the connection; calls in flight fail with `unavailable`, later calls too.
+    public func close() {
+        let current = state.withLock { state -> Connection in
+            state.closed = true
+            defer { state.connection = .none }
+            return state.connection
+        }
+        switch current {
+        case .connected(let connection): connection.close(reason: "the client was closed")
+        case .connecting(let task): task.cancel()
+        case .none: break
+        }
+    }
+
+    // MARK: Connecting
+
+    private func connection(until deadline: ContinuousClock.Instant) async throws -> ClientConnection {
+        var backoff = configuration.backoffInitial
+        var lastError: RPCError?
+        while true {
+            try Task.checkCancellation()
+            do {
+                return try await attempt()
+            } catch let error as RPCError where error.code == .unauthenticated || error.code == .unsupportedVersion {
+                throw error
+            } catch is CancellationError {
+                throw RPCError.cancelled("call cancelled while connecting to \(configuration.address)")
+            } catch let error as RPCError {
+                lastError = error
+            } catch {
+                lastError = RPCError.unavailable("cannot reach \(configuration.address): \(error)")
+            }
+            let wait = backoff * Double.random(in: 0.5...1.0)
+            guard ContinuousClock.now + wait < deadline else {
+                throw RPCError.unavailable("\(lastError?.message ?? "cannot reach \(configuration.address)") (gave up at the call's deadline)")
+            }
+            logger.debug("reconnecting after backoff", metadata: ["wait": "\(wait)", "error": "\(lastError.map { "\($0)" } ?? "")"])
+            do {
+                try await Task.sleep(for: wait)
+            } catch {
+                throw RPCError.cancelled("call cancelled while waiting to reconnect to \(configuration.address)")
+            }
+            backoff = min(backoff * 2, configuration.backoffMax)
+        }
+    }
+
+    /// One connect-and-handshake attempt, shared by every call that needs a connection meanwhile.
+    private func attempt() async throws -> ClientConnection {
+        enum Step { case use(ClientConnection), wait(Task<ClientConnection, any Error>) }
+        let step = try state.withLock { state throws -> Step in
+            guard !state.closed else { throw RPCError.unavailable("the client for \(configuration.address) is closed") }
+            switch state.connection {
+            case .connected(let connection) where connection.isOpen:
+                return .use(connection)
+            case .connecting(let task):
+                return .wait(task)
+            default:
+                let configuration = self.configuration
+                let logger = self.logger
+                let task = Task {
+                    try await onDedicatedThread(name: "cutline-rpc-connect") {
+                        try ClientConnection.open(configuration: configuration, logger: logger)
+                    }
+                }
+                state.connection = .connecting(task)
+                return .wait(task)
+            }
+        }
+        switch step {
+        case .use(let connection):
+            return connection
+        case .wait(let task):
+            do {
+                let connection = try await task.value
+                state.withLock { state in
+                    if case .connecting = state.connection { state.connection = .connected(connection) }
+                }
+                return connection
+            } catch {
+                state.withLock { state in
+                    if case .connecting = state.connection { state.connection = .none }
+                }
+                throw error
+            }
+        }
+    }
+}
+
+/// An authenticated connection to a server, with its reader thread matching replies to calls.
+final class ClientConnection: Sendable {
+    let connection: FramedConnection
+    let serverName: String
+    private let logger: Logger
+    private let nextRequestID = Atomic<UInt64>(1)
+
+    private struct Pending {
+        var calls: [UInt64: CheckedContinuation<Frame, any Error>] = [:]
+        var closedReason: String?
+    }
+
+    private let pending = Mutex(Pending())
+
+    private init(connection: FramedConnection, serverName: String, logger: Logger) {
+        self.connection = connection
+        self.serverName = serverName
+        self.logger = logger
+    }
+
+    var isOpen: Bool { pending.withLock { $0.closedReason == nil } }
+
+    /// Connects and runs the handshake (PROTOCOL.md §4), blocking; call it from a dedicated thread.
+    static func open(configuration: RPCClientConfiguration, logger: Logger) throws -> ClientConnection {
+        let address = configuration.address
+        let socket = try Socket.connect(to: address, timeoutMilliseconds: configuration.connectTimeout.clampedMilliseconds32)
+        let framed = FramedConnection(
+            socket: socket, peer: address.description, maxFrameLength: configuration.maxFrameLength,
+            sendTimeoutMilliseconds: Int(configuration.ioTimeout.milliseconds)
+        )
+        var decoder = FrameDecoder(maxFrameLength: configuration.maxFrameLength)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        var handedOver = false
+        defer {
+            scratch.deallocate()
+            if !handedOver {
+                framed.finishWriting()
+                socket.close()
+            }
+        }
+        let timeout = configuration.connectTimeout.clampedMilliseconds32
+
+        func expect(_ kind: FrameKind) throws -> Frame {
+            switch try framed.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: timeout, frameMilliseconds: timeout) {
+            case .frame(let frame) where frame.kind == kind: return frame
+            case .frame(let frame) where frame.kind == .error: throw decodeError(frame)
+            case .frame(let frame): throw RPCError.unavailable("\(address) answered the handshake with a \(frame.kind) frame, not \(kind)")
+            case .timedOut: throw RPCError.unavailable("\(address) did not answer the handshake within \(timeout) ms")
+            case .closed: throw RPCError.unavailable("\(address) closed the connection during the handshake")
+            }
+        }
+
+        let clientNonce = Handshake.freshNonce()
+        let hello = HelloMessage(versions: Handshake.supportedVersions, nonce: clientNonce, peer: configuration.clientName)
+        framed.send(Frame(kind: .hello, requestID: 0, payload: try CBOREncoder().encode(hello)))
+        let challengeFrame = try expect(.challenge)
+        guard let challenge = try? CBORDecoder().decode(ChallengeMessage.self, from: challengeFrame.payload),
+              challenge.nonce.count == Handshake.nonceLength, Handshake.supportedVersions.contains(challenge.version) else {
+            throw RPCError.unsupportedVersion("\(address) sent a challenge this client cannot use")
+        }
+        let proof = Handshake.proof(secret: configuration.secret, role: .client, version: challenge.version,
+                                    clientNonce: clientNonce, serverNonce: challenge.nonce)
+        framed.send(Frame(kind: .auth, requestID: 0, payload: try CBOREncoder().encode(ProofMessage(proof: proof))))
+        let welcomeFrame = try expect(.welcome)
+        guard let welcome = try? CBORDecoder().decode(ProofMessage.self, from: welcomeFrame.payload),
+              Handshake.verify(welcome.proof, secret: configuration.secret, role: .server, version: challenge.version,
+                               clientNonce: clientNonce, serverNonce: challenge.nonce) else {
+            throw RPCError.unauthenticated("\(address) could not prove it holds the shared secret (check CUTLINE_RPC_SECRET on both ends)")
+        }
+
+        var serverLogger = logger
+        serverLogger[metadataKey: "rpc_peer_name"] = "\(challenge.peer)"
+        let client = ClientConnection(connection: framed, serverName: challenge.peer, logger: serverLogger)
+        handedOver = true
+        let reader = Thread { [decoder] in
+            var decoder = decoder
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+            defer { buffer.deallocate() }
+            client.readLoop(&decoder, buffer, frameTimeout: configuration.ioTimeout.clampedMilliseconds32)
+        }
+        reader.name = "cutline-rpc-client-reader"
+        reader.start()
+        serverLogger.debug("connected")
+        return client
+    }
+
+    static func decodeError(_ frame: Frame) -> RPCError {
+        (try? CBORDecoder().decode(RPCError.self, from: frame.payload))
+            ?? RPCError.internalError("the server sent an unreadable error frame (\(frame.payload.count) bytes)")
+    }
+
+    func exchange(method: String, payload: [UInt8], deadline: ContinuousClock.Instant) async throws -> Frame {
+        let requestID = nextRequestID.add(1, ordering: .relaxed).oldValue
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else { throw RPCError.deadlineExceeded("\(method): deadline passed before the call was sent") }
+        let frame = Frame(kind: .request, requestID: requestID, method: method,
+                          deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), payload: payload)
+        let timer = Task { [self] in
+            try await Task.sleep(until: deadline, clock: .continuous)
+            if finish(requestID, throwing: RPCError.deadlineExceeded("\(method) got no answer before its deadline")) {
+                connection.send(Frame(kind: .cancel, requestID: requestID))
+            }
+        }
+        defer { timer.cancel() }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let closedReason = pending.withLock { pending -> String? in
+                    if let reason = pending.closedReason { return reason }
+                    pending.calls[requestID] = continuation
+                    return nil
+                }
+                if let closedReason {
+                    continuation.resume(throwing: RPCError.unavailable("connection to \(connection.peer) lost: \(closedReason)"))
+                    return
+                }
+                if Task.isCancelled {
+                    finish(requestID, throwing: RPCError.cancelled("\(method) was cancelled"))
+                    return
+                }
+                if !connection.send(frame) {
+                    finish(requestID, throwing: RPCError.unavailable("connection to \(connection.peer) is closed"))
+                }
+            }
+        } onCancel: {
+            if finish(requestID, throwing: RPCError.cancelled("\(method) was cancelled")) {
+                connection.send(Frame(kind: .cancel, requestID: requestID))
+            }
+        }
+    }
+
+    /// Ends a pending call; whoever removes it resumes it, so each call resumes exactly once.
+    @discardableResult
+    private func finish(_ requestID: UInt64, throwing error: RPCError) -> Bool {
+        guard let continuation = pending.withLock({ $0.calls.removeValue(forKey: requestID) }) else { return false }
+        continuation.resume(throwing: error)
+        return true
+    }
+
+    func close(reason: String) {
+        pending.withLock { if $0.closedReason == nil { $0.closedReason = reason } }
+        connection.socket.shutdownBoth()
+    }
+
+    private func readLoop(_ decoder: inout FrameDecoder, _ scratch: UnsafeMutableRawBufferPointer, frameTimeout: Int32) {
+        var reason = "the server closed the connection"
+        do {
+            loop: while true {
+                switch try connection.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: -1, frameMilliseconds: frameTimeout) {
+                case .frame(let frame):
+                    switch frame.kind {
+                    case .response, .error:
+                        if frame.requestID == 0 {
+                            // A connection-level error: the server is about to close.
+                            reason = "\(Self.decodeError(frame))"
+                            continue loop
+                        }
+                        pending.withLock { $0.calls.removeValue(forKey: frame.requestID) }?.resume(returning: frame)
+                    case .ping:
+                        connection.send(Frame(kind: .pong, requestID: frame.requestID, payload: frame.payload))
+                    default:
+                        continue loop
+                    }
+                case .timedOut:
+                    continue loop
+                case .closed:
+                    break loop
+                }
+            }
+        } catch {
+            reason = "\(error)"
+        }
+        let calls = pending.withLock { pending -> [CheckedContinuation<Frame, any Error>] in
+            if pending.closedReason == nil { pending.closedReason = reason }
+            reason = pending.closedReason!
+            defer { pending.calls = [:] }
+            return Array(pending.calls.values)
+        }
+        logger.debug("connection closed", metadata: ["reason": "\(reason)"])
+        for call in calls {
+            call.resume(throwing: RPCError.unavailable("connection to \(connection.peer) lost: \(reason)"))
+        }
+        connection.finishWriting()
+        connection.socket.close()
+    }
+}

@@ -1,0 +1,170 @@
+public import CutlineWire
+import Foundation
+public import Logging
+public import ServiceLifecycle
+import Synchronization
+
+public struct RPCServerConfiguration: Sendable {
+    public var listen: SocketAddress
+    public var secret: RPCSecret
+    /// The service's name, told to clients in the handshake and in `health`.
+    public var serviceName: String
+    public var maxFrameLength: Int = Frame.defaultMaxLength
+    /// Requests one connection may have running at once; past it the server stops reading that
+    /// connection until one finishes, so TCP pushes back on the client.
+    public var maxInFlightPerConnection: Int = 64
+    /// A connection with nothing in flight and nothing received for this long is closed.
+    public var idleTimeout: Duration = .seconds(300)
+    /// Once a frame has begun, the rest must arrive within this; also bounds a blocked write.
+    public var readTimeout: Duration = .seconds(10)
+    public var handshakeTimeout: Duration = .seconds(5)
+    /// How long in-flight calls may run after shutdown begins before they are cancelled.
+    public var shutdownGrace: Duration = .seconds(10)
+
+    public init(listen: SocketAddress, secret: RPCSecret, serviceName: String) {
+        self.listen = listen
+        self.secret = secret
+        self.serviceName = serviceName
+    }
+}
+
+/// The RPC server: accepts connections on a plain TCP socket, authenticates each peer, and runs the
+/// router's handlers. A `Service`: graceful shutdown stops accepting, lets in-flight calls finish within
+/// the grace period, then cancels what is left and closes every connection.
+public final class RPCServer: Service, Sendable {
+    public let configuration: RPCServerConfiguration
+    public let stats: RPCServerStats
+    let router: RPCRouter
+    let logger: Logger
+
+    private struct State {
+        var listener: Socket?
+        var boundAddress: SocketAddress?
+        var connections: [ObjectIdentifier: ServerConnection] = [:]
+        var stopping = false
+    }
+
+    private let state = Mutex(State())
+    private let acceptDone = DispatchSemaphore(value: 0)
+
+    public init(configuration: RPCServerConfiguration, router: RPCRouter, version: String, logger: Logger) {
+        self.configuration = configuration
+        self.router = router
+        self.stats = RPCServerStats(name: configuration.serviceName, version: version)
+        var logger = logger
+        logger[metadataKey: "service"] = "\(configuration.serviceName)"
+        self.logger = logger
+    }
+
+    /// Binds the listening socket (idempotent) and returns the bound address; with port 0 the
+    /// system picks a free port, which this reports.
+    @discardableResult
+    public func bind() throws -> SocketAddress {
+        try state.withLock { state in
+            if let bound = state.boundAddress { return bound }
+            let listener: Socket
+            do {
+                listener = try Socket.listen(on: configuration.listen)
+            } catch {
+                throw RPCConfigurationError("cannot listen on \(configuration.listen): \(error)")
+            }
+            let bound = SocketAddress(host: configuration.listen.host, port: listener.localPort())
+            state.listener = listener
+            state.boundAddress = bound
+            return bound
+        }
+    }
+
+    public func run() async throws {
+        let address = try bind()
+        let listener = state.withLock { $0.listener! }
+        logger.info("rpc server listening", metadata: ["address": "\(address)"])
+        let thread = Thread { [self] in acceptLoop(listener) }
+        thread.name = "cutline-rpc-accept"
+        thread.start()
+
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await waitForAcceptLoop()
+            } onCancel: {
+                self.stopAccepting()
+            }
+        } onGracefulShutdown: {
+            self.stopAccepting()
+        }
+        await drain()
+        logger.info("rpc server stopped", metadata: ["address": "\(address)"])
+    }
+
+    private func waitForAcceptLoop() async {
+        let done = acceptDone
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                done.wait()
+                continuation.resume()
+            }
+            thread.start()
+        }
+    }
+
+    private func stopAccepting() {
+        state.withLock { $0.stopping = true }
+    }
+
+    private func acceptLoop(_ listener: Socket) {
+        defer {
+            listener.close()
+            acceptDone.signal()
+        }
+        while !state.withLock({ $0.stopping }) {
+            do {
+                guard let (socket, peer) = try listener.accept(timeoutMilliseconds: 100) else { continue }
+                let connection = ServerConnection(server: self, socket: socket, peer: peer)
+                let admitted = state.withLock { state -> Bool in
+                    guard !state.stopping else { return false }
+                    state.connections[ObjectIdentifier(connection)] = connection
+                    return true
+                }
+                if admitted {
+                    connection.start()
+                } else {
+                    connection.refuseAndClose(RPCError.unavailable("\(configuration.serviceName) is shutting down"))
+                }
+            } catch {
+                logger.error("accept failed", metadata: ["error": "\(error)"])
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
+    }
+
+    /// Stops reading every connection, waits for in-flight calls up to the grace period, cancels the
+    /// rest, and waits for every connection to close.
+    private func drain() async {
+        let connections = state.withLock { Array($0.connections.values) }
+        for connection in connections { connection.beginDraining() }
+        let deadline = ContinuousClock.now + configuration.shutdownGrace
+        while stats.inFlight > 0 && ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        if stats.inFlight > 0 {
+            logger.warning("shutdown grace period over; cancelling in-flight calls", metadata: ["in_flight": "\(stats.inFlight)"])
+            for connection in connections { connection.cancelAll() }
+        }
+        while !state.withLock({ $0.connections.isEmpty }) {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+
+    func connectionClosed(_ connection: ServerConnection) {
+        state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    var clampedMilliseconds32: Int32 { Int32(clamping: max(0, milliseconds)) }
+}

@@ -1,0 +1,263 @@
+import CutlineWire
+import Foundation
+import Logging
+import Synchronization
+
+/// One accepted connection: its reader thread authenticates the peer, then reads frames and starts a
+/// task per request, never more than `maxInFlightPerConnection` at once.
+final class ServerConnection: Sendable {
+    private let server: RPCServer
+    private let connection: FramedConnection
+    private let logger: Logger
+    private let permits: DispatchSemaphore
+    private let tasks = Mutex<[UInt64: Task<Void, Never>]>([:])
+    private let draining = Atomic<Bool>(false)
+
+    init(server: RPCServer, socket: Socket, peer: String) {
+        self.server = server
+        let configuration = server.configuration
+        self.connection = FramedConnection(
+            socket: socket, peer: peer, maxFrameLength: configuration.maxFrameLength,
+            sendTimeoutMilliseconds: Int(configuration.readTimeout.milliseconds)
+        )
+        var logger = server.logger
+        logger[metadataKey: "peer"] = "\(peer)"
+        self.logger = logger
+        self.permits = DispatchSemaphore(value: configuration.maxInFlightPerConnection)
+    }
+
+    func start() {
+        let thread = Thread { [self] in serve() }
+        thread.name = "cutline-rpc-conn"
+        thread.start()
+    }
+
+    /// Used when the server is already stopping: one error frame, then close.
+    func refuseAndClose(_ error: RPCError) {
+        sendError(error, requestID: 0)
+        close()
+    }
+
+    /// Stop reading new requests; calls in flight go on and their answers are still sent.
+    func beginDraining() {
+        draining.store(true, ordering: .releasing)
+        connection.socket.shutdownRead()
+    }
+
+    func cancelAll() {
+        tasks.withLock { tasks in tasks.values.forEach { $0.cancel() } }
+    }
+
+    private func close() {
+        connection.finishWriting()
+        connection.socket.close()
+        server.connectionClosed(self)
+    }
+
+    // MARK: Reader thread
+
+    private func serve() {
+        let configuration = server.configuration
+        var decoder = FrameDecoder(maxFrameLength: configuration.maxFrameLength)
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
+        defer {
+            scratch.deallocate()
+            waitForInFlight()
+            close()
+        }
+        do {
+            guard try authenticate(&decoder, scratch) else { return }
+            logger.debug("peer authenticated")
+            try readRequests(&decoder, scratch)
+        } catch let error as FrameError {
+            logger.warning("closing connection: bad frame", metadata: ["error": "\(error)"])
+            sendError(error.isUnsupportedVersion ? .unsupportedVersion(error.description) : .badRequest(error.description), requestID: 0)
+        } catch let error as RPCError {
+            logger.warning("closing connection", metadata: ["error": "\(error)"])
+            sendError(error, requestID: 0)
+        } catch {
+            logger.warning("closing connection", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// PROTOCOL.md §4: hello → challenge → auth → welcome. Returns false (after telling the peer why)
+    /// if the peer is refused; nothing reaches a handler before this succeeds.
+    private func authenticate(_ decoder: inout FrameDecoder, _ scratch: UnsafeMutableRawBufferPointer) throws -> Bool {
+        let configuration = server.configuration
+        let timeout = configuration.handshakeTimeout.clampedMilliseconds32
+
+        guard let helloFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, expected: .hello) else { return false }
+        guard let hello = try? CBORDecoder().decode(HelloMessage.self, from: helloFrame.payload),
+              hello.nonce.count == Handshake.nonceLength else {
+            refuse(.badRequest("hello payload is malformed (expected versions, a 32-byte nonce and a peer name)"))
+            return false
+        }
+        guard let version = hello.versions.filter(Handshake.supportedVersions.contains).max() else {
+            refuse(.unsupportedVersion("client offers protocol versions \(hello.versions); this server speaks \(Handshake.supportedVersions)"))
+            return false
+        }
+        let serverNonce = Handshake.freshNonce()
+        let challenge = ChallengeMessage(version: version, nonce: serverNonce, peer: configuration.serviceName)
+        connection.send(Frame(kind: .challenge, requestID: 0, payload: try CBOREncoder().encode(challenge)))
+
+        guard let authFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, expected: .auth) else { return false }
+        guard let auth = try? CBORDecoder().decode(ProofMessage.self, from: authFrame.payload),
+              Handshake.verify(auth.proof, secret: configuration.secret, role: .client, version: version,
+                               clientNonce: hello.nonce, serverNonce: serverNonce) else {
+            refuse(.unauthenticated("the client's proof does not match this server's secret (check CUTLINE_RPC_SECRET on both ends)"))
+            return false
+        }
+        let proof = Handshake.proof(secret: configuration.secret, role: .server, version: version,
+                                    clientNonce: hello.nonce, serverNonce: serverNonce)
+        connection.send(Frame(kind: .welcome, requestID: 0, payload: try CBOREncoder().encode(ProofMessage(proof: proof))))
+        return true
+    }
+
+    private func readHandshakeFrame(
+        _ decoder: inout FrameDecoder, _ scratch: UnsafeMutableRawBufferPointer, timeout: Int32, expected: FrameKind
+    ) throws -> Frame? {
+        switch try connection.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: timeout, frameMilliseconds: timeout) {
+        case .frame(let frame) where frame.kind == expected:
+            return frame
+        case .frame(let frame):
+            refuse(.unauthenticated("expected a \(expected) frame during the handshake, got \(frame.kind)"))
+        case .timedOut:
+            refuse(.unauthenticated("handshake not completed within \(timeout) ms"))
+        case .closed:
+            logger.debug("peer closed during handshake")
+        }
+        return nil
+    }
+
+    private func refuse(_ error: RPCError) {
+        logger.warning("peer refused", metadata: ["error": "\(error)"])
+        sendError(error, requestID: 0)
+    }
+
+    private func readRequests(_ decoder: inout FrameDecoder, _ scratch: UnsafeMutableRawBufferPointer) throws {
+        let configuration = server.configuration
+        let idle = configuration.idleTimeout.clampedMilliseconds32
+        let frameTimeout = configuration.readTimeout.clampedMilliseconds32
+        while true {
+            switch try connection.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: idle, frameMilliseconds: frameTimeout) {
+            case .closed:
+                if !draining.load(ordering: .acquiring) {
+                    // Nobody is left to read the answers.
+                    cancelAll()
+                }
+                return
+            case .timedOut:
+                if tasks.withLock({ $0.isEmpty }) {
+                    logger.debug("closing idle connection")
+                    return
+                }
+            case .frame(let frame):
+                try handle(frame)
+            }
+        }
+    }
+
+    private func handle(_ frame: Frame) throws {
+        switch frame.kind {
+        case .request:
+            // Backpressure: block this reader (not a pool thread) until a slot frees.
+            permits.wait()
+            startCall(frame)
+        case .cancel:
+            tasks.withLock { $0[frame.requestID] }?.cancel()
+        case .ping:
+            connection.send(Frame(kind: .pong, requestID: frame.requestID, payload: frame.payload))
+        case .pong:
+            break
+        default:
+            throw RPCError.badRequest("unexpected \(frame.kind) frame after the handshake")
+        }
+    }
+
+    private func startCall(_ frame: Frame) {
+        let requestID = frame.requestID
+        guard let handler = server.router.handlers[frame.method] else {
+            permits.signal()
+            sendError(.init(.unimplemented, "\(server.configuration.serviceName) has no method \"\(frame.method)\""), requestID: requestID)
+            return
+        }
+        let deadline = frame.deadlineMilliseconds.map { ContinuousClock.now + .milliseconds(Int64($0)) }
+        var logger = self.logger
+        logger[metadataKey: "rpc_method"] = "\(frame.method)"
+        logger[metadataKey: "rpc_request_id"] = "\(requestID)"
+        let context = RPCContext(requestID: requestID, method: frame.method, peer: connection.peer,
+                                 deadline: deadline, logger: logger, server: server.stats)
+        let stats = server.stats
+        let duplicate = tasks.withLock { tasks -> Bool in
+            guard tasks[requestID] == nil else { return true }
+            stats.began()
+            tasks[requestID] = Task { [self] in
+                let reply = await Self.run(handler, frame.payload, context, deadline: deadline)
+                connection.send(reply)
+                self.tasks.withLock { _ = $0.removeValue(forKey: requestID) }
+                stats.ended()
+                permits.signal()
+            }
+            return false
+        }
+        if duplicate {
+            permits.signal()
+            sendError(.badRequest("request id \(requestID) is already in flight on this connection"), requestID: requestID)
+        }
+    }
+
+    /// Runs one handler to its answer frame: a response, or an error frame with a typed code.
+    private static func run(
+        _ handler: @escaping RPCRouter.Handler, _ payload: [UInt8], _ context: RPCContext, deadline: ContinuousClock.Instant?
+    ) async -> Frame {
+        let requestID = context.requestID
+        do {
+            let body = try await withDeadline(deadline) { try await handler(payload, context) }
+            return Frame(kind: .response, requestID: requestID, payload: body)
+        } catch let error as RPCError {
+            return errorFrame(error, requestID)
+        } catch is CancellationError {
+            if let deadline, ContinuousClock.now >= deadline {
+                return errorFrame(.deadlineExceeded("\(context.method) did not finish before the caller's deadline"), requestID)
+            }
+            return errorFrame(.cancelled("\(context.method) was cancelled"), requestID)
+        } catch {
+            context.logger.error("handler failed", metadata: ["error": "\(error)"])
+            return errorFrame(.internalError("\(context.method) failed: \(error)"), requestID)
+        }
+    }
+
+    private static func errorFrame(_ error: RPCError, _ requestID: UInt64) -> Frame {
+        // Encoding an RPCError cannot fail: two text fields.
+        Frame(kind: .error, requestID: requestID, payload: (try? CBOREncoder().encode(error)) ?? [])
+    }
+
+    private func sendError(_ error: RPCError, requestID: UInt64) {
+        connection.send(Self.errorFrame(error, requestID))
+    }
+
+    private func waitForInFlight() {
+        while !tasks.withLock({ $0.isEmpty }) {
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+    }
+}
+
+/// Runs `body`, cancelling it when `deadline` passes (then it throws `deadline_exceeded`).
+func withDeadline<T: Sendable>(
+    _ deadline: ContinuousClock.Instant?, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    guard let deadline else { return try await body() }
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(until: deadline, clock: .continuous)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let first = try await group.next(), let value = first else {
+            throw RPCError.deadlineExceeded("deadline passed before the call finished")
+        }
+        return value
+    }
+}
