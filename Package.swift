@@ -82,7 +82,10 @@ let package = Package(
         .testTarget(name: "CutlineWireTests", dependencies: ["CutlineWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineRPCTests",
-            dependencies: ["CutlineRPC", "CutlineContracts", "CutlineServiceHost"],
+            dependencies: [
+                "CutlineCore", "CutlineWire", "CutlineRPC", "CutlineContracts", "CutlineServiceHost",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

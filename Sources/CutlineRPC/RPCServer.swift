@@ -92,7 +92,8 @@ public final class RPCServer: Service, Sendable {
         } onGracefulShutdown: {
             self.stopAccepting()
         }
-        await drain()
+        // Drain outside this task: when run() was cancelled, sleeps here would return at once.
+        await Task.detached { await self.drain() }.value
         logger.info("rpc server stopped", metadata: ["address": "\(address)"])
     }
 
@@ -154,6 +155,9 @@ public final class RPCServer: Service, Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
+
+    /// Connections currently open (accepted and not yet closed).
+    var connectionCount: Int { state.withLock { $0.connections.count } }
 
     func connectionClosed(_ connection: ServerConnection) {
         state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }

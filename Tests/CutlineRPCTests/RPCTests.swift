@@ -1,0 +1,363 @@
+import CutlineContracts
+@testable import CutlineRPC
+import CutlineWire
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct RPCCallTests {
+    @Test func healthAnswersOverALiveSocket() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        let health = try await client.call(SystemContract.health, HealthRequest())
+        #expect(health.name == "test")
+        #expect(health.version == "test")
+        #expect(health.inFlight == 0)
+        #expect(client.serverName == "test")
+        client.close()
+        await server.stop()
+    }
+
+    @Test func handlerErrorArrivesTyped() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        await #expect(throws: RPCError.notFound("job 42")) {
+            try await client.call(TestContract.fail, "job 42")
+        }
+        client.close()
+        await server.stop()
+    }
+
+    @Test func unknownMethodIsUnimplemented() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        let reply = try await client.send(method: "test.nothing", payload: [0xA0], deadline: .now + .seconds(5))
+        #expect(ClientConnection.decodeError(reply).code == .unimplemented)
+        client.close()
+        await server.stop()
+    }
+
+    @Test func malformedRequestPayloadIsBadRequest() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        // A text string where test.echo expects a map.
+        let reply = try await client.send(method: "test.echo", payload: [0x61, 0x61], deadline: .now + .seconds(5))
+        let error = ClientConnection.decodeError(reply)
+        #expect(error.code == .badRequest)
+        #expect(error.message.contains("EchoRequest"))
+        #expect(server.log.calls == 0)
+        client.close()
+        await server.stop()
+    }
+
+    @Test func thousandConcurrentCallsOnOneConnectionEachGetTheirOwnAnswer() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        let mismatches = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<1000 {
+                group.addTask {
+                    let request = EchoRequest(text: "call-\(i)", number: i)
+                    return try await client.call(TestContract.echo, request) == request
+                }
+            }
+            var mismatches = 0
+            for try await matched in group where !matched { mismatches += 1 }
+            return mismatches
+        }
+        #expect(mismatches == 0)
+        #expect(server.log.calls == 1000)
+        client.close()
+        await server.stop()
+    }
+
+    @Test func deadlineFiresAndTheServerCancelsTheHandler() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        let started = ContinuousClock.now
+        await #expect(throws: RPCError.self) {
+            try await client.call(TestContract.sleep, SleepRequest(milliseconds: 10_000, tag: "slow"), timeout: .milliseconds(200))
+        }
+        #expect(ContinuousClock.now - started < .seconds(3))
+        try await waitUntil { server.log.cancelled == ["slow"] }
+        client.close()
+        await server.stop()
+    }
+
+    @Test func expiredDeadlineIsReportedAsDeadlineExceeded() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        do {
+            _ = try await client.call(TestContract.sleep, SleepRequest(milliseconds: 5_000, tag: "late"), timeout: .milliseconds(100))
+            Issue.record("call outlived its deadline")
+        } catch let error as RPCError {
+            #expect(error.code == .deadlineExceeded)
+        }
+        client.close()
+        await server.stop()
+    }
+
+    @Test func cancellingTheCallerCancelsTheHandler() async throws {
+        let server = try RPCTestServer()
+        let client = server.client()
+        _ = try await client.call(SystemContract.health, HealthRequest())
+        let call = Task { try await client.call(TestContract.sleep, SleepRequest(milliseconds: 10_000, tag: "cancel-me")) }
+        try await waitUntil { server.server.stats.inFlight == 1 }
+        call.cancel()
+        do {
+            _ = try await call.value
+            Issue.record("cancelled call returned a value")
+        } catch let error as RPCError {
+            #expect(error.code == .cancelled)
+        }
+        try await waitUntil { server.log.cancelled == ["cancel-me"] }
+        client.close()
+        await server.stop()
+    }
+
+    @Test func inFlightLimitAppliesBackpressure() async throws {
+        let server = try RPCTestServer { $0.maxInFlightPerConnection = 2 }
+        let client = server.client()
+        try await withThrowingTaskGroup(of: String.self) { group in
+            for i in 0..<10 {
+                group.addTask { try await client.call(TestContract.sleep, SleepRequest(milliseconds: 50, tag: "\(i)")) }
+            }
+            var answers: Set<String> = []
+            for try await answer in group { answers.insert(answer) }
+            #expect(answers.count == 10)
+        }
+        #expect(server.log.maxRunning == 2)
+        client.close()
+        await server.stop()
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct RPCConnectionTests {
+    @Test func clientReconnectsWithBackoffUntilTheServerIsUp() async throws {
+        // Find a free port, release it, and start the server there only after the call has begun.
+        let probe = try RPCTestServer()
+        let port = probe.address.port
+        await probe.stop()
+        try await Task.sleep(for: .milliseconds(50))
+
+        var configuration = RPCClientConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
+        configuration.backoffInitial = .milliseconds(20)
+        let client = RPCClient(configuration: configuration, logger: .init(label: "t"))
+        let call = Task { try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(10)) }
+        try await Task.sleep(for: .milliseconds(300))
+        let server = try RPCTestServer(port: port)
+        let health = try await call.value
+        #expect(health.name == "test")
+        client.close()
+        await server.stop()
+    }
+
+    @Test func unreachableServerFailsAsUnavailableAtTheDeadline() async throws {
+        let probe = try RPCTestServer()
+        let address = probe.address
+        await probe.stop()
+        let client = RPCClient(configuration: .init(address: address, secret: RPCTestServer.secret, clientName: "t"), logger: .init(label: "t"))
+        do {
+            _ = try await client.call(SystemContract.health, HealthRequest(), timeout: .milliseconds(400))
+            Issue.record("call to a closed port succeeded")
+        } catch let error as RPCError {
+            #expect(error.code == .unavailable)
+            #expect(error.message.contains(address.description))
+        }
+    }
+
+    @Test func idleConnectionIsClosedAndTheNextCallReconnects() async throws {
+        let server = try RPCTestServer { $0.idleTimeout = .milliseconds(200) }
+        let client = server.client()
+        _ = try await client.call(SystemContract.health, HealthRequest())
+        try await waitUntil { server.server.connectionCount == 0 }
+        let again = try await client.call(SystemContract.health, HealthRequest())
+        #expect(again.name == "test")
+        client.close()
+        await server.stop()
+    }
+
+    @Test func serverLossFailsInFlightCallsAsUnavailable() async throws {
+        let server = try RPCTestServer { $0.shutdownGrace = .zero }
+        let client = server.client()
+        let call = Task { try await client.call(TestContract.sleep, SleepRequest(milliseconds: 10_000, tag: "orphan")) }
+        try await waitUntil { server.server.stats.inFlight == 1 }
+        await server.stop()
+        do {
+            _ = try await call.value
+            Issue.record("call survived the server")
+        } catch let error as RPCError {
+            #expect(error.code == .cancelled || error.code == .unavailable)
+        }
+        client.close()
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct RPCShutdownTests {
+    @Test func shutdownDrainsInFlightCalls() async throws {
+        let server = try RPCTestServer { $0.shutdownGrace = .seconds(5) }
+        let client = server.client()
+        let calls = (0..<5).map { i in
+            Task { try await client.call(TestContract.sleep, SleepRequest(milliseconds: 300, tag: "drain-\(i)")) }
+        }
+        try await waitUntil { server.server.stats.inFlight == 5 }
+        await server.stop()
+        for (i, call) in calls.enumerated() {
+            #expect(try await call.value == "drain-\(i)")
+        }
+        #expect(server.log.cancelled.isEmpty)
+        // Nothing listens any more.
+        #expect(throws: (any Error).self) { try RawPeer(server.address) }
+        client.close()
+    }
+
+    @Test func callsStillRunningAfterTheGracePeriodAreCancelled() async throws {
+        let server = try RPCTestServer { $0.shutdownGrace = .milliseconds(200) }
+        let client = server.client()
+        let call = Task { try await client.call(TestContract.sleep, SleepRequest(milliseconds: 20_000, tag: "too-long")) }
+        try await waitUntil { server.server.stats.inFlight == 1 }
+        let started = ContinuousClock.now
+        await server.stop()
+        #expect(ContinuousClock.now - started < .seconds(5))
+        await #expect(throws: RPCError.self) { try await call.value }
+        #expect(server.log.cancelled == ["too-long"])
+        client.close()
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct RPCHandshakeTests {
+    @Test func wrongSecretIsRefusedAndNeverReachesAHandler() async throws {
+        let server = try RPCTestServer()
+        let wrong = try RPCSecret(Data("another-secret-0123456789".utf8), origin: "test")
+        let client = server.client(secret: wrong)
+        do {
+            _ = try await client.call(TestContract.echo, EchoRequest(text: "x", number: 1))
+            Issue.record("a client with the wrong secret was served")
+        } catch let error as RPCError {
+            #expect(error.code == .unauthenticated)
+        }
+        #expect(server.log.calls == 0)
+        client.close()
+        await server.stop()
+    }
+
+    @Test func impostorServerIsRefusedByTheClient() async throws {
+        // A listener that answers the handshake without knowing the secret: its welcome proof cannot verify.
+        let listener = try Socket.listen(on: SocketAddress(host: "127.0.0.1", port: 0))
+        let port = listener.localPort()
+        let impostor = Thread {
+            guard let (socket, _) = try? listener.accept(timeoutMilliseconds: 5000) else { return }
+            let peer = RawPeer(socket: socket)
+            guard (try? peer.receive()) != nil else { return }
+            let challenge = ChallengeMessage(version: 1, nonce: Handshake.freshNonce(), peer: "impostor")
+            try? peer.send(Frame(kind: .challenge, requestID: 0, payload: CBOREncoder().encode(challenge)))
+            guard (try? peer.receive()) != nil else { return }
+            try? peer.send(Frame(kind: .welcome, requestID: 0, payload: CBOREncoder().encode(ProofMessage(proof: Data(repeating: 7, count: 32)))))
+            _ = try? peer.receive()
+        }
+        impostor.start()
+        let client = RPCClient(configuration: .init(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t"), logger: .init(label: "t"))
+        do {
+            _ = try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(3))
+            Issue.record("the client trusted a server that does not hold the secret")
+        } catch let error as RPCError {
+            #expect(error.code == .unauthenticated)
+        }
+        client.close()
+        listener.close()
+    }
+
+    @Test func requestBeforeTheHandshakeIsRefused() throws {
+        let server = try RPCTestServer()
+        let peer = try RawPeer(server.address)
+        try peer.send(Frame(kind: .request, requestID: 1, method: "test.echo", payload: CBOREncoder().encode(EchoRequest(text: "sneaky", number: 0))))
+        #expect(peer.errorCode(of: try peer.receive()) == .unauthenticated)
+        #expect(try peer.receive() == nil)
+        #expect(server.log.calls == 0)
+    }
+
+    @Test func wrongFrameVersionGetsUnsupportedVersion() throws {
+        let server = try RPCTestServer()
+        let peer = try RawPeer(server.address)
+        var bytes = Frame(kind: .hello, requestID: 0, payload: [0xA0]).encoded()
+        bytes[4] = 9
+        try peer.send(bytes)
+        #expect(peer.errorCode(of: try peer.receive()) == .unsupportedVersion)
+        #expect(try peer.receive() == nil)
+    }
+
+    @Test func helloOfferingOnlyUnknownVersionsGetsUnsupportedVersion() throws {
+        let server = try RPCTestServer()
+        let peer = try RawPeer(server.address)
+        let hello = HelloMessage(versions: [7, 8], nonce: Handshake.freshNonce(), peer: "future")
+        try peer.send(Frame(kind: .hello, requestID: 0, payload: CBOREncoder().encode(hello)))
+        #expect(peer.errorCode(of: try peer.receive()) == .unsupportedVersion)
+        #expect(try peer.receive() == nil)
+    }
+
+    @Test func oversizedLengthIsRefusedBeforeAllocation() throws {
+        let server = try RPCTestServer()
+        let peer = try RawPeer(server.address)
+        try peer.send([0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(peer.errorCode(of: try peer.receive()) == .badRequest)
+        #expect(try peer.receive() == nil)
+    }
+
+    @Test func garbageBytesCloseTheConnectionAndTheServerKeepsServing() async throws {
+        let server = try RPCTestServer()
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<20 {
+            let peer = try RawPeer(server.address)
+            try? peer.send((0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            // Either an error frame then close, or (for bytes that look like a partial frame) a timeout close.
+            _ = try? peer.receive(timeoutMilliseconds: 100)
+        }
+        let client = server.client()
+        #expect(try await client.call(SystemContract.health, HealthRequest()).name == "test")
+        client.close()
+        await server.stop()
+    }
+
+    @Test func silentPeerIsDisconnectedAfterTheHandshakeTimeout() throws {
+        let server = try RPCTestServer { $0.handshakeTimeout = .milliseconds(200) }
+        let peer = try RawPeer(server.address)
+        try peer.send([0, 0, 0])  // the start of a length, then nothing
+        #expect(peer.errorCode(of: try peer.receive()) == .unauthenticated)
+        #expect(try peer.receive() == nil)
+    }
+
+    @Test func peerStallingMidFrameIsDisconnectedAfterTheReadTimeout() throws {
+        let server = try RPCTestServer { $0.readTimeout = .milliseconds(200) }
+        let peer = try RawPeer(server.address)
+        try peer.authenticate()
+        let frame = Frame(kind: .request, requestID: 1, method: "test.echo", payload: try CBOREncoder().encode(EchoRequest(text: "x", number: 1))).encoded()
+        try peer.send(Array(frame.prefix(10)))
+        #expect(peer.errorCode(of: try peer.receive()) == .deadlineExceeded)
+        #expect(try peer.receive() == nil)
+    }
+
+    @Test func pingIsAnsweredWithPongCarryingTheSamePayload() throws {
+        let server = try RPCTestServer()
+        let peer = try RawPeer(server.address)
+        try peer.authenticate()
+        try peer.send(Frame(kind: .ping, requestID: 99, payload: [0x01]))
+        let pong = try #require(try peer.receive())
+        #expect(pong.kind == .pong && pong.requestID == 99 && pong.payload == [0x01])
+    }
+}
+
+/// Polls a condition for up to five seconds; fails the test if it never holds.
+func waitUntil(_ condition: @Sendable () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+    let deadline = ContinuousClock.now + .seconds(5)
+    while !condition() {
+        guard ContinuousClock.now < deadline else {
+            Issue.record("condition did not hold within 5 s", sourceLocation: sourceLocation)
+            return
+        }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
