@@ -110,19 +110,30 @@ final class FramedConnection: Sendable {
     }
 
     /// Reads the next frame, waiting at most `idleMilliseconds` for a frame to begin and at most
-    /// `frameMilliseconds` for the rest of it once it has begun (a slow or silent peer cannot pin us).
+    /// `frameMilliseconds` in total for the rest of it once it has begun, however the bytes trickle in
+    /// (a slow or silent peer cannot pin us). `deadline`, when given, bounds the whole read.
     func readFrame(
         decoder: inout FrameDecoder,
         scratch: UnsafeMutableRawBufferPointer,
         idleMilliseconds: Int32,
-        frameMilliseconds: Int32
+        frameMilliseconds: Int32,
+        deadline: ContinuousClock.Instant? = nil
     ) throws -> ReadOutcome {
+        var frameDeadline = decoder.isInsideFrame ? ContinuousClock.now + .milliseconds(frameMilliseconds) : nil
         while true {
             if let frame = try decoder.next() { return .frame(frame) }
-            let timeout = decoder.isInsideFrame ? frameMilliseconds : idleMilliseconds
+            if frameDeadline == nil && decoder.isInsideFrame {
+                frameDeadline = ContinuousClock.now + .milliseconds(frameMilliseconds)
+            }
+            var timeout = idleMilliseconds
+            if let frameDeadline { timeout = (frameDeadline - ContinuousClock.now).clampedMilliseconds32 }
+            if let deadline {
+                let remaining = (deadline - ContinuousClock.now).clampedMilliseconds32
+                timeout = timeout < 0 ? remaining : min(timeout, remaining)
+            }
             guard try socket.poll(events: Int16(POLLIN), timeoutMilliseconds: timeout) else {
                 if decoder.isInsideFrame {
-                    throw RPCError.deadlineExceeded("peer \(peer) sent part of a frame and then nothing for \(frameMilliseconds) ms")
+                    throw RPCError.deadlineExceeded("peer \(peer) sent part of a frame and not the rest within \(frameMilliseconds) ms")
                 }
                 return .timedOut
             }

@@ -47,6 +47,8 @@ struct ProofMessage: Codable, Sendable {
 
 enum Handshake {
     static let nonceLength = 32
+    /// Handshake messages are a few dozen bytes; anything larger before authentication is refused.
+    static let maxFrameLength = 4096
     static let supportedVersions: [UInt8] = [Frame.currentVersion]
 
     static func freshNonce() -> Data {

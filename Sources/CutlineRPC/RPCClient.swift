@@ -82,6 +82,15 @@ public final class RPCClient: Sendable {
 
     /// Sends raw payload bytes; for benchmarks and protocol tests.
     public func send(method: String, payload: [UInt8], deadline: ContinuousClock.Instant) async throws -> Frame {
+        guard RPCMethodName.isValid(method) else {
+            throw RPCError.badRequest("\"\(method)\" is not a method name (expected service.method in lower case)")
+        }
+        // Checked here so one oversized call fails alone instead of making the server drop the
+        // connection every other call shares.
+        let length = Frame.fixedHeaderLength + 4 + method.utf8.count + payload.count
+        guard length <= configuration.maxFrameLength else {
+            throw RPCError(.resourceExhausted, "\(method): the request is \(length) bytes, over the \(configuration.maxFrameLength)-byte frame limit")
+        }
         let connection = try await connection(until: deadline)
         return try await connection.exchange(method: method, payload: payload, deadline: deadline)
     }
@@ -240,7 +249,7 @@ final class ClientConnection: Sendable {
         let challengeFrame = try expect(.challenge)
         guard let challenge = try? CBORDecoder().decode(ChallengeMessage.self, from: challengeFrame.payload),
               challenge.nonce.count == Handshake.nonceLength, Handshake.supportedVersions.contains(challenge.version) else {
-            throw RPCError.unsupportedVersion("\(address) sent a challenge this client cannot use")
+            throw RPCError.unavailable("\(address) sent a malformed challenge (is it a Cutline \(Frame.currentVersion) service?)")
         }
         let proof = Handshake.proof(secret: configuration.secret, role: .client, version: challenge.version,
                                     clientNonce: clientNonce, serverNonce: challenge.nonce)
@@ -299,6 +308,11 @@ final class ClientConnection: Sendable {
                 }
                 if Task.isCancelled {
                     finish(requestID, throwing: RPCError.cancelled("\(method) was cancelled"))
+                    return
+                }
+                // The timer may have fired before the call was registered.
+                if ContinuousClock.now >= deadline {
+                    finish(requestID, throwing: RPCError.deadlineExceeded("\(method) got no answer before its deadline"))
                     return
                 }
                 if !connection.send(frame) {

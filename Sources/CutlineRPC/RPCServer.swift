@@ -18,6 +18,8 @@ public struct RPCServerConfiguration: Sendable {
     /// Once a frame has begun, the rest must arrive within this; also bounds a blocked write.
     public var readTimeout: Duration = .seconds(10)
     public var handshakeTimeout: Duration = .seconds(5)
+    /// Open connections at most; past it a new peer gets `resource_exhausted` and is closed.
+    public var maxConnections: Int = 1024
     /// How long in-flight calls may run after shutdown begins before they are cancelled.
     public var shutdownGrace: Duration = .seconds(10)
 
@@ -121,15 +123,19 @@ public final class RPCServer: Service, Sendable {
             do {
                 guard let (socket, peer) = try listener.accept(timeoutMilliseconds: 100) else { continue }
                 let connection = ServerConnection(server: self, socket: socket, peer: peer)
-                let admitted = state.withLock { state -> Bool in
-                    guard !state.stopping else { return false }
+                let refusal = state.withLock { state -> RPCError? in
+                    if state.stopping { return .unavailable("\(configuration.serviceName) is shutting down") }
+                    if state.connections.count >= configuration.maxConnections {
+                        return .init(.resourceExhausted, "\(configuration.serviceName) already has \(configuration.maxConnections) connections")
+                    }
                     state.connections[ObjectIdentifier(connection)] = connection
-                    return true
+                    return nil
                 }
-                if admitted {
-                    connection.start()
+                if let refusal {
+                    logger.warning("connection refused", metadata: ["peer": "\(peer)", "error": "\(refusal)"])
+                    connection.refuseAndClose(refusal)
                 } else {
-                    connection.refuseAndClose(RPCError.unavailable("\(configuration.serviceName) is shutting down"))
+                    connection.start()
                 }
             } catch {
                 logger.error("accept failed", metadata: ["error": "\(error)"])

@@ -12,6 +12,8 @@ final class ServerConnection: Sendable {
     private let permits: DispatchSemaphore
     private let tasks = Mutex<[UInt64: Task<Void, Never>]>([:])
     private let draining = Atomic<Bool>(false)
+    /// Calls whose answer has not been queued yet (a call leaves `tasks` just before that).
+    private let running = Atomic<Int>(0)
 
     init(server: RPCServer, socket: Socket, peer: String) {
         self.server = server
@@ -85,8 +87,13 @@ final class ServerConnection: Sendable {
     private func authenticate(_ decoder: inout FrameDecoder, _ scratch: UnsafeMutableRawBufferPointer) throws -> Bool {
         let configuration = server.configuration
         let timeout = configuration.handshakeTimeout.clampedMilliseconds32
+        // The whole handshake has one deadline and small frames: an unauthenticated peer gets
+        // neither time nor memory to spare.
+        let deadline = ContinuousClock.now + configuration.handshakeTimeout
+        decoder.maxFrameLength = Handshake.maxFrameLength
+        defer { decoder.maxFrameLength = configuration.maxFrameLength }
 
-        guard let helloFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, expected: .hello) else { return false }
+        guard let helloFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, deadline: deadline, expected: .hello) else { return false }
         guard let hello = try? CBORDecoder().decode(HelloMessage.self, from: helloFrame.payload),
               hello.nonce.count == Handshake.nonceLength else {
             refuse(.badRequest("hello payload is malformed (expected versions, a 32-byte nonce and a peer name)"))
@@ -100,7 +107,7 @@ final class ServerConnection: Sendable {
         let challenge = ChallengeMessage(version: version, nonce: serverNonce, peer: configuration.serviceName)
         connection.send(Frame(kind: .challenge, requestID: 0, payload: try CBOREncoder().encode(challenge)))
 
-        guard let authFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, expected: .auth) else { return false }
+        guard let authFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, deadline: deadline, expected: .auth) else { return false }
         guard let auth = try? CBORDecoder().decode(ProofMessage.self, from: authFrame.payload),
               Handshake.verify(auth.proof, secret: configuration.secret, role: .client, version: version,
                                clientNonce: hello.nonce, serverNonce: serverNonce) else {
@@ -114,9 +121,18 @@ final class ServerConnection: Sendable {
     }
 
     private func readHandshakeFrame(
-        _ decoder: inout FrameDecoder, _ scratch: UnsafeMutableRawBufferPointer, timeout: Int32, expected: FrameKind
+        _ decoder: inout FrameDecoder, _ scratch: UnsafeMutableRawBufferPointer, timeout: Int32,
+        deadline: ContinuousClock.Instant, expected: FrameKind
     ) throws -> Frame? {
-        switch try connection.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: timeout, frameMilliseconds: timeout) {
+        let outcome: FramedConnection.ReadOutcome
+        do {
+            outcome = try connection.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: timeout,
+                                               frameMilliseconds: timeout, deadline: deadline)
+        } catch let error as RPCError where error.code == .deadlineExceeded {
+            refuse(.unauthenticated("handshake not completed within \(timeout) ms"))
+            return nil
+        }
+        switch outcome {
         case .frame(let frame) where frame.kind == expected:
             return frame
         case .frame(let frame):
@@ -147,7 +163,7 @@ final class ServerConnection: Sendable {
                 }
                 return
             case .timedOut:
-                if tasks.withLock({ $0.isEmpty }) {
+                if running.load(ordering: .relaxed) == 0 {
                     logger.debug("closing idle connection")
                     return
                 }
@@ -160,9 +176,12 @@ final class ServerConnection: Sendable {
     private func handle(_ frame: Frame) throws {
         switch frame.kind {
         case .request:
+            guard frame.requestID != 0 else { throw RPCError.badRequest("request id 0 is reserved for connection-level frames") }
+            // The caller's clock started when it sent the request, not when a slot frees up here.
+            let deadline = frame.deadlineMilliseconds.map { ContinuousClock.now + .milliseconds(Int64($0)) }
             // Backpressure: block this reader (not a pool thread) until a slot frees.
             permits.wait()
-            startCall(frame)
+            try startCall(frame, deadline: deadline)
         case .cancel:
             tasks.withLock { $0[frame.requestID] }?.cancel()
         case .ping:
@@ -174,35 +193,42 @@ final class ServerConnection: Sendable {
         }
     }
 
-    private func startCall(_ frame: Frame) {
+    private func startCall(_ frame: Frame, deadline: ContinuousClock.Instant?) throws {
         let requestID = frame.requestID
         guard let handler = server.router.handlers[frame.method] else {
             permits.signal()
             sendError(.init(.unimplemented, "\(server.configuration.serviceName) has no method \"\(frame.method)\""), requestID: requestID)
             return
         }
-        let deadline = frame.deadlineMilliseconds.map { ContinuousClock.now + .milliseconds(Int64($0)) }
         var logger = self.logger
         logger[metadataKey: "rpc_method"] = "\(frame.method)"
         logger[metadataKey: "rpc_request_id"] = "\(requestID)"
         let context = RPCContext(requestID: requestID, method: frame.method, peer: connection.peer,
                                  deadline: deadline, logger: logger, server: server.stats)
         let stats = server.stats
-        let duplicate = tasks.withLock { tasks -> Bool in
-            guard tasks[requestID] == nil else { return true }
+        let maxFrameLength = server.configuration.maxFrameLength
+        let accepted = tasks.withLock { tasks -> Bool in
+            guard tasks[requestID] == nil else { return false }
             stats.began()
+            running.add(1, ordering: .relaxed)
             tasks[requestID] = Task { [self] in
-                let reply = await Self.run(handler, frame.payload, context, deadline: deadline)
-                connection.send(reply)
+                var reply = await Self.run(handler, frame.payload, context, deadline: deadline)
+                if reply.encodedLength > maxFrameLength {
+                    reply = Self.errorFrame(.init(.resourceExhausted, "\(context.method): the response is \(reply.encodedLength) bytes, over the \(maxFrameLength)-byte frame limit"), requestID)
+                }
+                // Forget the id before answering, so the client may reuse it as soon as it has the answer.
                 self.tasks.withLock { _ = $0.removeValue(forKey: requestID) }
+                connection.send(reply)
                 stats.ended()
                 permits.signal()
+                running.subtract(1, ordering: .relaxed)
             }
-            return false
+            return true
         }
-        if duplicate {
+        guard accepted else {
             permits.signal()
-            sendError(.badRequest("request id \(requestID) is already in flight on this connection"), requestID: requestID)
+            // An answer would settle the original call; the client is broken, so close.
+            throw RPCError.badRequest("request id \(requestID) is already in flight on this connection")
         }
     }
 
@@ -237,27 +263,47 @@ final class ServerConnection: Sendable {
     }
 
     private func waitForInFlight() {
-        while !tasks.withLock({ $0.isEmpty }) {
+        while running.load(ordering: .relaxed) > 0 {
             Thread.sleep(forTimeInterval: 0.005)
         }
     }
 }
 
-/// Runs `body`, cancelling it when `deadline` passes (then it throws `deadline_exceeded`).
+/// Runs `body`, answering `deadline_exceeded` as soon as `deadline` passes and cancelling `body` then,
+/// even if `body` ignores the cancellation (it keeps its in-flight slot until it actually returns).
 func withDeadline<T: Sendable>(
     _ deadline: ContinuousClock.Instant?, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     guard let deadline else { return try await body() }
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(until: deadline, clock: .continuous)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw RPCError.deadlineExceeded("deadline passed before the call finished")
-        }
-        return value
+    let outcome = ResumeOnce<T>()
+    let work = Task { try await body() }
+    let timer = Task {
+        try? await Task.sleep(until: deadline, clock: .continuous)
+        return ()
     }
+    return try await withTaskCancellationHandler {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            outcome.set(continuation)
+            Task {
+                let result = await work.result
+                timer.cancel()
+                outcome.take()?.resume(with: result)
+            }
+            Task {
+                await timer.value
+                guard let continuation = outcome.take() else { return }
+                work.cancel()
+                continuation.resume(throwing: RPCError.deadlineExceeded("deadline passed before the call finished"))
+            }
+        }
+    } onCancel: {
+        work.cancel()
+    }
+}
+
+/// Holds a continuation so that whichever of two racers takes it first resumes it, exactly once.
+final class ResumeOnce<T: Sendable>: Sendable {
+    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
+    func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
+    func take() -> CheckedContinuation<T, any Error>? { continuation.withLock { $0.take() } }
 }

@@ -54,6 +54,11 @@ public struct Frame: Sendable, Hashable {
         out.append(contentsOf: payload)
     }
 
+    /// Bytes after the length field, as the peer's maximum counts them.
+    public var encodedLength: Int {
+        Frame.fixedHeaderLength + (deadlineMilliseconds == nil ? 0 : 4) + method.utf8.count + payload.count
+    }
+
     public func encoded() -> [UInt8] {
         var out: [UInt8] = []
         write(to: &out)

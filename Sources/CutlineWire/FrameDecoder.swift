@@ -3,7 +3,8 @@
 /// The result does not depend on how the bytes were split. A declared length is checked against
 /// `maxFrameLength` as soon as its four bytes are in, before any buffer grows to hold the frame.
 public struct FrameDecoder: Sendable {
-    public let maxFrameLength: Int
+    /// May change between frames (the handshake runs with a small limit, calls with the configured one).
+    public var maxFrameLength: Int
     private var buffer: [UInt8] = []
     private var readIndex = 0
 

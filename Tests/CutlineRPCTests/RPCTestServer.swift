@@ -113,7 +113,9 @@ final class RPCTestServer: Sendable {
 }
 
 /// A raw TCP peer for protocol-level tests: sends exactly the bytes given and reads what comes back.
-final class RawPeer {
+/// Its blocking calls run on threads of their own (`…Async`), never on the cooperative pool, which
+/// the servers under test need.
+final class RawPeer: @unchecked Sendable {
     let socket: Socket
     var decoder = FrameDecoder()
 
@@ -153,6 +155,21 @@ final class RawPeer {
         let proof = Handshake.proof(secret: secret, role: .client, version: 1, clientNonce: clientNonce, serverNonce: challenge.nonce)
         try send(Frame(kind: .auth, requestID: 0, payload: CBOREncoder().encode(ProofMessage(proof: proof))))
         guard let welcome = try receive(), welcome.kind == .welcome else { throw RPCError.unauthenticated("no welcome") }
+    }
+
+    static func connect(_ address: SocketAddress) async throws -> RawPeer {
+        try await onDedicatedThread(name: "raw-peer") { try RawPeer(address) }
+    }
+
+    func sendAsync(_ bytes: [UInt8]) async throws { try await onDedicatedThread(name: "raw-peer") { try self.send(bytes) } }
+    func sendAsync(_ frame: Frame) async throws { try await sendAsync(frame.encoded()) }
+
+    func receiveAsync(timeoutMilliseconds: Int32 = 3000) async throws -> Frame? {
+        try await onDedicatedThread(name: "raw-peer") { try self.receive(timeoutMilliseconds: timeoutMilliseconds) }
+    }
+
+    func authenticateAsync(secret: RPCSecret = RPCTestServer.secret) async throws {
+        try await onDedicatedThread(name: "raw-peer") { try self.authenticate(secret: secret) }
     }
 
     func errorCode(of frame: Frame?) -> RPCError.Code? {

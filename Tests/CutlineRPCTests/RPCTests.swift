@@ -210,7 +210,7 @@ struct RPCShutdownTests {
         }
         #expect(server.log.cancelled.isEmpty)
         // Nothing listens any more.
-        #expect(throws: (any Error).self) { try RawPeer(server.address) }
+        await #expect(throws: (any Error).self) { try await RawPeer.connect(server.address) }
         client.close()
     }
 
@@ -271,50 +271,50 @@ struct RPCHandshakeTests {
         listener.close()
     }
 
-    @Test func requestBeforeTheHandshakeIsRefused() throws {
+    @Test func requestBeforeTheHandshakeIsRefused() async throws {
         let server = try RPCTestServer()
-        let peer = try RawPeer(server.address)
-        try peer.send(Frame(kind: .request, requestID: 1, method: "test.echo", payload: CBOREncoder().encode(EchoRequest(text: "sneaky", number: 0))))
-        #expect(peer.errorCode(of: try peer.receive()) == .unauthenticated)
-        #expect(try peer.receive() == nil)
+        let peer = try await RawPeer.connect(server.address)
+        try await peer.sendAsync(Frame(kind: .request, requestID: 1, method: "test.echo", payload: CBOREncoder().encode(EchoRequest(text: "sneaky", number: 0))))
+        #expect(peer.errorCode(of: try await peer.receiveAsync()) == .unauthenticated)
+        #expect(try await peer.receiveAsync() == nil)
         #expect(server.log.calls == 0)
     }
 
-    @Test func wrongFrameVersionGetsUnsupportedVersion() throws {
+    @Test func wrongFrameVersionGetsUnsupportedVersion() async throws {
         let server = try RPCTestServer()
-        let peer = try RawPeer(server.address)
+        let peer = try await RawPeer.connect(server.address)
         var bytes = Frame(kind: .hello, requestID: 0, payload: [0xA0]).encoded()
         bytes[4] = 9
-        try peer.send(bytes)
-        #expect(peer.errorCode(of: try peer.receive()) == .unsupportedVersion)
-        #expect(try peer.receive() == nil)
+        try await peer.sendAsync(bytes)
+        #expect(peer.errorCode(of: try await peer.receiveAsync()) == .unsupportedVersion)
+        #expect(try await peer.receiveAsync() == nil)
     }
 
-    @Test func helloOfferingOnlyUnknownVersionsGetsUnsupportedVersion() throws {
+    @Test func helloOfferingOnlyUnknownVersionsGetsUnsupportedVersion() async throws {
         let server = try RPCTestServer()
-        let peer = try RawPeer(server.address)
+        let peer = try await RawPeer.connect(server.address)
         let hello = HelloMessage(versions: [7, 8], nonce: Handshake.freshNonce(), peer: "future")
-        try peer.send(Frame(kind: .hello, requestID: 0, payload: CBOREncoder().encode(hello)))
-        #expect(peer.errorCode(of: try peer.receive()) == .unsupportedVersion)
-        #expect(try peer.receive() == nil)
+        try await peer.sendAsync(Frame(kind: .hello, requestID: 0, payload: CBOREncoder().encode(hello)))
+        #expect(peer.errorCode(of: try await peer.receiveAsync()) == .unsupportedVersion)
+        #expect(try await peer.receiveAsync() == nil)
     }
 
-    @Test func oversizedLengthIsRefusedBeforeAllocation() throws {
+    @Test func oversizedLengthIsRefusedBeforeAllocation() async throws {
         let server = try RPCTestServer()
-        let peer = try RawPeer(server.address)
-        try peer.send([0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(peer.errorCode(of: try peer.receive()) == .badRequest)
-        #expect(try peer.receive() == nil)
+        let peer = try await RawPeer.connect(server.address)
+        try await peer.sendAsync([0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(peer.errorCode(of: try await peer.receiveAsync()) == .badRequest)
+        #expect(try await peer.receiveAsync() == nil)
     }
 
     @Test func garbageBytesCloseTheConnectionAndTheServerKeepsServing() async throws {
         let server = try RPCTestServer()
         var rng = SystemRandomNumberGenerator()
         for _ in 0..<20 {
-            let peer = try RawPeer(server.address)
-            try? peer.send((0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) })
+            let peer = try await RawPeer.connect(server.address)
+            try? await peer.sendAsync((0..<64).map { _ in UInt8.random(in: 0...255, using: &rng) })
             // Either an error frame then close, or (for bytes that look like a partial frame) a timeout close.
-            _ = try? peer.receive(timeoutMilliseconds: 100)
+            _ = try? await peer.receiveAsync(timeoutMilliseconds: 100)
         }
         let client = server.client()
         #expect(try await client.call(SystemContract.health, HealthRequest()).name == "test")
@@ -322,30 +322,30 @@ struct RPCHandshakeTests {
         await server.stop()
     }
 
-    @Test func silentPeerIsDisconnectedAfterTheHandshakeTimeout() throws {
+    @Test func silentPeerIsDisconnectedAfterTheHandshakeTimeout() async throws {
         let server = try RPCTestServer { $0.handshakeTimeout = .milliseconds(200) }
-        let peer = try RawPeer(server.address)
-        try peer.send([0, 0, 0])  // the start of a length, then nothing
-        #expect(peer.errorCode(of: try peer.receive()) == .unauthenticated)
-        #expect(try peer.receive() == nil)
+        let peer = try await RawPeer.connect(server.address)
+        try await peer.sendAsync([0, 0, 0])  // the start of a length, then nothing
+        #expect(peer.errorCode(of: try await peer.receiveAsync()) == .unauthenticated)
+        #expect(try await peer.receiveAsync() == nil)
     }
 
-    @Test func peerStallingMidFrameIsDisconnectedAfterTheReadTimeout() throws {
+    @Test func peerStallingMidFrameIsDisconnectedAfterTheReadTimeout() async throws {
         let server = try RPCTestServer { $0.readTimeout = .milliseconds(200) }
-        let peer = try RawPeer(server.address)
-        try peer.authenticate()
+        let peer = try await RawPeer.connect(server.address)
+        try await peer.authenticateAsync()
         let frame = Frame(kind: .request, requestID: 1, method: "test.echo", payload: try CBOREncoder().encode(EchoRequest(text: "x", number: 1))).encoded()
-        try peer.send(Array(frame.prefix(10)))
-        #expect(peer.errorCode(of: try peer.receive()) == .deadlineExceeded)
-        #expect(try peer.receive() == nil)
+        try await peer.sendAsync(Array(frame.prefix(10)))
+        #expect(peer.errorCode(of: try await peer.receiveAsync()) == .deadlineExceeded)
+        #expect(try await peer.receiveAsync() == nil)
     }
 
-    @Test func pingIsAnsweredWithPongCarryingTheSamePayload() throws {
+    @Test func pingIsAnsweredWithPongCarryingTheSamePayload() async throws {
         let server = try RPCTestServer()
-        let peer = try RawPeer(server.address)
-        try peer.authenticate()
-        try peer.send(Frame(kind: .ping, requestID: 99, payload: [0x01]))
-        let pong = try #require(try peer.receive())
+        let peer = try await RawPeer.connect(server.address)
+        try await peer.authenticateAsync()
+        try await peer.sendAsync(Frame(kind: .ping, requestID: 99, payload: [0x01]))
+        let pong = try #require(try await peer.receiveAsync())
         #expect(pong.kind == .pong && pong.requestID == 99 && pong.payload == [0x01])
     }
 }

@@ -87,16 +87,12 @@ final class ReceivedBytes: @unchecked Sendable {
 
 /// Python's http.server on a free loopback port: a real HTTP server, started and stopped by the test.
 final class LoopbackHTTPServer {
-    let process = Process()
+    let child: ChildProcess
     let port: Int
 
     init(directory: URL) throws {
         port = Int.random(in: 20_000...40_000)
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, String(port)]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        child = try ChildProcess(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, String(port)])
         // Ready when it accepts a connection.
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
@@ -112,12 +108,47 @@ final class LoopbackHTTPServer {
             if connected { return }
             Thread.sleep(forTimeInterval: 0.05)
         }
-        process.terminate()
+        child.stop()
         throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "python http.server did not start on port \(port)"])
     }
 
+    func stop() { child.stop() }
+}
+
+/// A child process spawned with a clean signal mask. Foundation's Process passes on the mask of the
+/// spawning thread, and test threads block SIGTERM, so its children could never be stopped.
+final class ChildProcess {
+    let pid: pid_t
+
+    init(_ arguments: [String]) throws {
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attributes, &empty)
+        var defaults = sigset_t()
+        sigfillset(&defaults)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var pid: pid_t = 0
+        let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
+        guard status == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "cannot start \(arguments[0]): \(String(cString: strerror(status)))"])
+        }
+        self.pid = pid
+    }
+
     func stop() {
-        process.terminate()
-        process.waitUntilExit()
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
     }
 }
