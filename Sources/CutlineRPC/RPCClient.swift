@@ -91,8 +91,21 @@ public final class RPCClient: Sendable {
         guard length <= configuration.maxFrameLength else {
             throw RPCError(.resourceExhausted, "\(method): the request is \(length) bytes, over the \(configuration.maxFrameLength)-byte frame limit")
         }
-        let connection = try await connection(until: deadline)
-        return try await connection.exchange(method: method, payload: payload, deadline: deadline)
+        var attempts = 0
+        while true {
+            let connection = try await connection(until: deadline)
+            do {
+                return try await connection.exchange(method: method, payload: payload, deadline: deadline)
+            } catch let lost as ConnectionLost {
+                // A server that announced it was going away never started the calls it left unanswered,
+                // so they are safe to send again on a new connection.
+                attempts += 1
+                guard lost.neverStarted, attempts < 3 else {
+                    throw RPCError.unavailable("connection to \(configuration.address) lost: \(lost.reason)")
+                }
+                logger.debug("resending a call the server never started", metadata: ["reason": "\(lost.reason)"])
+            }
+        }
     }
 
     /// The name the server gave in the handshake, once connected.
@@ -201,6 +214,8 @@ final class ClientConnection: Sendable {
     private struct Pending {
         var calls: [UInt64: CheckedContinuation<Frame, any Error>] = [:]
         var closedReason: String?
+        /// The server said (an `unavailable` error frame with request id 0) that it reads no more requests.
+        var goingAway = false
     }
 
     private let pending = Mutex(Pending())
@@ -297,13 +312,14 @@ final class ClientConnection: Sendable {
         defer { timer.cancel() }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                let closedReason = pending.withLock { pending -> String? in
-                    if let reason = pending.closedReason { return reason }
+                let refusal = pending.withLock { pending -> ConnectionLost? in
+                    if let reason = pending.closedReason { return ConnectionLost(reason: reason, neverStarted: true) }
                     pending.calls[requestID] = continuation
                     return nil
                 }
-                if let closedReason {
-                    continuation.resume(throwing: RPCError.unavailable("connection to \(connection.peer) lost: \(closedReason)"))
+                if let refusal {
+                    // Not sent at all, so it can go on another connection.
+                    continuation.resume(throwing: refusal)
                     return
                 }
                 if Task.isCancelled {
@@ -316,7 +332,9 @@ final class ClientConnection: Sendable {
                     return
                 }
                 if !connection.send(frame) {
-                    finish(requestID, throwing: RPCError.unavailable("connection to \(connection.peer) is closed"))
+                    if let continuation = pending.withLock({ $0.calls.removeValue(forKey: requestID) }) {
+                        continuation.resume(throwing: ConnectionLost(reason: "connection to \(connection.peer) is closed", neverStarted: true))
+                    }
                 }
             }
         } onCancel: {
@@ -348,8 +366,13 @@ final class ClientConnection: Sendable {
                     switch frame.kind {
                     case .response, .error:
                         if frame.requestID == 0 {
-                            // A connection-level error: the server is about to close.
-                            reason = "\(Self.decodeError(frame))"
+                            // A connection-level error: the server reads nothing more and closes once
+                            // the calls it started are answered. New calls must use a new connection.
+                            let error = Self.decodeError(frame)
+                            pending.withLock { pending in
+                                if pending.closedReason == nil { pending.closedReason = error.message }
+                                if error.code == .unavailable { pending.goingAway = true }
+                            }
                             continue loop
                         }
                         pending.withLock { $0.calls.removeValue(forKey: frame.requestID) }?.resume(returning: frame)
@@ -367,17 +390,24 @@ final class ClientConnection: Sendable {
         } catch {
             reason = "\(error)"
         }
-        let calls = pending.withLock { pending -> [CheckedContinuation<Frame, any Error>] in
+        let (calls, goingAway) = pending.withLock { pending -> ([CheckedContinuation<Frame, any Error>], Bool) in
             if pending.closedReason == nil { pending.closedReason = reason }
             reason = pending.closedReason!
             defer { pending.calls = [:] }
-            return Array(pending.calls.values)
+            return (Array(pending.calls.values), pending.goingAway)
         }
         logger.debug("connection closed", metadata: ["reason": "\(reason)"])
         for call in calls {
-            call.resume(throwing: RPCError.unavailable("connection to \(connection.peer) lost: \(reason)"))
+            call.resume(throwing: ConnectionLost(reason: reason, neverStarted: goingAway))
         }
         connection.finishWriting()
         connection.socket.close()
     }
+}
+
+/// A call that ended because its connection did. `neverStarted` is true when the server had announced
+/// it was going away (it reads no requests after that), or the call was never sent.
+struct ConnectionLost: Error, Sendable {
+    let reason: String
+    let neverStarted: Bool
 }

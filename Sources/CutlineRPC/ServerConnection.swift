@@ -44,6 +44,13 @@ final class ServerConnection: Sendable {
     func beginDraining() {
         draining.store(true, ordering: .releasing)
         connection.socket.shutdownRead()
+        goAway("\(server.configuration.serviceName) is shutting down")
+    }
+
+    /// Tells the client this connection reads no more requests (an `unavailable` error frame with
+    /// request id 0): it sends new calls on a new connection, and may resend unanswered ones.
+    private func goAway(_ reason: String) {
+        sendError(.unavailable(reason), requestID: 0)
     }
 
     func cancelAll() {
@@ -165,6 +172,7 @@ final class ServerConnection: Sendable {
             case .timedOut:
                 if running.load(ordering: .relaxed) == 0 {
                     logger.debug("closing idle connection")
+                    goAway("connection idle for \(configuration.idleTimeout); reconnect")
                     return
                 }
             case .frame(let frame):
