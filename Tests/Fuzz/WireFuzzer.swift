@@ -1,0 +1,68 @@
+// libFuzzer entry point for the wire decoders, compiled together with Sources/CutlineWire by
+// scripts/fuzz (not part of the package build). Any crash, sanitizer report or trap is a finding.
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func wireFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+
+    // Frames: the same input split at an input-chosen point must give the same frames as whole.
+    var whole = FrameDecoder(maxFrameLength: 1 << 16)
+    whole.append(bytes)
+    let wholeFrames = drain(&whole)
+    var split = FrameDecoder(maxFrameLength: 1 << 16)
+    let cut = size == 0 ? 0 : Int(bytes[0]) % (size + 1)
+    split.append(bytes[..<cut])
+    var splitFrames = drain(&split)
+    split.append(bytes[cut...])
+    splitFrames.frames += drain(&split).frames
+    if wholeFrames.failed == nil && splitFrames.failed == nil && wholeFrames.frames != splitFrames.frames {
+        fatalError("frame decoding depends on how the bytes were split")
+    }
+    for frame in wholeFrames.frames {
+        fuzzPayload(frame.payload)
+    }
+
+    fuzzPayload(bytes)
+    return 0
+}
+
+private func drain(_ decoder: inout FrameDecoder) -> (frames: [Frame], failed: FrameError?) {
+    var frames: [Frame] = []
+    while true {
+        do {
+            guard let frame = try decoder.next() else { return (frames, nil) }
+            // A decoded frame re-encodes to bytes that decode to the same frame.
+            var again = FrameDecoder(maxFrameLength: 1 << 16)
+            again.append(frame.encoded())
+            guard (try? again.next()) == frame else { fatalError("frame does not round-trip") }
+            frames.append(frame)
+        } catch {
+            return (frames, error)
+        }
+    }
+}
+
+private struct Probe: Codable, Equatable {
+    var name: String
+    var count: Int64?
+    var values: [Double]?
+    var blob: [UInt8]?
+    var nested: [String: Probe]?
+}
+
+private func fuzzPayload(_ bytes: [UInt8]) {
+    guard let value = try? CBORValue.parse(bytes) else { return }
+    // Serializing is deterministic and idempotent: parse(serialize(v)) serializes the same way.
+    let canonical = value.serialized()
+    guard let reparsed = try? CBORValue.parse(canonical), reparsed.serialized() == canonical else {
+        fatalError("serialization is not idempotent")
+    }
+    // Typed decoding either fails cleanly or yields a value that round-trips.
+    if let probe = try? CBORDecoder().decode(Probe.self, from: value) {
+        guard let encoded = try? CBOREncoder().encode(probe),
+              let back = try? CBORDecoder().decode(Probe.self, from: encoded) else {
+            fatalError("decoded value does not re-encode")
+        }
+        if probe.values?.contains(where: \.isNaN) != true && back != probe { fatalError("typed round trip differs") }
+    }
+}
