@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "cutline-media", targets: ["CutlineMedia"]),
         .executable(name: "cutline-text", targets: ["CutlineText"]),
         .executable(name: "cutline", targets: ["CutlineCLI"]),
+        .executable(name: "cutline-rpc-bench", targets: ["CutlineRPCBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -76,6 +77,13 @@ let package = Package(
                 "CutlineRPC", "CutlineContracts", "CutlineServiceHost",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // scripts/bench-rpc: RPC against a raw-socket floor.
+        .executableTarget(
+            name: "CutlineRPCBench",
+            dependencies: ["CutlineRPC", "CutlineWire", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 

@@ -1,0 +1,208 @@
+import ArgumentParser
+import CutlineRPC
+import CutlineWire
+import Foundation
+import Logging
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// scripts/bench-rpc: RPC calls/s and latency over loopback at 1 and 64 callers, against a floor of the
+/// same framing over raw sockets with pre-encoded bytes (no Codable, no dispatch), in one run.
+@main
+struct RPCBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "cutline-rpc-bench")
+
+    @Option(help: "Seconds per measurement.")
+    var seconds: Double = 3
+
+    @Option(parsing: .upToNextOption, help: "Concurrent callers to measure.")
+    var callers: [Int] = [1, 64]
+
+    func run() async throws {
+        print("payload: request \(try CBOREncoder().encode(BenchMessage.sample).count) B, response \(try CBOREncoder().encode(BenchMessage.sample).count) B CBOR; \(seconds) s per figure; \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(String(format: "%-8@ %-6@ %12@ %10@ %10@", "what", "calls", "calls/s", "p50 µs", "p99 µs"))
+        var results: [(Int, Result, Result)] = []
+        for count in callers {
+            let floor = try Floor.measure(callers: count, seconds: seconds)
+            let rpc = try await measureRPC(callers: count)
+            print(floor.line("floor", count))
+            print(rpc.line("rpc", count))
+            results.append((count, floor, rpc))
+        }
+        print("")
+        for (count, floor, rpc) in results {
+            let ratio = rpc.callsPerSecond / floor.callsPerSecond
+            print(String(format: "ratio rpc/floor at %d caller(s): %.2f", count, ratio) + (count >= 64 ? (ratio >= 0.5 ? "  (target ≥ 0.50: met)" : "  (target ≥ 0.50: NOT met)") : ""))
+        }
+    }
+
+    func measureRPC(callers: Int) async throws -> Result {
+        let secret = try RPCSecret(Data("bench-secret-0123456789".utf8), origin: "bench")
+        var router = RPCRouter()
+        router.register(BenchMessage.echo) { request, _ in request }
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        var configuration = RPCServerConfiguration(listen: SocketAddress(host: "127.0.0.1", port: 0), secret: secret, serviceName: "bench")
+        configuration.maxInFlightPerConnection = 256
+        let server = RPCServer(configuration: configuration, router: router, version: "bench", logger: logger)
+        let address = try server.bind()
+        let serverTask = Task { try await server.run() }
+        defer { serverTask.cancel() }
+        let client = RPCClient(configuration: .init(address: address, secret: secret, clientName: "bench"), logger: logger)
+        defer { client.close() }
+        _ = try await client.call(BenchMessage.echo, .sample)
+
+        let end = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+        let started = ContinuousClock.now
+        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+            for _ in 0..<callers {
+                group.addTask {
+                    var samples: [Double] = []
+                    samples.reserveCapacity(100_000)
+                    while ContinuousClock.now < end {
+                        let t0 = ContinuousClock.now
+                        _ = try await client.call(BenchMessage.echo, .sample)
+                        samples.append((ContinuousClock.now - t0).microseconds)
+                    }
+                    return samples
+                }
+            }
+            var all: [Double] = []
+            for try await samples in group { all += samples }
+            return all
+        }
+        return Result(calls: latencies.count, elapsed: (ContinuousClock.now - started).seconds, latencies: latencies)
+    }
+}
+
+struct BenchMessage: Codable, Sendable {
+    var jobID: String
+    var index: Int
+    var start: Double
+    var duration: Double
+    var text: String
+    var key: String
+
+    static let echo = RPCMethod<BenchMessage, BenchMessage>("bench.echo")
+    static let sample = BenchMessage(
+        jobID: "6f1d2c3b-4a59-4e68-b7a6-958473625140", index: 17, start: 170.0, duration: 10.0,
+        text: "A short overlay text for clip seventeen, about eighty characters long.",
+        key: "clips/6f1d2c3b-4a59-4e68-b7a6-958473625140/017.mp4")
+}
+
+struct Result {
+    var calls: Int
+    var elapsed: Double
+    var latencies: [Double]
+
+    var callsPerSecond: Double { Double(calls) / elapsed }
+
+    func percentile(_ p: Double) -> Double {
+        guard !latencies.isEmpty else { return 0 }
+        let sorted = latencies.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+
+    func line(_ what: String, _ callers: Int) -> String {
+        String(format: "%-8@ %-6d %12.0f %10.1f %10.1f", what, callers, callsPerSecond, percentile(0.5), percentile(0.99))
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+    var microseconds: Double { seconds * 1e6 }
+}
+
+/// The floor: frames of the same sizes over a raw loopback TCP connection, pre-encoded, echoed by a
+/// server thread that parses each frame and writes a ready response; `callers` requests kept in flight.
+enum Floor {
+    static func measure(callers: Int, seconds: Double) throws -> Result {
+        let payload = try CBOREncoder().encode(BenchMessage.sample)
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                _ = bind(listener, $0, length)
+                _ = getsockname(listener, $0, &length)
+            }
+        }
+        listen(listener, 1)
+        let port = address.sin_port
+
+        let response = Frame(kind: .response, requestID: 0, payload: payload).encoded()
+        let serverThread = Thread {
+            let fd = accept(listener, nil, nil)
+            var one: Int32 = 1
+            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            var decoder = FrameDecoder()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            var reply = response
+            loop: while true {
+                let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+                if n <= 0 { break }
+                decoder.append(buffer[0..<n])
+                while let frame = try? decoder.next() {
+                    // Echo the request id into the ready-made response: bytes 8..<16.
+                    var id = frame.requestID.bigEndian
+                    withUnsafeBytes(of: &id) { for i in 0..<8 { reply[8 + i] = $0[i] } }
+                    if reply.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) <= 0 { break loop }
+                }
+            }
+            close(fd)
+        }
+        serverThread.start()
+
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = port
+        target.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        defer {
+            close(fd)
+            close(listener)
+        }
+
+        var request = Frame(kind: .request, requestID: 0, method: "bench.echo", deadlineMilliseconds: 30_000, payload: payload).encoded()
+        var sentAt = [UInt64: ContinuousClock.Instant]()
+        var nextID: UInt64 = 1
+        func sendOne() {
+            var id = nextID.bigEndian
+            withUnsafeBytes(of: &id) { for i in 0..<8 { request[8 + i] = $0[i] } }
+            sentAt[nextID] = .now
+            nextID += 1
+            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        }
+
+        var latencies: [Double] = []
+        latencies.reserveCapacity(1_000_000)
+        let started = ContinuousClock.now
+        let end = started + .milliseconds(Int64(seconds * 1000))
+        for _ in 0..<callers { sendOne() }
+        var decoder = FrameDecoder()
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        var stopping = false
+        while !sentAt.isEmpty {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 65536) }
+            if n <= 0 { break }
+            decoder.append(buffer[0..<n])
+            while let frame = try decoder.next() {
+                if let t0 = sentAt.removeValue(forKey: frame.requestID) {
+                    latencies.append((ContinuousClock.now - t0).microseconds)
+                }
+                if !stopping && ContinuousClock.now >= end { stopping = true }
+                if !stopping { sendOne() }
+            }
+        }
+        let elapsed = (ContinuousClock.now - started).seconds
+        return Result(calls: latencies.count, elapsed: elapsed, latencies: latencies)
+    }
+}
