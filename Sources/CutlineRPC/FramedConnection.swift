@@ -2,11 +2,13 @@ public import CutlineWire
 import Foundation
 import Synchronization
 
-/// One TCP connection carrying frames: a reader the owner drives, and a writer thread that sends queued
-/// frames in order, coalescing whatever queued up while the previous write was in progress.
+/// One TCP connection carrying frames: a reader the owner drives, and a write path that sends each
+/// frame straight from the sender with a non-blocking write when the socket is free, and otherwise
+/// queues it behind the write in progress (so frames queued meanwhile go out together).
 ///
-/// Senders never block on the socket (they may run on Swift's cooperative pool); only the writer
-/// thread does, bounded by the send timeout.
+/// Senders never block on the socket (they may run on Swift's cooperative pool). When the kernel's
+/// buffer is full, the rest is handed to the connection's writer thread, which blocks for it, bounded
+/// by the send timeout.
 final class FramedConnection: Sendable {
     let socket: Socket
     let peer: String
@@ -14,6 +16,10 @@ final class FramedConnection: Sendable {
 
     private struct WriteState {
         var pending: [UInt8] = []
+        /// Someone (a sender, or the writer thread) owns the socket's write side.
+        var writing = false
+        /// The writer thread owns it: the socket would block.
+        var handedOver = false
         var closed = false
         var failure: String?
     }
@@ -32,7 +38,7 @@ final class FramedConnection: Sendable {
         thread.start()
     }
 
-    /// Queues a frame; false if the connection is already closed.
+    /// Sends or queues a frame; false if the connection is already closed.
     @discardableResult
     func send(_ frame: Frame) -> Bool {
         var bytes: [UInt8] = []
@@ -42,25 +48,78 @@ final class FramedConnection: Sendable {
 
     @discardableResult
     func send(bytes: [UInt8]) -> Bool {
-        let accepted = writeState.withLock { state -> Bool in
-            guard !state.closed else { return false }
-            state.pending.append(contentsOf: bytes)
+        let owner = writeState.withLock { state -> Bool? in
+            guard !state.closed else { return nil }
+            if state.writing {
+                state.pending.append(contentsOf: bytes)
+                return false
+            }
+            state.writing = true
             return true
         }
-        if accepted {
-            writeSignal.lock()
-            writeSignal.signal()
-            writeSignal.unlock()
-        }
-        return accepted
+        guard let owner else { return false }
+        if owner { writeDirectly(bytes) }
+        return true
     }
 
-    /// Stops accepting frames, lets the writer flush what is queued, then waits for it to finish.
-    func finishWriting() {
-        writeState.withLock { $0.closed = true }
+    private func writeDirectly(_ first: [UInt8]) {
+        var chunk = first
+        while true {
+            let written: Int
+            do {
+                written = try socket.writeNonBlocking(chunk)
+            } catch {
+                fail(error)
+                return
+            }
+            let handOver = writeState.withLock { state -> Bool? in
+                if written < chunk.count {
+                    state.pending = Array(chunk[written...]) + state.pending
+                    state.handedOver = true
+                    return true
+                }
+                if state.pending.isEmpty {
+                    state.writing = false
+                    return state.closed ? true : nil
+                }
+                chunk = state.pending
+                state.pending = []
+                return false
+            }
+            switch handOver {
+            case .none: return
+            case .some(true):
+                // The writer thread takes over (or, when closing, learns the socket is free).
+                wakeWriter()
+                return
+            case .some(false): continue
+            }
+        }
+    }
+
+    private func fail(_ error: any Error) {
+        writeState.withLock { state in
+            state.closed = true
+            state.failure = "\(error)"
+            state.pending = []
+            state.writing = false
+            state.handedOver = false
+        }
+        // The reader learns of the failure through end-of-stream.
+        socket.shutdownBoth()
+        wakeWriter()
+    }
+
+    private func wakeWriter() {
         writeSignal.lock()
         writeSignal.signal()
         writeSignal.unlock()
+    }
+
+    /// Stops accepting frames, lets what is queued be written, then waits for the writer to finish.
+    func finishWriting() {
+        writeState.withLock { $0.closed = true }
+        wakeWriter()
         writerDone.wait()
     }
 
@@ -68,36 +127,50 @@ final class FramedConnection: Sendable {
 
     private func writerLoop() {
         defer { writerDone.signal() }
+        writeSignal.lock()
+        defer { writeSignal.unlock() }
         while true {
-            writeSignal.lock()
-            var batch: [UInt8] = []
-            var closing = false
-            while true {
-                (batch, closing) = writeState.withLock { state in
-                    let taken = state.pending
+            enum Step { case write([UInt8]), exit, wait }
+            let step = writeState.withLock { state -> Step in
+                if state.handedOver || (state.closed && !state.writing && !state.pending.isEmpty) {
+                    state.writing = true
+                    state.handedOver = true
+                    if state.pending.isEmpty {
+                        state.writing = false
+                        state.handedOver = false
+                        return .wait
+                    }
+                    let batch = state.pending
                     state.pending = []
-                    return (taken, state.closed)
+                    return .write(batch)
                 }
-                if !batch.isEmpty || closing { break }
-                writeSignal.wait()
+                if state.closed && !state.writing { return .exit }
+                return .wait
             }
-            writeSignal.unlock()
-            if !batch.isEmpty {
+            switch step {
+            case .exit:
+                return
+            case .wait:
+                if writeState.withLock({ $0.closed && !$0.writing && $0.pending.isEmpty }) { return }
+                writeSignal.wait()
+            case .write(let batch):
+                writeSignal.unlock()
                 do {
                     try socket.writeAll(batch)
+                    writeSignal.lock()
                 } catch {
+                    writeSignal.lock()
                     writeState.withLock { state in
                         state.closed = true
                         state.failure = "\(error)"
                         state.pending = []
+                        state.writing = false
+                        state.handedOver = false
                     }
-                    // The reader learns of the failure through end-of-stream.
                     socket.shutdownBoth()
                     return
                 }
-                continue
             }
-            if closing { return }
         }
     }
 

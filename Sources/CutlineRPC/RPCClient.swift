@@ -210,6 +210,7 @@ final class ClientConnection: Sendable {
     let serverName: String
     private let logger: Logger
     private let nextRequestID = Atomic<UInt64>(1)
+    private let watcher = DeadlineWatcher()
 
     private struct Pending {
         var calls: [UInt64: CheckedContinuation<Frame, any Error>] = [:]
@@ -279,6 +280,10 @@ final class ClientConnection: Sendable {
         var serverLogger = logger
         serverLogger[metadataKey: "rpc_peer_name"] = "\(challenge.peer)"
         let client = ClientConnection(connection: framed, serverName: challenge.peer, logger: serverLogger)
+        client.watcher.start(name: "cutline-rpc-client-deadlines") { [weak client] requestID in
+            guard let client, client.finish(requestID, throwing: RPCError.deadlineExceeded("the call got no answer before its deadline")) else { return }
+            client.connection.send(Frame(kind: .cancel, requestID: requestID))
+        }
         handedOver = true
         let reader = Thread { [decoder] in
             var decoder = decoder
@@ -303,13 +308,8 @@ final class ClientConnection: Sendable {
         guard remaining > .zero else { throw RPCError.deadlineExceeded("\(method): deadline passed before the call was sent") }
         let frame = Frame(kind: .request, requestID: requestID, method: method,
                           deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), payload: payload)
-        let timer = Task { [self] in
-            try await Task.sleep(until: deadline, clock: .continuous)
-            if finish(requestID, throwing: RPCError.deadlineExceeded("\(method) got no answer before its deadline")) {
-                connection.send(Frame(kind: .cancel, requestID: requestID))
-            }
-        }
-        defer { timer.cancel() }
+        watcher.add(requestID, deadline: deadline)
+        defer { watcher.remove(requestID) }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let refusal = pending.withLock { pending -> ConnectionLost? in
@@ -346,7 +346,7 @@ final class ClientConnection: Sendable {
 
     /// Ends a pending call; whoever removes it resumes it, so each call resumes exactly once.
     @discardableResult
-    private func finish(_ requestID: UInt64, throwing error: RPCError) -> Bool {
+    func finish(_ requestID: UInt64, throwing error: RPCError) -> Bool {
         guard let continuation = pending.withLock({ $0.calls.removeValue(forKey: requestID) }) else { return false }
         continuation.resume(throwing: error)
         return true
@@ -400,6 +400,7 @@ final class ClientConnection: Sendable {
         for call in calls {
             call.resume(throwing: ConnectionLost(reason: reason, neverStarted: goingAway))
         }
+        watcher.stop()
         connection.finishWriting()
         connection.socket.close()
     }

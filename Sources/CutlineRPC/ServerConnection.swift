@@ -10,7 +10,17 @@ final class ServerConnection: Sendable {
     private let connection: FramedConnection
     private let logger: Logger
     private let permits: DispatchSemaphore
-    private let tasks = Mutex<[UInt64: Task<Void, Never>]>([:])
+    private struct Call {
+        var task: Task<Void, Never>?
+        var token: UInt64
+        /// Set once an answer is queued (the handler's, or deadline_exceeded from the watcher).
+        var answered = false
+    }
+
+    /// Calls by request id; `token` tells a call from a later one that reuses its id.
+    private let tasks = Mutex<[UInt64: Call]>([:])
+    private let nextToken = Atomic<UInt64>(1)
+    private let watcher: DeadlineWatcher
     private let draining = Atomic<Bool>(false)
     /// Calls whose answer has not been queued yet (a call leaves `tasks` just before that).
     private let running = Atomic<Int>(0)
@@ -26,9 +36,11 @@ final class ServerConnection: Sendable {
         logger[metadataKey: "peer"] = "\(peer)"
         self.logger = logger
         self.permits = DispatchSemaphore(value: configuration.maxInFlightPerConnection)
+        self.watcher = DeadlineWatcher()
     }
 
     func start() {
+        watcher.start(name: "cutline-rpc-deadlines") { [self] token in deadlinePassed(token) }
         let thread = Thread { [self] in serve() }
         thread.name = "cutline-rpc-conn"
         thread.start()
@@ -54,10 +66,11 @@ final class ServerConnection: Sendable {
     }
 
     func cancelAll() {
-        tasks.withLock { tasks in tasks.values.forEach { $0.cancel() } }
+        tasks.withLock { tasks in tasks.values.forEach { $0.task?.cancel() } }
     }
 
     private func close() {
+        watcher.stop()
         connection.finishWriting()
         connection.socket.close()
         server.connectionClosed(self)
@@ -191,7 +204,7 @@ final class ServerConnection: Sendable {
             permits.wait()
             try startCall(frame, deadline: deadline)
         case .cancel:
-            tasks.withLock { $0[frame.requestID] }?.cancel()
+            tasks.withLock { $0[frame.requestID]?.task }?.cancel()
         case .ping:
             connection.send(Frame(kind: .pong, requestID: frame.requestID, payload: frame.payload))
         case .pong:
@@ -215,18 +228,22 @@ final class ServerConnection: Sendable {
                                  deadline: deadline, logger: logger, server: server.stats)
         let stats = server.stats
         let maxFrameLength = server.configuration.maxFrameLength
+        let token = nextToken.add(1, ordering: .relaxed).oldValue
         let accepted = tasks.withLock { tasks -> Bool in
             guard tasks[requestID] == nil else { return false }
             stats.began()
             running.add(1, ordering: .relaxed)
-            tasks[requestID] = Task { [self] in
+            tasks[requestID] = Call(task: nil, token: token)
+            if let deadline { watcher.add(token, deadline: deadline) }
+            tasks[requestID]?.task = Task { [self] in
                 var reply = await Self.run(handler, frame.payload, context, deadline: deadline)
                 if reply.encodedLength > maxFrameLength {
                     reply = Self.errorFrame(.init(.resourceExhausted, "\(context.method): the response is \(reply.encodedLength) bytes, over the \(maxFrameLength)-byte frame limit"), requestID)
                 }
                 // Forget the id before answering, so the client may reuse it as soon as it has the answer.
-                self.tasks.withLock { _ = $0.removeValue(forKey: requestID) }
-                connection.send(reply)
+                let alreadyAnswered = self.tasks.withLock { $0.removeValue(forKey: requestID)?.answered ?? true }
+                if deadline != nil { watcher.remove(token) }
+                if !alreadyAnswered { connection.send(reply) }
                 stats.ended()
                 permits.signal()
                 running.subtract(1, ordering: .relaxed)
@@ -240,13 +257,26 @@ final class ServerConnection: Sendable {
         }
     }
 
+    /// The watcher's callback: answer `deadline_exceeded` now and cancel the handler; its slot frees
+    /// when it actually returns.
+    private func deadlinePassed(_ token: UInt64) {
+        let expired = tasks.withLock { tasks -> (UInt64, Task<Void, Never>?)? in
+            guard let (requestID, call) = tasks.first(where: { $0.value.token == token }), !call.answered else { return nil }
+            tasks[requestID]?.answered = true
+            return (requestID, call.task)
+        }
+        guard let (requestID, task) = expired else { return }
+        sendError(.deadlineExceeded("the call did not finish before the caller's deadline"), requestID: requestID)
+        task?.cancel()
+    }
+
     /// Runs one handler to its answer frame: a response, or an error frame with a typed code.
     private static func run(
         _ handler: @escaping RPCRouter.Handler, _ payload: [UInt8], _ context: RPCContext, deadline: ContinuousClock.Instant?
     ) async -> Frame {
         let requestID = context.requestID
         do {
-            let body = try await withDeadline(deadline) { try await handler(payload, context) }
+            let body = try await handler(payload, context)
             return Frame(kind: .response, requestID: requestID, payload: body)
         } catch let error as RPCError {
             return errorFrame(error, requestID)
@@ -277,41 +307,3 @@ final class ServerConnection: Sendable {
     }
 }
 
-/// Runs `body`, answering `deadline_exceeded` as soon as `deadline` passes and cancelling `body` then,
-/// even if `body` ignores the cancellation (it keeps its in-flight slot until it actually returns).
-func withDeadline<T: Sendable>(
-    _ deadline: ContinuousClock.Instant?, _ body: @escaping @Sendable () async throws -> T
-) async throws -> T {
-    guard let deadline else { return try await body() }
-    let outcome = ResumeOnce<T>()
-    let work = Task { try await body() }
-    let timer = Task {
-        try? await Task.sleep(until: deadline, clock: .continuous)
-        return ()
-    }
-    return try await withTaskCancellationHandler {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            outcome.set(continuation)
-            Task {
-                let result = await work.result
-                timer.cancel()
-                outcome.take()?.resume(with: result)
-            }
-            Task {
-                await timer.value
-                guard let continuation = outcome.take() else { return }
-                work.cancel()
-                continuation.resume(throwing: RPCError.deadlineExceeded("deadline passed before the call finished"))
-            }
-        }
-    } onCancel: {
-        work.cancel()
-    }
-}
-
-/// Holds a continuation so that whichever of two racers takes it first resumes it, exactly once.
-final class ResumeOnce<T: Sendable>: Sendable {
-    private let continuation = Mutex<CheckedContinuation<T, any Error>?>(nil)
-    func set(_ value: CheckedContinuation<T, any Error>) { continuation.withLock { $0 = value } }
-    func take() -> CheckedContinuation<T, any Error>? { continuation.withLock { $0.take() } }
-}

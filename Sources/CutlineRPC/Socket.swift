@@ -200,6 +200,26 @@ final class Socket: Sendable {
         }
     }
 
+    /// Writes what the kernel takes without waiting; returns how many bytes that was.
+    func writeNonBlocking(_ bytes: [UInt8]) throws -> Int {
+        try bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+                if n > 0 {
+                    offset += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    return offset
+                } else {
+                    throw SocketError("write")
+                }
+            }
+            return offset
+        }
+    }
+
     func writeAll(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { raw in
             var offset = 0
