@@ -204,14 +204,18 @@ final class FramedConnection: Sendable {
                 let remaining = (deadline - ContinuousClock.now).clampedMilliseconds32
                 timeout = timeout < 0 ? remaining : min(timeout, remaining)
             }
-            guard try socket.poll(events: Int16(POLLIN), timeoutMilliseconds: timeout) else {
-                if decoder.isInsideFrame {
-                    throw RPCError.deadlineExceeded("peer \(peer) sent part of a frame and not the rest within \(frameMilliseconds) ms")
+            // Under load the next bytes are usually there already: try once before paying for poll.
+            var n = try socket.readNonBlocking(into: scratch)
+            if n == nil {
+                guard try socket.poll(events: Int16(POLLIN), timeoutMilliseconds: timeout) else {
+                    if decoder.isInsideFrame {
+                        throw RPCError.deadlineExceeded("peer \(peer) sent part of a frame and not the rest within \(frameMilliseconds) ms")
+                    }
+                    return .timedOut
                 }
-                return .timedOut
+                n = try socket.read(into: scratch)
             }
-            let n = try socket.read(into: scratch)
-            if n == 0 {
+            guard let n, n > 0 else {
                 if decoder.isInsideFrame {
                     throw RPCError.unavailable("peer \(peer) closed the connection in the middle of a frame")
                 }

@@ -29,9 +29,18 @@ public struct RPCContext: Sendable {
     public let peer: String
     /// When the caller stops waiting, if it said.
     public let deadline: ContinuousClock.Instant?
-    /// Carries `peer`, `rpc_method` and `rpc_request_id`; handlers add `job_id` once they know it.
-    public var logger: Logger
+    /// The connection's logger; `logger` adds this call's metadata when a handler asks for it, so
+    /// calls that log nothing pay nothing.
+    let baseLogger: Logger
     public let server: RPCServerStats
+
+    /// Carries `peer`, `rpc_method` and `rpc_request_id`; handlers add `job_id` once they know it.
+    public var logger: Logger {
+        var logger = baseLogger
+        logger[metadataKey: "rpc_method"] = "\(method)"
+        logger[metadataKey: "rpc_request_id"] = "\(requestID)"
+        return logger
+    }
 }
 
 /// Live figures of a server, for `health` and metrics.

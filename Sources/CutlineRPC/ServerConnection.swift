@@ -221,11 +221,8 @@ final class ServerConnection: Sendable {
             sendError(.init(.unimplemented, "\(server.configuration.serviceName) has no method \"\(frame.method)\""), requestID: requestID)
             return
         }
-        var logger = self.logger
-        logger[metadataKey: "rpc_method"] = "\(frame.method)"
-        logger[metadataKey: "rpc_request_id"] = "\(requestID)"
         let context = RPCContext(requestID: requestID, method: frame.method, peer: connection.peer,
-                                 deadline: deadline, logger: logger, server: server.stats)
+                                 deadline: deadline, baseLogger: logger, server: server.stats)
         let stats = server.stats
         let maxFrameLength = server.configuration.maxFrameLength
         let token = nextToken.add(1, ordering: .relaxed).oldValue

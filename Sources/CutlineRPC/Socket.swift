@@ -200,6 +200,18 @@ final class Socket: Sendable {
         }
     }
 
+    /// Reads what is already there; nil if nothing is (0 means the peer closed).
+    func readNonBlocking(into buffer: UnsafeMutableRawBufferPointer) throws -> Int? {
+        while true {
+            let n = Glibc.recv(fd, buffer.baseAddress, buffer.count, Int32(MSG_DONTWAIT))
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK { return nil }
+            if errno == ECONNRESET { return 0 }
+            throw SocketError("read")
+        }
+    }
+
     /// Writes what the kernel takes without waiting; returns how many bytes that was.
     func writeNonBlocking(_ bytes: [UInt8]) throws -> Int {
         try bytes.withUnsafeBytes { raw in

@@ -67,17 +67,31 @@ struct CBORDecoderImpl: Decoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         guard case .map(let entries) = value else { throw mismatch([String: Any].self) }
-        var dictionary: [String: CBORValue] = [:]
-        dictionary.reserveCapacity(entries.count)
+        var keyed: [(key: String, value: CBORValue)] = []
+        keyed.reserveCapacity(entries.count)
         for entry in entries {
             guard case .text(let key) = entry.key else {
                 throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "map key is \(entry.key.kindName), expected text"))
             }
-            guard dictionary.updateValue(entry.value, forKey: key) == nil else {
-                throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "duplicate map key \"\(key)\""))
-            }
+            keyed.append((key, entry.value))
         }
-        return KeyedDecodingContainer(KeyedContainer<Key>(entries: dictionary, codingPath: codingPath))
+        if let duplicate = Self.firstDuplicate(keyed) {
+            throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "duplicate map key \"\(duplicate)\""))
+        }
+        return KeyedDecodingContainer(KeyedContainer<Key>(entries: keyed, codingPath: codingPath))
+    }
+
+    /// Keys compare by their UTF-8 bytes (as on the wire), not by Unicode canonical equivalence.
+    static func firstDuplicate(_ keyed: [(key: String, value: CBORValue)]) -> String? {
+        if keyed.count <= 16 {
+            for i in keyed.indices {
+                for j in keyed.indices where j > i && keyed[i].key.utf8.elementsEqual(keyed[j].key.utf8) { return keyed[i].key }
+            }
+            return nil
+        }
+        var seen = Set<[UInt8]>()
+        for entry in keyed where !seen.insert(Array(entry.key.utf8)).inserted { return entry.key }
+        return nil
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -128,14 +142,19 @@ struct CBORDecoderImpl: Decoder {
     }
 
     struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-        let entries: [String: CBORValue]
+        let entries: [(key: String, value: CBORValue)]
         let codingPath: [any CodingKey]
 
-        var allKeys: [Key] { entries.keys.compactMap { Key(stringValue: $0) } }
-        func contains(_ key: Key) -> Bool { entries[key.stringValue] != nil }
+        var allKeys: [Key] { entries.compactMap { Key(stringValue: $0.key) } }
+        func contains(_ key: Key) -> Bool { lookup(key.stringValue) != nil }
+
+        /// Structs have few fields, so a scan by UTF-8 bytes beats building a dictionary per map.
+        func lookup(_ name: String) -> CBORValue? {
+            entries.first { $0.key.utf8.elementsEqual(name.utf8) }?.value
+        }
 
         func entry(_ key: Key) throws -> CBORValue {
-            guard let value = entries[key.stringValue] else {
+            guard let value = lookup(key.stringValue) else {
                 throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "no value for key \"\(key.stringValue)\""))
             }
             return value
@@ -175,11 +194,11 @@ struct CBORDecoderImpl: Decoder {
         }
 
         func superDecoder() throws -> any Decoder {
-            CBORDecoderImpl(value: entries["super"] ?? .null, codingPath: codingPath)
+            CBORDecoderImpl(value: lookup("super") ?? .null, codingPath: codingPath)
         }
 
         func superDecoder(forKey key: Key) throws -> any Decoder {
-            CBORDecoderImpl(value: entries[key.stringValue] ?? .null, codingPath: codingPath + [key])
+            CBORDecoderImpl(value: lookup(key.stringValue) ?? .null, codingPath: codingPath + [key])
         }
     }
 

@@ -36,18 +36,15 @@ enum CBORNode {
 
 final class MapBox {
     var entries: [(key: String, node: CBORNode)] = []
-    var index: [String: Int] = [:]
 
+    /// A key encoded twice keeps its last value. Containers are small, so a scan beats hashing.
     func set(_ key: String, _ node: CBORNode) {
-        if let existing = index[key] {
+        if let existing = entries.firstIndex(where: { $0.key == key }) {
             entries[existing].node = node
         } else {
-            index[key] = entries.count
             entries.append((key, node))
         }
     }
-
-    func node(for key: String) -> CBORNode? { index[key].map { entries[$0].node } }
 }
 
 final class ArrayBox {

@@ -69,11 +69,25 @@ extension CBORValue {
             for item in items { item.write(to: &out) }
         case .map(let entries):
             CBORValue.writeHead(5, UInt64(entries.count), &out)
-            // §4.2.1: keys sorted by the bytewise order of their own deterministic encodings.
-            let encoded = entries.map { (key: $0.key.serialized(), value: $0.value) }
-            for entry in encoded.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-                out.append(contentsOf: entry.key)
-                entry.value.write(to: &out)
+            // §4.2.1: keys sorted by the bytewise order of their own deterministic encodings. For text
+            // keys (all that Codable writes) that order is: shorter UTF-8 first, then bytewise, since the
+            // head encodes the length; so they need not be encoded to be sorted.
+            if entries.allSatisfy({ if case .text = $0.key { true } else { false } }) {
+                let sorted = entries.sorted { a, b in
+                    guard case .text(let x) = a.key, case .text(let y) = b.key else { return false }
+                    let (cx, cy) = (x.utf8.count, y.utf8.count)
+                    return cx != cy ? cx < cy : x.utf8.lexicographicallyPrecedes(y.utf8)
+                }
+                for entry in sorted {
+                    entry.key.write(to: &out)
+                    entry.value.write(to: &out)
+                }
+            } else {
+                let encoded = entries.map { (key: $0.key.serialized(), value: $0.value) }
+                for entry in encoded.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+                    out.append(contentsOf: entry.key)
+                    entry.value.write(to: &out)
+                }
             }
         case .tagged(let tag, let inner):
             CBORValue.writeHead(6, tag, &out)
