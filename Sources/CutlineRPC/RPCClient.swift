@@ -331,7 +331,7 @@ final class ClientConnection: Sendable {
                     finish(requestID, throwing: RPCError.deadlineExceeded("\(method) got no answer before its deadline"))
                     return
                 }
-                if !connection.send(frame) {
+                if !connection.send(frame, coalesce: pending.withLock { $0.calls.count } > 1) {
                     if let continuation = pending.withLock({ $0.calls.removeValue(forKey: requestID) }) {
                         continuation.resume(throwing: ConnectionLost(reason: "connection to \(connection.peer) is closed", neverStarted: true))
                     }

@@ -240,7 +240,7 @@ final class ServerConnection: Sendable {
                 // Forget the id before answering, so the client may reuse it as soon as it has the answer.
                 let alreadyAnswered = self.tasks.withLock { $0.removeValue(forKey: requestID)?.answered ?? true }
                 if deadline != nil { watcher.remove(token) }
-                if !alreadyAnswered { connection.send(reply) }
+                if !alreadyAnswered { connection.send(reply, coalesce: running.load(ordering: .relaxed) > 1) }
                 stats.ended()
                 permits.signal()
                 running.subtract(1, ordering: .relaxed)
