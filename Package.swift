@@ -87,6 +87,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Test helpers shared by the test targets: child processes, fixtures, free ports.
+        .target(name: "CutlineTestSupport", swiftSettings: swiftSettings),
+
         .testTarget(name: "CutlineWireTests", dependencies: ["CutlineWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineRPCTests",
@@ -98,8 +101,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SystemLibraryTests",
-            dependencies: ["CFFmpeg", "CCurl", "CSQLite"],
+            dependencies: ["CFFmpeg", "CCurl", "CSQLite", "CutlineTestSupport"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),
     ]
 )

@@ -19,6 +19,9 @@ public struct RPCSecret: Sendable {
     /// Reads a secret file; surrounding whitespace (a trailing newline) is not part of the secret.
     public init(contentsOfFile path: String, origin: String) throws(RPCConfigurationError) {
         let contents: String
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw RPCConfigurationError("\(origin): no secret file at \(path). Point CUTLINE_DATA_DIR (--data-dir) at the services' data directory (scripts/run uses ./.data), or set CUTLINE_RPC_SECRET_FILE or CUTLINE_RPC_SECRET")
+        }
         do {
             contents = try String(contentsOfFile: path, encoding: .utf8)
         } catch {

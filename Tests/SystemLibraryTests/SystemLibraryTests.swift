@@ -1,16 +1,13 @@
 import CCurl
 import CFFmpeg
 import CSQLite
+import CutlineTestSupport
 import Foundation
 import Testing
 
 /// One real call into each native library, so a broken pkg-config or link setup fails here first.
 @Suite struct SystemLibraryTests {
-    static var fixtures: URL {
-        if let path = ProcessInfo.processInfo.environment["CUTLINE_FIXTURES"] { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent(".fixtures")
-    }
+    static var fixtures: URL { TestEnvironment.fixtures }
 
     @Test func ffmpegReadsTheDurationOfARealVideo() throws {
         let path = Self.fixtures.appendingPathComponent("media/bigbuckbunny.mp4").path
@@ -91,7 +88,7 @@ final class LoopbackHTTPServer {
     let port: Int
 
     init(directory: URL) throws {
-        port = Int.random(in: 20_000...40_000)
+        port = Int(TestEnvironment.freePort())
         child = try ChildProcess(["python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", directory.path, String(port)])
         // Ready when it accepts a connection.
         let deadline = Date().addingTimeInterval(10)
@@ -115,40 +112,3 @@ final class LoopbackHTTPServer {
     func stop() { child.stop() }
 }
 
-/// A child process spawned with a clean signal mask. Foundation's Process passes on the mask of the
-/// spawning thread, and test threads block SIGTERM, so its children could never be stopped.
-final class ChildProcess {
-    let pid: pid_t
-
-    init(_ arguments: [String]) throws {
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var empty = sigset_t()
-        sigemptyset(&empty)
-        posix_spawnattr_setsigmask(&attributes, &empty)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attributes, &defaults)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        var pid: pid_t = 0
-        let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, environ)
-        guard status == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "cannot start \(arguments[0]): \(String(cString: strerror(status)))"])
-        }
-        self.pid = pid
-    }
-
-    func stop() {
-        kill(pid, SIGTERM)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
-}

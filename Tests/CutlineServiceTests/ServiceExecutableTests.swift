@@ -1,0 +1,90 @@
+import CutlineTestSupport
+import Foundation
+import Testing
+
+/// The built executables, run as an operator would: start, answer `cutline health`, log structured
+/// lines, stop cleanly on SIGTERM, and refuse bad settings with a message naming them.
+@Suite(.serialized)
+struct ServiceExecutableTests {
+    static let services = [("cutline-gateway", "gateway", "CUTLINE_GATEWAY_RPC_LISTEN"),
+                           ("cutline-media", "media", "CUTLINE_MEDIA_RPC_LISTEN"),
+                           ("cutline-text", "text", "CUTLINE_TEXT_RPC_LISTEN")]
+
+    @Test(arguments: services)
+    func serviceStartsAnswersHealthAndStopsCleanly(executable: String, name: String, listenVariable: String) async throws {
+        let data = try TestEnvironment.temporaryDirectory(name)
+        defer { try? FileManager.default.removeItem(at: data) }
+        let address = "127.0.0.1:\(TestEnvironment.freePort())"
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_DATA_DIR"] = data.path
+        environment[listenVariable] = address
+        let service = try ChildProcess([TestEnvironment.executable(executable)], environment: environment, captureIn: data)
+        defer { service.stop() }
+
+        var health: (code: Int32, stdout: String, stderr: String) = (1, "", "")
+        for _ in 0..<100 {
+            health = try await Task.detached {
+                try ChildProcess.run([TestEnvironment.executable("cutline"), "health", address, "--json"], environment: environment)
+            }.value
+            if health.code == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(health.code == 0, "cutline health: \(health.stderr)")
+        let answer = try JSONSerialization.jsonObject(with: Data(health.stdout.utf8)) as? [String: Any]
+        #expect(answer?["name"] as? String == name)
+        #expect(answer?["in_flight"] as? Int == 0)
+
+        service.signal(SIGTERM)
+        let code = await Task.detached { service.wait(timeout: 15) }.value
+        #expect(code == 0, "exit code after SIGTERM; log:\n\(service.standardError)")
+        let log = service.standardError
+        #expect(log.contains("level=info"))
+        #expect(log.contains("msg=\"rpc server listening\"") && log.contains("address=\(address)"))
+        #expect(log.contains("msg=\"rpc server stopped\""))
+    }
+
+    @Test(arguments: [
+        (["--max-in-flight", "lots"], "CUTLINE_RPC_MAX_IN_FLIGHT (--max-in-flight)"),
+        (["--listen", "127.0.0.1"], "CUTLINE_MEDIA_RPC_LISTEN (--listen)"),
+        (["--log-format", "xml"], "CUTLINE_LOG_FORMAT (--log-format)"),
+        (["--rpc-secret", "short"], "CUTLINE_RPC_SECRET (--rpc-secret)"),
+    ])
+    func badSettingStopsStartUpNamingIt(arguments: [String], named: String) throws {
+        let data = try TestEnvironment.temporaryDirectory("bad")
+        defer { try? FileManager.default.removeItem(at: data) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_DATA_DIR"] = data.path
+        environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(TestEnvironment.freePort())"
+        let result = try ChildProcess.run([TestEnvironment.executable("cutline-media")] + arguments, environment: environment)
+        #expect(result.code != 0)
+        #expect(result.stderr.contains(named), "stderr: \(result.stderr)")
+    }
+
+    @Test func badSettingFromTheEnvironmentIsNamedToo() throws {
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_RPC_IDLE_TIMEOUT"] = "-5"
+        let result = try ChildProcess.run([TestEnvironment.executable("cutline-text")], environment: environment)
+        #expect(result.code != 0)
+        #expect(result.stderr.contains("CUTLINE_RPC_IDLE_TIMEOUT"))
+    }
+
+    @Test func helpDocumentsEverySetting() throws {
+        let help = try ChildProcess.run([TestEnvironment.executable("cutline-gateway"), "--help"])
+        for variable in ["CUTLINE_GATEWAY_RPC_LISTEN", "CUTLINE_RPC_SECRET", "CUTLINE_RPC_SECRET_FILE", "CUTLINE_DATA_DIR",
+                         "CUTLINE_RPC_MAX_FRAME_BYTES", "CUTLINE_LOG_LEVEL", "CUTLINE_LOG_FORMAT", "CUTLINE_RPC_MAX_IN_FLIGHT",
+                         "CUTLINE_RPC_IDLE_TIMEOUT", "CUTLINE_RPC_READ_TIMEOUT", "CUTLINE_SHUTDOWN_GRACE"] {
+            #expect(help.stdout.contains(variable), "--help does not mention \(variable)")
+        }
+    }
+
+    @Test func healthOfAnUnreachableServiceExitsNonZeroWithOneLine() throws {
+        let data = try TestEnvironment.temporaryDirectory("cli")
+        defer { try? FileManager.default.removeItem(at: data) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_RPC_SECRET"] = "a-secret-of-enough-length"
+        let address = "127.0.0.1:\(TestEnvironment.freePort())"
+        let result = try ChildProcess.run([TestEnvironment.executable("cutline"), "health", address, "--timeout", "0.5"], environment: environment)
+        #expect(result.code == 1)
+        #expect(result.stderr.contains("unavailable") && result.stderr.contains(address))
+    }
+}
