@@ -53,6 +53,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // SQLite through libsqlite3: owner types, a serial queue per database, migrations, typed errors.
+        .target(name: "CutlineSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
+        // The status outbox and its relay: every status write survives crashes and outages.
+        .target(
+            name: "CutlineOutbox",
+            dependencies: [
+                "CutlineCore", "CutlineSQLite",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The embedded job status table (the sink when no DynamoDB table is configured).
+        .target(name: "CutlineStatusStore", dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox"], swiftSettings: swiftSettings),
         // Each service's methods with their request and response types.
         .target(name: "CutlineContracts", dependencies: ["CutlineCore", "CutlineRPC"], swiftSettings: swiftSettings),
         // What the three service executables share: configuration, logging bootstrap, the service group.
@@ -102,6 +116,12 @@ let package = Package(
         .testTarget(
             name: "SystemLibraryTests",
             dependencies: ["CFFmpeg", "CCurl", "CSQLite", "CutlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutlineOutboxTests",
+            dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox", "CutlineStatusStore", "CutlineTestSupport",
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),

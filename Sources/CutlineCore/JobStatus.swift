@@ -1,0 +1,88 @@
+public import Foundation
+
+/// One status write about a job (DESIGN.md "The status record"): a whole snapshot of the fields its
+/// writer owns, ordered by `version`. A sink applies it only if `version` is greater than the stored
+/// one, so a duplicate or a late write is a no-op and a job never moves backwards.
+public struct StatusWrite: Codable, Sendable, Hashable {
+    public var jobID: JobID
+    public var version: Int64
+    public var state: JobState
+    public var attempt: Int64
+    /// Fields left nil are not owned by this write and stay as they are.
+    public var progress: JobProgress?
+    public var clips: [ClipRecord]?
+    public var error: JobFailure?
+    /// The job's parameters as JSON text (cutting, text strategy, style, source key, probe summary).
+    public var params: String?
+    public var createdAt: Date?
+    public var updatedAt: Date
+
+    public init(
+        jobID: JobID, state: JobState, attempt: Int64 = 1, clipsDone: Int64 = 0, progress: JobProgress? = nil,
+        clips: [ClipRecord]? = nil, error: JobFailure? = nil, params: String? = nil, createdAt: Date? = nil,
+        updatedAt: Date = Date()
+    ) {
+        self.jobID = jobID
+        self.version = StatusVersion(attempt: attempt, state: state, clipsDone: clipsDone).value
+        self.state = state
+        self.attempt = attempt
+        self.progress = progress
+        self.clips = clips
+        self.error = error
+        self.params = params
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", version, state, attempt, progress, clips, error, params
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+}
+
+public struct JobProgress: Codable, Sendable, Hashable {
+    public var clipsDone: Int64
+    public var clipsTotal: Int64
+    public var framesDone: Int64
+    public var framesTotal: Int64
+
+    public init(clipsDone: Int64, clipsTotal: Int64, framesDone: Int64 = 0, framesTotal: Int64 = 0) {
+        self.clipsDone = clipsDone
+        self.clipsTotal = clipsTotal
+        self.framesDone = framesDone
+        self.framesTotal = framesTotal
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case clipsDone = "clips_done", clipsTotal = "clips_total", framesDone = "frames_done", framesTotal = "frames_total"
+    }
+}
+
+public struct ClipRecord: Codable, Sendable, Hashable {
+    public var index: Int
+    public var start: Double
+    public var duration: Double
+    public var text: String
+    public var key: String
+    public var size: Int64
+
+    public init(index: Int, start: Double, duration: Double, text: String, key: String, size: Int64) {
+        self.index = index
+        self.start = start
+        self.duration = duration
+        self.text = text
+        self.key = key
+        self.size = size
+    }
+}
+
+public struct JobFailure: Codable, Sendable, Hashable {
+    public var code: String
+    public var message: String
+
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+}
