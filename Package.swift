@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "cutline-text", targets: ["CutlineText"]),
         .executable(name: "cutline", targets: ["CutlineCLI"]),
         .executable(name: "cutline-rpc-bench", targets: ["CutlineRPCBench"]),
+        .executable(name: "cutline-state-bench", targets: ["CutlineStateBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -98,6 +99,13 @@ let package = Package(
         .executableTarget(
             name: "CutlineRPCBench",
             dependencies: ["CutlineRPC", "CutlineWire", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // Writes status updates through the outbox: crash tests and scripts/bench-state.
+        .executableTarget(
+            name: "CutlineStateBench",
+            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineSQLite", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
 

@@ -1,0 +1,88 @@
+import CutlineCore
+import CutlineOutbox
+import CutlineSQLite
+import CutlineStatusStore
+import CutlineTestSupport
+import Foundation
+import Logging
+import Synchronization
+import Testing
+
+/// The outbox's promise under a crash: a writer process killed with SIGKILL mid-stream and restarted
+/// loses no committed write, the relay delivers every one in order per job, and no job's status ever
+/// shows an older version than one it showed before.
+@Suite(.timeLimit(.minutes(3)))
+struct OutboxCrashTests {
+    @Test func killedWriterLosesNoCommittedWriteAndNoJobMovesBackwards() async throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.cleanUp() }
+        let path = fixture.directory.appendingPathComponent("writer.sqlite").path
+        let arguments = [TestEnvironment.executable("cutline-state-bench"), "write", "--db", path, "--jobs", "100", "--writes-per-job", "100"]
+
+        // The relay and a watcher run against the writer's database while it is killed and restarted.
+        let writerDatabase = try SQLiteDatabase(path: path, migrations: [
+            Outbox.migration, "CREATE TABLE bench_jobs (job_id TEXT PRIMARY KEY, clips_done INTEGER NOT NULL);",
+        ])
+        let store = OutboxStore(database: writerDatabase)
+        var logger = Logger(label: "test.relay")
+        logger.logLevel = .critical
+        let relay = OutboxRelay(store: store, sink: fixture.sink, logger: logger)
+        let relayTask = Task { try await relay.run() }
+        let regressions = Mutex<[String]>([])
+        let watching = Task {
+            var seen: [String: Int64] = [:]
+            while !Task.isCancelled {
+                let rows = try await fixture.sink.database.read { try $0.query("SELECT job_id, version FROM job_status") }
+                for row in rows {
+                    let job = row.text(0) ?? "", version = row.integer(1) ?? 0
+                    if version < seen[job, default: 0] { regressions.withLock { $0.append("\(job): \(seen[job]!) → \(version)") } }
+                    seen[job] = max(seen[job, default: 0], version)
+                }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+
+        let first = try ChildProcess(arguments)
+        // Kill it mid-stream, once a good part is committed.
+        try await waitFor(timeout: 60) { try await store.stats().pending + store.stats().delivered >= 2000 }
+        first.signal(SIGKILL)
+        #expect(await Task.detached { first.wait(timeout: 10) }.value == 128 + SIGKILL)
+        let committedAtKill = try await writerDatabase.read { try $0.query("SELECT count(*) FROM outbox").first?.integer(0) ?? 0 }
+        #expect(committedAtKill > 0 && committedAtKill < 10_000, "the kill landed mid-stream (\(committedAtKill) committed)")
+
+        let second = try ChildProcess(arguments)
+        #expect(await Task.detached { second.wait(timeout: 120) }.value == 0, "restarted writer: \(second.standardError)")
+        try await waitFor(timeout: 60) { try await store.stats().pending == 0 }
+        relayTask.cancel()
+        watching.cancel()
+        _ = try? await relayTask.value
+
+        // Every committed write is there exactly once per (job, clip), and was delivered.
+        let counts = try await writerDatabase.read { connection in
+            try connection.query("SELECT count(*), count(DISTINCT job_id || ':' || version), sum(delivered_at IS NULL) FROM outbox").first!
+        }
+        #expect(counts.integer(0) == 10_000)
+        #expect(counts.integer(1) == 10_000)
+        #expect(counts.integer(2) == 0)
+        // In order per job: within a job, delivery times follow the order of the writes.
+        let outOfOrder = try await writerDatabase.read { connection in
+            try connection.query("""
+                SELECT count(*) FROM outbox a JOIN outbox b ON a.job_id = b.job_id AND a.id < b.id AND a.delivered_at > b.delivered_at
+                """).first?.integer(0) ?? -1
+        }
+        #expect(outOfOrder == 0)
+        // Every job ends at its last write.
+        let last = StatusVersion(attempt: 1, state: .processing, clipsDone: 99).value
+        let finals = try await fixture.sink.database.read { try $0.query("SELECT count(*) FROM job_status WHERE version = ?", [.integer(last)]).first?.integer(0) }
+        #expect(finals == 100)
+        #expect(regressions.withLock { $0 }.isEmpty, "versions went backwards: \(regressions.withLock { $0.prefix(5) })")
+    }
+}
+
+func waitFor(timeout seconds: Double, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .milliseconds(Int64(seconds * 1000))
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestSupportError("condition did not hold within \(seconds) s") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
