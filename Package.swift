@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "CutlineCLI",
             dependencies: [
-                "CutlineRPC", "CutlineContracts", "CutlineServiceHost",
+                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineOutbox", "CutlineSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

@@ -9,8 +9,9 @@ public final class SQLiteDatabase: @unchecked Sendable {
     private let queue: DispatchQueue
     public let path: String
 
-    /// Opens (creating if needed) the database and applies the migrations it has not seen yet.
-    public init(path: String, busyTimeoutMilliseconds: Int32 = 5000, migrations: [String] = []) throws {
+    /// Opens (creating if needed) the database and applies the migrations it has not seen yet; with
+    /// `migrations` nil the schema is left as it is (tools that inspect another program's database).
+    public init(path: String, busyTimeoutMilliseconds: Int32 = 5000, migrations: [String]? = []) throws {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -23,7 +24,7 @@ public final class SQLiteDatabase: @unchecked Sendable {
         // synchronous=NORMAL is durable across process crashes in WAL mode.
         _ = try connection.query("PRAGMA journal_mode=WAL")
         try connection.execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-        try Self.migrate(connection, migrations)
+        if let migrations { try Self.migrate(connection, migrations) }
     }
 
     /// Schema version N is `migrations[N-1]`; each runs once, in its own transaction, and bumps user_version.

@@ -1,0 +1,88 @@
+import ArgumentParser
+import CutlineCore
+import CutlineOutbox
+import CutlineServiceHost
+import CutlineSQLite
+import Foundation
+
+/// `cutline outbox stats|list [--stuck]`: what the status outboxes hold, for operators.
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Inspect the services' status outboxes (pending, delivered and stuck status writes).",
+        subcommands: [Stats.self, List.self]
+    )
+
+    struct Target: ParsableArguments {
+        @Option(help: "An outbox database file. Default: DATA_DIR/gateway.sqlite and DATA_DIR/media.sqlite, those that exist.")
+        var db: [String] = []
+
+        @OptionGroup var common: CommonOptions
+
+        @Option(help: "Attempts after which a pending write counts as stuck.")
+        var stuckAttempts = 10
+
+        @Option(help: "Age in seconds after which a pending write counts as stuck.")
+        var stuckAge = 600
+
+        var policy: StuckPolicy {
+            var policy = StuckPolicy()
+            policy.attempts = stuckAttempts
+            policy.age = .seconds(stuckAge)
+            return policy
+        }
+
+        func stores() throws -> [(String, OutboxStore)] {
+            var paths = db
+            if paths.isEmpty {
+                let settings = try ResolvedCommon(common)
+                paths = ["gateway", "media"].map { "\(settings.dataDirectory)/\($0).sqlite" }
+                    .filter { FileManager.default.fileExists(atPath: $0) }
+                guard !paths.isEmpty else {
+                    throw ValidationError("no outbox database in \(settings.dataDirectory) (CUTLINE_DATA_DIR); pass --db FILE")
+                }
+            }
+            return try paths.map { path in
+                guard FileManager.default.fileExists(atPath: path) else { throw ValidationError("no such outbox database: \(path)") }
+                return (path, OutboxStore(database: try SQLiteDatabase(path: path, migrations: nil)))
+            }
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Counts of pending, delivered and stuck writes, and the oldest pending write's age.")
+        @OptionGroup var target: Target
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            for (path, store) in try target.stores() {
+                let stats = try await store.stats(policy: target.policy)
+                if json {
+                    let encoder = JSONEncoder()
+                    encoder.outputFormatting = [.sortedKeys]
+                    print(String(decoding: try encoder.encode(stats), as: UTF8.self))
+                } else {
+                    let age = stats.oldestPendingAgeSeconds.map { String(format: "%.1fs", $0) } ?? "-"
+                    print("\(path): pending \(stats.pending), delivered \(stats.delivered), stuck \(stats.stuck), oldest pending \(age)")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Pending writes, oldest first, with attempts and last error.")
+        @OptionGroup var target: Target
+        @Flag(help: "Only writes that count as stuck.") var stuck = false
+        @Option(help: "At most this many rows per database.") var limit = 100
+
+        func run() async throws {
+            for (path, store) in try target.stores() {
+                let rows = try await store.list(stuckOnly: stuck, policy: target.policy, limit: limit)
+                print("\(path): \(rows.count) \(stuck ? "stuck" : "pending") write(s)")
+                for row in rows {
+                    print("  #\(row.id) job_id=\(row.write.jobID) state=\(row.write.state.rawValue) version=\(row.write.version) attempts=\(row.attempts) created=\(row.createdAt.formatted(.iso8601)) last_error=\(row.lastError ?? "-")")
+                }
+            }
+        }
+    }
+}
