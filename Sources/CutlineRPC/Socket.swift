@@ -159,9 +159,27 @@ final class Socket: Sendable {
                 guard error == 0 else { throw SocketError("connect", errno: error, detail: "to \(address)") }
             }
             _ = fcntl(fd, F_SETFL, flags)
+            // Connecting to a free port in the ephemeral range can connect the socket to itself (TCP
+            // simultaneous open); that is no server, and it would hold the port the server needs.
+            if socket.isConnectedToItself() {
+                throw SocketError("connect", errno: ECONNREFUSED, detail: "to \(address)")
+            }
             socket.configureForRPC()
             return socket
         }
+    }
+
+    private func isConnectedToItself() -> Bool {
+        var local = sockaddr_storage(), peer = sockaddr_storage()
+        var localLength = socklen_t(MemoryLayout<sockaddr_storage>.size), peerLength = localLength
+        let ok = withUnsafeMutablePointer(to: &local) { l in
+            withUnsafeMutablePointer(to: &peer) { p in
+                l.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &localLength) } == 0
+                    && p.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &peerLength) } == 0
+            }
+        }
+        guard ok, localLength == peerLength else { return false }
+        return withUnsafeBytes(of: &local) { l in withUnsafeBytes(of: &peer) { p in l.prefix(Int(localLength)).elementsEqual(p.prefix(Int(peerLength))) } }
     }
 
     private func configureForRPC() {

@@ -138,11 +138,17 @@ struct RPCCallTests {
 @Suite(.timeLimit(.minutes(1)))
 struct RPCConnectionTests {
     @Test func clientReconnectsWithBackoffUntilTheServerIsUp() async throws {
-        // Find a free port, release it, and start the server there only after the call has begun.
-        let probe = try RPCTestServer()
-        let port = probe.address.port
-        await probe.stop()
-        try await Task.sleep(for: .milliseconds(50))
+        // A free port below Linux's ephemeral range (32768+), so no other socket of this busy test
+        // process takes it as a source port while the server is not yet there.
+        var port: UInt16 = 0
+        for candidate in (0..<50).map({ _ in UInt16.random(in: 20_000...32_000) }) {
+            if let listener = try? Socket.listen(on: SocketAddress(host: "127.0.0.1", port: candidate)) {
+                listener.close()
+                port = candidate
+                break
+            }
+        }
+        try #require(port != 0)
 
         var configuration = RPCClientConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
         configuration.backoffInitial = .milliseconds(20)
