@@ -54,6 +54,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // HTTP over libcurl: async, off the cooperative pool, retries with backoff, streamed files.
+        .target(name: "CutlineHTTP", dependencies: ["CCurl"], swiftSettings: swiftSettings),
         // SQLite through libsqlite3: owner types, a serial queue per database, migrations, typed errors.
         .target(name: "CutlineSQLite", dependencies: ["CSQLite"], swiftSettings: swiftSettings),
         // The status outbox and its relay: every status write survives crashes and outages.
@@ -130,6 +132,11 @@ let package = Package(
             name: "CutlineOutboxTests",
             dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox", "CutlineStatusStore", "CutlineTestSupport",
                            .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutlineHTTPTests",
+            dependencies: ["CutlineHTTP", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),
