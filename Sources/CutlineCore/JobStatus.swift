@@ -86,3 +86,31 @@ public struct JobFailure: Codable, Sendable, Hashable {
         self.message = message
     }
 }
+
+/// A job's status as stored (the same fields in DynamoDB and the embedded table).
+public struct JobStatusRecord: Sendable, Hashable, Codable {
+    public var jobID: JobID
+    public var version: Int64
+    public var state: JobState
+    public var attempt: Int64
+    public var progress: JobProgress?
+    public var clips: [ClipRecord]
+    public var error: JobFailure?
+    public var params: String?
+    public var createdAt: Date?
+    public var updatedAt: Date
+
+    public init(jobID: JobID, version: Int64, state: JobState, attempt: Int64, progress: JobProgress?, clips: [ClipRecord],
+                error: JobFailure?, params: String?, createdAt: Date?, updatedAt: Date) {
+        self.jobID = jobID
+        self.version = version
+        self.state = state
+        self.attempt = attempt
+        self.progress = progress
+        self.clips = clips
+        self.error = error
+        self.params = params
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -60,7 +60,7 @@ public final class HTTPClient: Sendable {
     /// Sends `request`; returns the response whatever its status (callers decide what a status means),
     /// after retrying network errors, 5xx and 429 when the request may be retried. Throws `HTTPError`.
     public func send(_ request: HTTPRequest, timeout: Duration? = nil) async throws -> HTTPResponse {
-        let retryable = request.retryable && request.method.isIdempotent
+        let retryable = request.retryable ?? request.method.isIdempotent
         let attempts = retryable ? max(1, configuration.maxAttempts) : 1
         var backoff = configuration.backoffInitial
         var attempt = 1

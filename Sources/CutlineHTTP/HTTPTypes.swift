@@ -26,11 +26,12 @@ public struct HTTPRequest: Sendable {
     public var headers: [(String, String)]
     public var body: Body
     public var destination: Destination
-    /// Retrying is allowed for idempotent methods unless turned off (e.g. a body that cannot be re-read).
-    public var retryable: Bool
+    /// Whether a failed attempt may be sent again. nil: only idempotent methods. A caller sets true for a
+    /// POST that is idempotent by its own design (a conditional DynamoDB write), false to never retry.
+    public var retryable: Bool?
 
     public init(method: HTTPMethod, url: URL, headers: [(String, String)] = [], body: Body = .none,
-                destination: Destination = .memory, retryable: Bool = true) {
+                destination: Destination = .memory, retryable: Bool? = nil) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -12,3 +12,8 @@ public enum SinkOutcome: Sendable, Hashable {
     case applied
     case stale
 }
+
+/// A sink that can also answer what it holds for a job (the Gateway's status endpoint reads it).
+public protocol StatusStore: StatusSink {
+    func status(of jobID: JobID) async throws -> JobStatusRecord?
+}

@@ -5,7 +5,7 @@ public import Foundation
 
 /// The embedded job status table: the sink the relay writes when no DynamoDB table is configured, and
 /// what the Gateway reads for `GET /api/jobs/{job_id}/status` in that mode.
-public struct SQLiteStatusStore: StatusSink {
+public struct SQLiteStatusStore: StatusStore {
     public let database: SQLiteDatabase
 
     public static let migrations = ["""
@@ -80,16 +80,3 @@ public struct SQLiteStatusStore: StatusSink {
     }
 }
 
-/// A job's status as stored (the same fields in DynamoDB and the embedded table).
-public struct JobStatusRecord: Sendable, Hashable, Codable {
-    public var jobID: JobID
-    public var version: Int64
-    public var state: JobState
-    public var attempt: Int64
-    public var progress: JobProgress?
-    public var clips: [ClipRecord]
-    public var error: JobFailure?
-    public var params: String?
-    public var createdAt: Date?
-    public var updatedAt: Date
-}
