@@ -87,6 +87,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // AWS credentials, region and endpoint settings, and the Signature Version 4 signer.
+        .target(
+            name: "CutlineAWS",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
         // Test helpers shared by the test targets: child processes, fixtures, free ports.
         .target(name: "CutlineTestSupport", swiftSettings: swiftSettings),
 
@@ -105,5 +112,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CutlineAWSTests",
+            dependencies: ["CutlineAWS"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
