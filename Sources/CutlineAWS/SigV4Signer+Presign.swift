@@ -78,11 +78,16 @@ extension SigV4Signer {
             payloadHash: request.payloadHash
         )
         let toSign = stringToSign(canonicalRequest: canonical, requestDateTime: time.dateTime, credentialScope: scope)
-        let signature = signature(stringToSign: toSign, signingKey: signingKey(date: time.date))
+        let signature = self.signature(stringToSign: toSign, signingKey: signingKey(date: time.date))
         added.append(("X-Amz-Signature", signature))
 
         let addedQuery = added.map { "\($0.name)=\(AWSURIEncoding.encode($0.value))" }.joined(separator: "&")
-        let query = (request.query ?? "").isEmpty ? addedQuery : "\(request.query!)&\(addedQuery)"
+        let query: String
+        if let existingQuery = request.query, !existingQuery.isEmpty {
+            query = "\(existingQuery)&\(addedQuery)"
+        } else {
+            query = addedQuery
+        }
         return QuerySigning(canonicalRequest: canonical, stringToSign: toSign, signature: signature, query: query)
     }
 }

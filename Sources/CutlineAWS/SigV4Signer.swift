@@ -1,4 +1,4 @@
-import Crypto
+package import Crypto  // signingKey(date:) hands a SymmetricKey to signature(stringToSign:signingKey:)
 public import Foundation
 
 /// AWS Signature Version 4 (HMAC-SHA256) for one service in one region, after soto-core's signer:
@@ -84,7 +84,7 @@ public struct SigV4Signer: Sendable {
         )
         let scope = credentialScope(time)
         let toSign = stringToSign(canonicalRequest: canonical, requestDateTime: time.dateTime, credentialScope: scope)
-        let signature = signature(stringToSign: toSign, signingKey: signingKey(date: time.date))
+        let signature = self.signature(stringToSign: toSign, signingKey: signingKey(date: time.date))
         added.append((
             "Authorization",
             "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "

@@ -28,7 +28,7 @@ import Testing
         #expect(url.port == 8333)
         #expect(url.path(percentEncoded: true) == "/bucket/clips/a%20b.mp4")
         let items = Self.queryItems(url)
-        #expect(items.map(\.0) == [
+        #expect(items.map { $0.0 } == [
             "x-id", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
             "X-Amz-Signature",
         ])
@@ -50,7 +50,7 @@ import Testing
             method: "GET", url: URL(string: "https://s3.eu-west-1.amazonaws.com/b/k")!,
             payloadHash: SigV4Signer.emptyPayloadHash)
         let added = try Self.signer(token: "TOKEN/+=").signHeaders(request: request)
-        #expect(added.map(\.name) == ["X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Security-Token", "Authorization"])
+        #expect(added.map { $0.name } == ["X-Amz-Date", "X-Amz-Content-Sha256", "X-Amz-Security-Token", "Authorization"])
         #expect(added[2].value == "TOKEN/+=")
         #expect(added[3].value.contains("SignedHeaders=host;x-amz-content-sha256;x-amz-date;x-amz-security-token,"))
     }
@@ -59,7 +59,7 @@ import Testing
         let url = try Self.signer(token: "TOKEN/+=").presignedURL(
             method: "GET", url: URL(string: "https://example.com/k")!, expires: .seconds(60))
         let items = Self.queryItems(url)
-        #expect(items.map(\.0).suffix(2) == ["X-Amz-Security-Token", "X-Amz-Signature"])
+        #expect(items.map { $0.0 }.suffix(2) == ["X-Amz-Security-Token", "X-Amz-Signature"])
         #expect(items.first { $0.0 == "X-Amz-Security-Token" }?.1 == "TOKEN/+=")
         #expect(url.query(percentEncoded: true)?.contains("X-Amz-Security-Token=TOKEN%2F%2B%3D") == true)
     }
@@ -67,7 +67,7 @@ import Testing
     @Test func noSessionTokenMeansNoTokenHeader() throws {
         let request = SigV4Request(method: "GET", authority: "h", path: "/", payloadHash: SigV4Signer.emptyPayloadHash)
         let added = try Self.signer("dynamodb").signHeaders(request: request)
-        #expect(added.map(\.name) == ["X-Amz-Date", "Authorization"])
+        #expect(added.map { $0.name } == ["X-Amz-Date", "Authorization"])
     }
 
     @Test(arguments: [Duration.zero, .seconds(604_801), .milliseconds(1500), .seconds(-5)])

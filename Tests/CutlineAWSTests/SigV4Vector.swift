@@ -39,8 +39,9 @@ struct SigV4Vector: CustomTestStringConvertible, Sendable {
 
     init(name: String) throws {
         self.name = name
-        context = try JSONDecoder().decode(Context.self, from: Data(contentsOf: Self.directory.appending(path: "\(name)/context.json")))
-        request = ParsedRequest(try file("request.txt"))
+        let folder = Self.directory.appending(path: name)
+        context = try JSONDecoder().decode(Context.self, from: Data(contentsOf: folder.appending(path: "context.json")))
+        request = ParsedRequest(try String(contentsOf: folder.appending(path: "request.txt"), encoding: .utf8))
     }
 
     /// A file of the vector, byte for byte.
