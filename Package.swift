@@ -114,7 +114,7 @@ let package = Package(
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineAWSTests",
-            dependencies: ["CutlineAWS"],
+            dependencies: ["CutlineAWS", "CutlineTestSupport"],
             resources: [.copy("Vectors")],
             swiftSettings: swiftSettings
         ),
