@@ -68,6 +68,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // DynamoDB's JSON protocol, signed with SigV4, and the DynamoDB status sink.
+        .target(
+            name: "CutlineDynamoDB",
+            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP"],
+            swiftSettings: swiftSettings
+        ),
         // The embedded job status table (the sink when no DynamoDB table is configured).
         .target(name: "CutlineStatusStore", dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox"], swiftSettings: swiftSettings),
         // Each service's methods with their request and response types.
@@ -111,6 +117,13 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // AWS credentials, region and endpoint settings, and the Signature Version 4 signer.
+        .target(
+            name: "CutlineAWS",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
+
         // Test helpers shared by the test targets: child processes, fixtures, free ports.
         .target(name: "CutlineTestSupport", swiftSettings: swiftSettings),
 
@@ -139,6 +152,18 @@ let package = Package(
             dependencies: ["CutlineHTTP", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(
+            name: "CutlineDynamoDBTests",
+            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStatusStore", "CutlineDynamoDB", "CutlineAWS",
+                           "CutlineHTTP", "CutlineTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CutlineAWSTests",
+            dependencies: ["CutlineAWS", "CutlineTestSupport"],
+            resources: [.copy("Vectors")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )
