@@ -10,7 +10,7 @@ import Testing
 
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct DynamoDBOutageTests {
-    static func client(_ moto: MotoServer, timeout: Duration = .seconds(2)) throws -> (DynamoDBClient, HTTPClient) {
+    static func client(_ moto: MotoServer, timeout: Duration = .seconds(30)) throws -> (DynamoDBClient, HTTPClient) {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = timeout
         configuration.maxAttempts = 1
@@ -51,10 +51,14 @@ struct DynamoDBOutageTests {
             moto.server.process.signal(SIGCONT)
             moto.stop()
         }
+        // Set up with patience (moto's first request loads its DynamoDB backend), then relay with a
+        // short timeout so the pause shows up quickly.
+        let (setupClient, setupHTTP) = try Self.client(moto, timeout: .seconds(30))
+        defer { setupHTTP.shutdown() }
+        try await DynamoDBStatusSink(client: setupClient, table: "jobs").createTable()
         let (client, http) = try Self.client(moto, timeout: .milliseconds(500))
         defer { http.shutdown() }
         let sink = DynamoDBStatusSink(client: client, table: "jobs")
-        try await sink.createTable()
 
         let directory = try TestEnvironment.temporaryDirectory("outage")
         defer { try? FileManager.default.removeItem(at: directory) }
