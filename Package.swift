@@ -68,6 +68,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // S3 over libcurl with SigV4: objects, listings, multipart uploads, presigned URLs.
+        .target(
+            name: "CutlineS3",
+            dependencies: ["CutlineAWS", "CutlineHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // DynamoDB's JSON protocol, signed with SigV4, and the DynamoDB status sink.
         .target(
             name: "CutlineDynamoDB",
@@ -156,6 +162,11 @@ let package = Package(
             name: "CutlineDynamoDBTests",
             dependencies: ["CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStatusStore", "CutlineDynamoDB", "CutlineAWS",
                            "CutlineHTTP", "CutlineTestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutlineS3Tests",
+            dependencies: ["CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),

@@ -37,6 +37,7 @@ final class CurlEasy {
                 size = Int64(info.st_size) - offset
             }
             exchange.upload = .file(file, size)
+            exchange.uploadPath = path
         }
         var temporaryPath: String?
         if case .file(let path) = request.destination {
@@ -80,6 +81,10 @@ final class CurlEasy {
 
         let code = withExtendedLifetime(exchange) { curl_easy_perform(handle) }
         exchange.close()
+        if exchange.uploadShortRead, let path = exchange.uploadPath {
+            if let temporaryPath { unlink(temporaryPath) }
+            return .failure(.file(path: path, message: "the file ended before the \(exchange.uploadSize) bytes to send"))
+        }
         guard code == CURLE_OK else {
             if let temporaryPath { unlink(temporaryPath) }
             return .failure(.network(curlCode: Int32(code.rawValue), message: String(cString: curl_easy_strerror(code))))
@@ -113,6 +118,9 @@ final class Exchange {
     }
 
     var upload: Upload?
+    /// Set when the body file ended before its declared size (it shrank, or the range was wrong).
+    var uploadPath: String?
+    var uploadShortRead = false
     var download: UnsafeMutablePointer<FILE>?
     var uploadRemaining: Int64 = 0
     var body: [UInt8] = []
@@ -158,7 +166,13 @@ private func curlRead(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int, _ cou
         exchange.upload = .memory(bytes, offset + n)
         return n
     case .file(let file, let remaining):
+        guard remaining > 0 else { return 0 }
         let n = fread(buffer, 1, min(capacity, Int(remaining)), file)
+        if n == 0 {
+            // Stop now rather than leave the server waiting for bytes that will never come.
+            exchange.uploadShortRead = true
+            return 0x1000_0000  // CURL_READFUNC_ABORT
+        }
         exchange.upload = .file(file, remaining - Int64(n))
         return n
     case nil:

@@ -1,4 +1,5 @@
 import CutlineAWS
+import CutlineTestSupport
 import Foundation
 import Testing
 

@@ -1,23 +1,22 @@
-import CutlineTestSupport
-import Foundation
+public import Foundation
 
 /// A real S3 server for the signer: SeaweedFS's `weed mini` on free loopback ports, with one identity
 /// so that every unsigned or wrongly signed request is refused. Started per test, stopped by its PID.
-final class SeaweedFS {
-    static let accessKeyID = "AKIDCUTLINE"
-    static let secretAccessKey = "cutline-secret-key"
+public final class SeaweedFS: @unchecked Sendable {
+    public static let accessKeyID = "AKIDCUTLINE"
+    public static let secretAccessKey = "cutline-secret-key"
 
     /// `weed` on PATH (scripts/test puts pip's scripts directory there).
-    static let available: Bool = {
+    public static let available: Bool = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/weed") }
     }()
 
-    let directory: URL
-    let endpoint: URL
+    public let directory: URL
+    public let endpoint: URL
     private let process: ChildProcess
 
-    init() throws {
+    public init() throws {
         directory = try TestEnvironment.temporaryDirectory("seaweedfs")
         let d = directory.path
         try FileManager.default.createDirectory(atPath: "\(d)/logs", withIntermediateDirectories: true)
@@ -61,13 +60,13 @@ final class SeaweedFS {
         throw TestSupportError("weed mini did not become ready: \(lastError)")
     }
 
-    func stop() {
+    public func stop() {
         process.stop(grace: 5)
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Runs the curl command line; returns the HTTP status and the response body.
-    static func curl(_ arguments: [String]) throws -> (status: Int, body: Data) {
+    public static func curl(_ arguments: [String]) throws -> (status: Int, body: Data) {
         let output = FileManager.default.temporaryDirectory.appending(path: "cutline-curl-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: output) }
         let run = try ChildProcess.run(

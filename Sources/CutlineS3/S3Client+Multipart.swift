@@ -1,0 +1,76 @@
+import CutlineAWS
+import CutlineHTTP
+import Foundation
+
+extension S3Client {
+    /// Multipart upload: create, parts in parallel (each with its SHA-256 checksum), complete; on any
+    /// failure the upload is aborted so no parts are left behind.
+    func putMultipart(key: String, file: String, size: Int64, contentType: String) async throws -> String {
+        let created = try await send(.post, key: key, query: "uploads=", headers: [
+            ("Content-Type", contentType), ("x-amz-checksum-algorithm", "SHA256"),
+        ])
+        guard let uploadID = S3XML(created.body).values["UploadId"], !uploadID.isEmpty else {
+            throw S3Error(code: "InvalidResponse", message: "CreateMultipartUpload answered without an UploadId", key: key, status: created.status)
+        }
+        let partSize = max(configuration.partSize, 5 * 1024 * 1024)
+        let count = Int((size + partSize - 1) / partSize)
+        do {
+            var parts = [(etag: String, checksum: String)](repeating: ("", ""), count: count)
+            try await withThrowingTaskGroup(of: (Int, String, String).self) { group in
+                var next = 0
+                func start() {
+                    let index = next
+                    next += 1
+                    group.addTask {
+                        let offset = Int64(index) * partSize
+                        let length = min(partSize, size - offset)
+                        let digest = try Self.sha256(file: file, offset: offset, length: length, key: key)
+                        let checksum = Data(digest).base64EncodedString()
+                        let response = try await send(
+                            .put, key: key, query: "partNumber=\(index + 1)&uploadId=\(AWSURIEncoding.encode(uploadID))",
+                            headers: [("x-amz-checksum-sha256", checksum)],
+                            body: .file(path: file, offset: offset, length: length), payloadHash: digest.hex,
+                            timeout: Self.transferTimeout(length))
+                        return (index, response.headers["etag"] ?? "", checksum)
+                    }
+                }
+                for _ in 0..<min(configuration.partConcurrency, count) { start() }
+                while let (index, etag, checksum) = try await group.next() {
+                    parts[index] = (etag, checksum)
+                    if next < count { start() }
+                }
+            }
+            let body = "<CompleteMultipartUpload>" + parts.enumerated().map { index, part in
+                "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag><ChecksumSHA256>\(part.checksum)</ChecksumSHA256></Part>"
+            }.joined() + "</CompleteMultipartUpload>"
+            let bytes = Array(body.utf8)
+            let completed = try await send(.post, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))",
+                                           headers: [("Content-Type", "application/xml")], body: .bytes(bytes),
+                                           payloadHash: SigV4Signer.payloadHash(bytes))
+            // S3 can answer 200 with an error document for CompleteMultipartUpload.
+            let xml = S3XML(completed.body)
+            if let code = xml.values["Code"] {
+                throw S3Error(code: code, message: xml.values["Message"] ?? "", key: key, status: completed.status)
+            }
+            return xml.values["ETag"] ?? ""
+        } catch {
+            _ = try? await send(.delete, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))")
+            throw error
+        }
+    }
+
+    /// Upload ids of multipart uploads in progress under `prefix` (for tests and cleanup).
+    public func listMultipartUploads(prefix: String = "") async throws -> [String] {
+        let response = try await send(.get, key: nil, query: "prefix=\(AWSURIEncoding.encode(prefix))&uploads=")
+        return S3XML(response.body, group: "Upload").groups.compactMap { $0["UploadId"] }
+    }
+
+    /// Creates the bucket (for setup and tests); an existing bucket of ours is fine.
+    public func createBucket() async throws {
+        do {
+            _ = try await send(.put, key: nil)
+        } catch let error as S3Error where error.code == "BucketAlreadyOwnedByYou" || error.code == "BucketAlreadyExists" {
+            return
+        }
+    }
+}
