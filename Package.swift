@@ -39,6 +39,8 @@ let package = Package(
 
         // Job model: ids, states, versions. No dependencies.
         .target(name: "CutlineCore", swiftSettings: swiftSettings),
+        // The media engine: probe, single-pass render with overlays, on the FFmpeg libraries.
+        .target(name: "CutlineMediaEngine", dependencies: ["CFFmpeg", "CutlineCore"], swiftSettings: swiftSettings),
         // CBOR codec and frame format: pure Swift, no dependencies (the fuzz target compiles it alone).
         .target(name: "CutlineWire", swiftSettings: swiftSettings),
         // RPC over POSIX sockets: handshake, server, client.
@@ -79,6 +81,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        .testTarget(name: "CutlineCoreTests", dependencies: ["CutlineCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CutlineMediaEngineTests",
+            dependencies: ["CutlineMediaEngine", "CutlineCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CutlineWireTests", dependencies: ["CutlineWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineRPCTests",
