@@ -34,13 +34,18 @@ let package = Package(
                 "libavutil-dev", "libswscale-dev", "libswresample-dev",
             ])]
         ),
+        .systemLibrary(
+            name: "CFontconfig",
+            pkgConfig: "fontconfig freetype2",
+            providers: [.apt(["libfontconfig-dev", "libfreetype-dev"])]
+        ),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Job model: ids, states, versions. No dependencies.
         .target(name: "CutlineCore", swiftSettings: swiftSettings),
         // The media engine: probe, single-pass render with overlays, on the FFmpeg libraries.
-        .target(name: "CutlineMediaEngine", dependencies: ["CFFmpeg", "CutlineCore"], swiftSettings: swiftSettings),
+        .target(name: "CutlineMediaEngine", dependencies: ["CFFmpeg", "CFontconfig", "CutlineCore"], swiftSettings: swiftSettings),
         // CBOR codec and frame format: pure Swift, no dependencies (the fuzz target compiles it alone).
         .target(name: "CutlineWire", swiftSettings: swiftSettings),
         // RPC over POSIX sockets: handshake, server, client.
@@ -75,7 +80,7 @@ let package = Package(
         .executableTarget(
             name: "CutlineCLI",
             dependencies: [
-                "CutlineRPC", "CutlineContracts", "CutlineServiceHost",
+                "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineCore", "CutlineMediaEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

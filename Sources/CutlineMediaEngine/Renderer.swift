@@ -164,18 +164,19 @@ private final class RenderJob {
         chain.append(try graph.add("format", options: ["pix_fmts": "yuv420p"]))
 
         if request.texts.contains(where: { !$0.isEmpty }) {
-            let document = SubtitleDocument(width: width, height: height, style: request.style)
+            let layout = OverlayLayout(width: Int(width), height: Int(height), style: request.style)
+            let document = SubtitleDocument(layout: layout)
+            let fonts = FontFallback(family: request.style.fontFamily, pixels: layout.fontPixels)
             let halfFrame = 0.5 / rate.framesPerSecond
-            let events = zip(segments, request.texts).map { segment, text in
-                (start: max(0, segment.start - halfFrame), end: segment.end - halfFrame, text: text)
+            var events = zip(segments, request.texts).map { segment, text in
+                (start: max(0, segment.start - halfFrame), end: segment.end - halfFrame, lines: TextPreflight.wrap(text, layout: layout, fonts: fonts))
             }
-            var lastEvent = events
-            if let last = lastEvent.indices.last {
-                lastEvent[last].end = segments[last].end + 1  // to the very last frame, whatever its duration
+            if let last = events.indices.last {
+                events[last].end = segments[last].end + 1  // to the very last frame, whatever its duration
             }
             let path = FileManager.default.temporaryDirectory.appendingPathComponent("cutline-\(UUID().uuidString).ass").path
             do {
-                try document.render(events: lastEvent).write(toFile: path, atomically: true, encoding: .utf8)
+                try document.render(events: events).write(toFile: path, atomically: true, encoding: .utf8)
             } catch {
                 throw MediaError(code: .unreadable, operation: "writing the overlay subtitles", path: path, message: "\(error)")
             }

@@ -5,24 +5,20 @@ import Foundation
 /// and one timed event per segment with text. libass wraps, shapes (HarfBuzz, FriBidi for Arabic and
 /// Hebrew) and falls back per glyph through fontconfig, which `drawtext` does not (see docs/media.md).
 struct SubtitleDocument {
-    /// The frame the overlay is drawn on (after rotation); ASS coordinates are these pixels.
-    let width: Int
-    let height: Int
-    let style: OverlayStyle
+    let layout: OverlayLayout
+    var style: OverlayStyle { layout.style }
 
-    /// Horizontal margin on each side: the text wraps inside the middle 90% of the width.
-    var sideMargin: Int { Int((Double(width) * 0.05).rounded()) }
-    var fontPixels: Double { max(8, style.fontSize * Double(height)) }
-
-    func render(events: [(start: Double, end: Double, text: String)]) -> String {
+    /// One event per segment with text; `lines` are the pre-flight's wrapped lines, joined with ASS hard
+    /// breaks so the frame shows what the pre-flight reported.
+    func render(events: [(start: Double, end: Double, lines: [String])]) -> String {
         var lines: [String] = [
             "[Script Info]",
             "; Written by Cutline for libavfilter's ass filter.",
             "ScriptType: v4.00+",
-            "PlayResX: \(width)",
-            "PlayResY: \(height)",
-            // 0: smart wrapping, lines of about equal width, breaking at spaces (and anywhere in a word
-            // longer than the line, so nothing runs off the frame).
+            "PlayResX: \(layout.width)",
+            "PlayResY: \(layout.height)",
+            // Lines arrive wrapped; 0 (smart wrapping) only acts if libass measures a line wider than the
+            // pre-flight did, so nothing can run off the frame.
             "WrapStyle: 0",
             "ScaledBorderAndShadow: yes",
             "",
@@ -33,25 +29,22 @@ struct SubtitleDocument {
             "[Events]",
             "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
         ]
-        for event in events where !event.text.isEmpty {
-            lines.append("Dialogue: 0,\(Self.timestamp(event.start)),\(Self.timestamp(event.end)),Cutline,,0,0,0,,\(Self.escape(event.text))")
+        for event in events where !event.lines.isEmpty {
+            let text = event.lines.map(Self.escape).joined(separator: "\\N")
+            lines.append("Dialogue: 0,\(Self.timestamp(event.start)),\(Self.timestamp(event.end)),Cutline,,0,0,0,,\(text)")
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     private var styleLine: String {
-        let scale = Double(height) / 720
         let borderStyle: Int
-        let border: Double
         let borderColor: OverlayStyle.Color
         if let box = style.boxColor {
             // BorderStyle 3 is libass's opaque box, painted in OutlineColour; Outline is its padding.
             borderStyle = 3
-            border = max(1, fontPixels * 0.25)
             borderColor = box
         } else {
             borderStyle = 1
-            border = style.outline * scale
             borderColor = style.outlineColor
         }
         let alignment: Int
@@ -60,15 +53,11 @@ struct SubtitleDocument {
         case .center: alignment = 5
         case .bottom: alignment = 2
         }
-        // The margin keeps the text (and its box) inside the safe area; the box padding is added so the
-        // box itself does not touch the edge.
-        let marginV = Int((style.margin * Double(height) + (style.boxColor != nil ? border : 0)).rounded())
-        let side = sideMargin + Int(border.rounded())
         let fields: [String] = [
-            "Cutline", Self.fieldSafe(style.fontFamily), Self.number(fontPixels),
+            "Cutline", Self.fieldSafe(style.fontFamily), Self.number(layout.fontPixels),
             Self.color(style.textColor), Self.color(style.textColor), Self.color(borderColor), Self.color(borderColor),
-            "0", "0", "0", "0", "100", "100", "0", "0", "\(borderStyle)", Self.number(border), "0",
-            "\(alignment)", "\(side)", "\(side)", "\(marginV)", "1",
+            "0", "0", "0", "0", "100", "100", "0", "0", "\(borderStyle)", Self.number(layout.border), "0",
+            "\(alignment)", "\(layout.sideMargin)", "\(layout.sideMargin)", "\(layout.verticalMargin)", "1",
         ]
         return fields.joined(separator: ",")
     }
