@@ -25,6 +25,9 @@ final class ClipWriter {
     private(set) var videoFrames = 0
     private(set) var videoFinished = false
     private(set) var audioFinished: Bool
+    /// All of the clip's picture / sound has been given; flushing happens later, in `complete()`.
+    var videoEnded = false
+    var audioEnded: Bool
 
     struct VideoFormat {
         let width: Int32
@@ -58,6 +61,7 @@ final class ClipWriter {
             fifo = nil
         }
         audioFinished = audioSampleRate == nil
+        audioEnded = audioSampleRate == nil
         try muxer.writeHeader(faststart: encoding.faststart)
         packet = try Packet()
         let tb = video.timeBase
@@ -131,6 +135,13 @@ final class ClipWriter {
         try audioEncoder.send(nil)
         try drain(audioEncoder, stream: audioStream)
         audioFinished = true
+    }
+
+    /// Flushes both encoders, writes the trailer and renames the file into place.
+    func complete() throws(MediaError) -> RenderedClip {
+        try finishVideo()
+        try finishAudio()
+        return try close()
     }
 
     /// Writes the trailer, renames the file into place and describes it.

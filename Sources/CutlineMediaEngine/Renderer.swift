@@ -86,6 +86,7 @@ private final class RenderJob {
     var videoFormat: ClipWriter.VideoFormat?
 
     var writers: [Int: ClipWriter] = [:]
+    let finisher = ClipFinisher()
     var finished: [RenderedClip] = []
     var videoSegment = 0
     var audioSegment = 0
@@ -235,8 +236,11 @@ private final class RenderJob {
     }
 
     func run() throws(MediaError) -> [RenderedClip] {
+        // Whatever happens, no clip is still being finished on the other thread when this returns.
+        defer { finisher.wait() }
         reportProgress()
         while true {
+            try deliverFinished()
             if cancellation?.isCancelled == true { throw MediaError.cancelled(path: request.source) }
             let result = try demuxer.read(into: packet)
             if result == .endOfStream { break }
@@ -351,7 +355,7 @@ private final class RenderJob {
     private func route(videoFrame frame: Frame) throws(MediaError) {
         let time = frame.pts
         while videoSegment + 1 < segments.count, time >= thresholds[videoSegment + 1] {
-            try writer(videoSegment).finishVideo()
+            try writer(videoSegment).videoEnded = true
             try closeIfDone(videoSegment)
             videoSegment += 1
         }
@@ -410,18 +414,31 @@ private final class RenderJob {
     }
 
     private func advanceAudio() throws(MediaError) {
-        try writer(audioSegment).finishAudio()
+        try writer(audioSegment).audioEnded = true
         try closeIfDone(audioSegment)
         audioSegment += 1
     }
 
+    /// Hands a clip whose picture and sound are all in to the finisher thread: flushing x264's lookahead
+    /// and writing the MP4 index (faststart rewrites the file) would otherwise stall decoding at every
+    /// boundary, which the ffmpeg CLI's single encoder never does. The clip is announced from this
+    /// thread, in order, by `deliverFinished()`.
     private func closeIfDone(_ index: Int) throws(MediaError) {
-        guard let writer = writers[index], writer.videoFinished, writer.audioFinished else { return }
-        let clip = try writer.close()
+        guard let writer = writers[index], writer.videoEnded, writer.audioEnded else { return }
         writers[index] = nil
-        finished.append(clip)
-        clipFinished(clip)
-        reportProgress()
+        finisher.complete(writer)
+        try deliverFinished()
+    }
+
+    /// Announces clips the finisher has completed; rethrows its failure.
+    private func deliverFinished() throws(MediaError) {
+        let (clips, failure) = finisher.take()
+        for clip in clips {
+            finished.append(clip)
+            clipFinished(clip)
+            reportProgress()
+        }
+        if let failure { throw failure }
     }
 
     /// At the end of the source: the last clip's audio ends with its picture (padded with silence if the
@@ -446,13 +463,58 @@ private final class RenderJob {
                 writers[index] = nil
                 continue
             }
-            try writer.finishVideo()
-            try writer.finishAudio()
+            writer.videoEnded = true
+            writer.audioEnded = true
             try closeIfDone(index)
         }
+        finisher.wait()
+        try deliverFinished()
     }
 
     private func reportProgress() {
         progress(RenderProgress(framesDone: framesDone, framesTotal: framesTotal, clipsDone: finished.count, clipsTotal: segments.count))
+    }
+}
+
+/// Completes clips on a serial queue of its own, in the order they are handed over.
+private final class ClipFinisher: Sendable {
+    private struct State {
+        var clips: [RenderedClip] = []
+        var failure: MediaError?
+    }
+
+    /// Moves a writer to the finisher: after `complete(_:)` only the finisher's queue touches it.
+    private final class Handoff: @unchecked Sendable {
+        let writer: ClipWriter
+        init(_ writer: ClipWriter) { self.writer = writer }
+    }
+
+    private let queue = DispatchQueue(label: "cutline.clip-finisher")
+    private let group = DispatchGroup()
+    private let state = Mutex(State())
+
+    func complete(_ writer: ClipWriter) {
+        let handoff = Handoff(writer)
+        queue.async(group: group) { [self] in
+            if state.withLock({ $0.failure != nil }) { return }
+            do throws(MediaError) {
+                let clip = try handoff.writer.complete()
+                state.withLock { $0.clips.append(clip) }
+            } catch {
+                state.withLock { $0.failure = error }
+            }
+        }
+    }
+
+    /// The clips completed since the last call, and the first failure if any.
+    func take() -> ([RenderedClip], MediaError?) {
+        state.withLock { state in
+            defer { state.clips = [] }
+            return (state.clips, state.failure)
+        }
+    }
+
+    func wait() {
+        group.wait()
     }
 }
