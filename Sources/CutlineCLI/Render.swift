@@ -4,7 +4,7 @@ import CutlineMediaEngine
 import Foundation
 
 /// `cutline render FILE --out DIR …`: cuts a video into clips with text overlays, on this machine.
-struct Render: ParsableCommand {
+struct Render: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Cut a video into clips with a burned-in text overlay.",
         discussion: """
@@ -59,7 +59,7 @@ struct Render: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
         FFmpegLog.setLevel(.error)
         let mode = try cuttingMode()
         let style = try overlayStyle()
@@ -92,7 +92,8 @@ struct Render: ParsableCommand {
         let started = Date()
         let clips: [RenderedClip]
         do {
-            clips = try Renderer.renderBlocking(request, progress: { bar.update($0) })
+            // The async render runs FFmpeg on a thread of its own, off Swift's cooperative pool.
+            clips = try await Renderer.render(request, progress: { bar.update($0) })
         } catch {
             bar.finish()
             fail("\(error)")
