@@ -53,6 +53,9 @@ struct Render: AsyncParsableCommand {
     @Option(help: "x264 preset.")
     var preset: String = "veryfast"
 
+    @Flag(help: "Finish each clip on a second thread while the next encodes: faster, about 80 MiB more memory at 720p.")
+    var concurrentFinish = false
+
     @Flag(help: "Only check the texts (wrapped lines, fit, characters no font can draw); render nothing.")
     var check = false
 
@@ -61,6 +64,7 @@ struct Render: AsyncParsableCommand {
 
     func run() async throws {
         FFmpegLog.setLevel(.error)
+        MemoryTuning.returnLargeBuffersToTheSystem()
         let mode = try cuttingMode()
         let style = try overlayStyle()
         let info: MediaInfo
@@ -86,7 +90,7 @@ struct Render: AsyncParsableCommand {
         }
         let request = RenderRequest(
             source: file, plan: plan, texts: texts, style: style,
-            encoding: EncodingSettings(preset: preset, crf: crf), outputDirectory: out
+            encoding: EncodingSettings(preset: preset, crf: crf, finishClipsConcurrently: concurrentFinish), outputDirectory: out
         )
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
         let started = Date()

@@ -9,7 +9,8 @@ final class ClipWriter {
     let path: String
     private let partialPath: String
     private let muxer: Muxer
-    private let videoEncoder: Encoder
+    /// Released as soon as it is flushed: x264 holds tens of MiB of frames at 720p.
+    private var videoEncoder: Encoder?
     private let videoStream: Int
     private let audioEncoder: Encoder?
     private let audioStream: Int
@@ -43,12 +44,13 @@ final class ClipWriter {
         partialPath = path + ".part"
         muxer = try Muxer(path: partialPath)
         let global = muxer.wantsGlobalHeader
-        videoEncoder = try Encoder(
+        let videoEncoder = try Encoder(
             video: encoding.videoCodec, width: video.width, height: video.height, pixelFormat: AV_PIX_FMT_YUV420P,
             timeBase: video.timeBase, frameRate: video.frameRate, sampleAspectRatio: video.sampleAspectRatio,
             options: encoding.videoCodec == "libx264" ? [("preset", encoding.preset), ("crf", "\(encoding.crf)")] : [],
             globalHeader: global
         )
+        self.videoEncoder = videoEncoder
         videoStream = try muxer.addStream(for: videoEncoder)
         if let rate = audioSampleRate {
             let encoder = try Encoder(audio: encoding.audioCodec, sampleRate: rate, bitRate: encoding.audioBitRate, globalHeader: global)
@@ -84,6 +86,7 @@ final class ClipWriter {
         frame.pts = pts
         lastVideoPts = pts
         frame.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
+        guard let videoEncoder else { return }
         try videoEncoder.send(frame)
         videoFrames += 1
         try drain(videoEncoder, stream: videoStream)
@@ -91,8 +94,10 @@ final class ClipWriter {
 
     func finishVideo() throws(MediaError) {
         guard !videoFinished else { return }
+        guard let videoEncoder else { return }
         try videoEncoder.send(nil)
         try drain(videoEncoder, stream: videoStream)
+        self.videoEncoder = nil
         videoFinished = true
     }
 

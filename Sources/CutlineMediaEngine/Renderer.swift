@@ -355,7 +355,13 @@ private final class RenderJob {
     private func route(videoFrame frame: Frame) throws(MediaError) {
         let time = frame.pts
         while videoSegment + 1 < segments.count, time >= thresholds[videoSegment + 1] {
-            try writer(videoSegment).videoEnded = true
+            let ended = try writer(videoSegment)
+            ended.videoEnded = true
+            if !request.encoding.finishClipsConcurrently {
+                // Flush and free this clip's x264 before the next clip's starts: one encoder alive at a time
+                // (the clip's muxer stays open for sound still to come).
+                try ended.finishVideo()
+            }
             try closeIfDone(videoSegment)
             videoSegment += 1
         }
@@ -426,7 +432,11 @@ private final class RenderJob {
     private func closeIfDone(_ index: Int) throws(MediaError) {
         guard let writer = writers[index], writer.videoEnded, writer.audioEnded else { return }
         writers[index] = nil
-        finisher.complete(writer)
+        if request.encoding.finishClipsConcurrently {
+            finisher.complete(writer)
+        } else {
+            finisher.completeHere(writer)
+        }
         try deliverFinished()
     }
 
@@ -503,6 +513,18 @@ private final class ClipFinisher: Sendable {
             } catch {
                 state.withLock { $0.failure = error }
             }
+        }
+    }
+
+    /// Completes a writer on the calling thread (after any handed over before it), keeping one encoder alive.
+    func completeHere(_ writer: ClipWriter) {
+        group.wait()
+        if state.withLock({ $0.failure != nil }) { return }
+        do throws(MediaError) {
+            let clip = try writer.complete()
+            state.withLock { $0.clips.append(clip) }
+        } catch {
+            state.withLock { $0.failure = error }
         }
     }
 

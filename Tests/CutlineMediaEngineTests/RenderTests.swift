@@ -6,12 +6,13 @@ import Testing
 /// Renders a plan of `source` into a fresh directory; returns the clips and the directory.
 func renderClips(
     _ source: String, mode: CuttingMode, texts: ((Int) -> String)? = nil, style: OverlayStyle = OverlayStyle(),
-    in dir: TemporaryDirectory
+    encoding: EncodingSettings = EncodingSettings(), in dir: TemporaryDirectory
 ) throws -> (plan: SegmentPlan, clips: [RenderedClip]) {
     let info = try MediaProbe.probe(source)
     let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: mode)
     let request = RenderRequest(
-        source: source, plan: plan, texts: (0..<plan.count).map { texts?($0) ?? "" }, style: style, outputDirectory: dir.path
+        source: source, plan: plan, texts: (0..<plan.count).map { texts?($0) ?? "" }, style: style, encoding: encoding,
+        outputDirectory: dir.path
     )
     return (plan, try Renderer.renderBlocking(request))
 }
@@ -71,6 +72,15 @@ struct RenderTests {
         let dir = try TemporaryDirectory()
         let (plan, clips) = try renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), in: dir)
         #expect(plan.count == 3)
+        try checkClips(plan, clips, expectAudio: true, width: 1280, height: 720)
+    }
+
+    @Test func finishingClipsConcurrentlyGivesTheSameClips() throws {
+        let dir = try TemporaryDirectory()
+        let (plan, clips) = try renderClips(
+            try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), texts: { "clip \($0)" },
+            encoding: EncodingSettings(finishClipsConcurrently: true), in: dir
+        )
         try checkClips(plan, clips, expectAudio: true, width: 1280, height: 720)
     }
 
