@@ -36,11 +36,18 @@ let package = Package(
                 "libavutil-dev", "libswscale-dev", "libswresample-dev",
             ])]
         ),
+        .systemLibrary(
+            name: "CFontconfig",
+            pkgConfig: "fontconfig freetype2",
+            providers: [.apt(["libfontconfig-dev", "libfreetype-dev"])]
+        ),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Job model: ids, states, versions. No dependencies.
         .target(name: "CutlineCore", swiftSettings: swiftSettings),
+        // The media engine: probe, single-pass render with overlays, on the FFmpeg libraries.
+        .target(name: "CutlineMediaEngine", dependencies: ["CFFmpeg", "CFontconfig", "CutlineCore"], swiftSettings: swiftSettings),
         // CBOR codec and frame format: pure Swift, no dependencies (the fuzz target compiles it alone).
         .target(name: "CutlineWire", swiftSettings: swiftSettings),
         // RPC over POSIX sockets: handshake, server, client.
@@ -104,6 +111,7 @@ let package = Package(
             name: "CutlineCLI",
             dependencies: [
                 "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineOutbox", "CutlineSQLite",
+                "CutlineMediaEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -133,6 +141,12 @@ let package = Package(
         // Test helpers shared by the test targets: child processes, fixtures, free ports.
         .target(name: "CutlineTestSupport", swiftSettings: swiftSettings),
 
+        .testTarget(name: "CutlineCoreTests", dependencies: ["CutlineCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CutlineMediaEngineTests",
+            dependencies: ["CutlineMediaEngine", "CutlineCore"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CutlineWireTests", dependencies: ["CutlineWire"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineRPCTests",

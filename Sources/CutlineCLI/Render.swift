@@ -1,0 +1,234 @@
+public import ArgumentParser
+import CutlineCore
+import CutlineMediaEngine
+import Foundation
+
+/// `cutline render FILE --out DIR …`: cuts a video into clips with text overlays, on this machine.
+struct Render: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Cut a video into clips with a burned-in text overlay.",
+        discussion: """
+            Cut with --every SECONDS or --random MIN-MAX [--seed N]. Texts: --text for every clip, or \
+            --texts-file (one line per clip; a .json file holds an array of strings). An empty text means \
+            no overlay on that clip.
+            """
+    )
+
+    @Argument(help: "The source video.")
+    var file: String
+
+    @Option(help: "Directory for the clips (created if missing).")
+    var out: String
+
+    @Option(help: "Cut into clips of this many seconds.")
+    var every: Double?
+
+    @Option(help: "Cut into clips of random length between MIN and MAX seconds, e.g. 5-12.")
+    var random: String?
+
+    @Option(help: "Seed for --random (the same seed gives the same cuts).")
+    var seed: UInt64 = 1
+
+    @Option(help: "The overlay text for every clip.")
+    var text: String?
+
+    @Option(help: "A file with one text per clip: one per line, or a JSON array of strings (.json).")
+    var textsFile: String?
+
+    @Option(help: "Where the text goes: top, center or bottom.")
+    var position: OverlayStyle.Position = .bottom
+
+    @Option(help: "Font size as a fraction of the frame height.")
+    var fontSize: Double = 0.05
+
+    @Option(help: "Text colour, #RRGGBB or #RRGGBBAA.")
+    var textColor: String = "#FFFFFF"
+
+    @Option(help: "Box colour behind the text, #RRGGBB or #RRGGBBAA; 'none' for an outline instead.")
+    var boxColor: String = "#00000099"
+
+    @Option(help: "x264 constant rate factor (lower is better quality).")
+    var crf: Int = 23
+
+    @Option(help: "x264 preset.")
+    var preset: String = "veryfast"
+
+    @Flag(help: "Finish each clip on a second thread while the next encodes: faster, about 80 MiB more memory at 720p.")
+    var concurrentFinish = false
+
+    @Flag(help: "Only check the texts (wrapped lines, fit, characters no font can draw); render nothing.")
+    var check = false
+
+    @Flag(help: "Print the result as JSON.")
+    var json = false
+
+    func run() async throws {
+        FFmpegLog.setLevel(.error)
+        MemoryTuning.returnLargeBuffersToTheSystem()
+        let mode = try cuttingMode()
+        let style = try overlayStyle()
+        let info: MediaInfo
+        let plan: SegmentPlan
+        do {
+            info = try MediaProbe.probe(file)
+            plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: mode)
+        } catch {
+            fail("\(error)")
+        }
+        let texts = try clipTexts(count: plan.count)
+
+        if check {
+            let report = TextPreflight.check(texts: texts, style: style, width: info.video.displayWidth & ~1, height: info.video.displayHeight & ~1)
+            printPreflight(report, plan: plan)
+            return
+        }
+
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            fail("cannot create \(out): \(error)")
+        }
+        let request = RenderRequest(
+            source: file, plan: plan, texts: texts, style: style,
+            encoding: EncodingSettings(preset: preset, crf: crf, finishClipsConcurrently: concurrentFinish), outputDirectory: out
+        )
+        let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
+        let started = Date()
+        let clips: [RenderedClip]
+        do {
+            // The async render runs FFmpeg on a thread of its own, off Swift's cooperative pool.
+            clips = try await Renderer.render(request, progress: { bar.update($0) })
+        } catch {
+            bar.finish()
+            fail("\(error)")
+        }
+        bar.finish()
+        let seconds = Date().timeIntervalSince(started)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: try encoder.encode(clips), as: UTF8.self))
+            return
+        }
+        print("\(clips.count) clips from \(file) in \(String(format: "%.1f", seconds)) s:")
+        for (clip, text) in zip(clips, texts) {
+            let shown = text.count > 40 ? String(text.prefix(39)) + "…" : text
+            print(String(format: "  %3d  %8.3f s  +%7.3f s  %6.1f KiB  ", clip.index + 1, clip.start, clip.duration, Double(clip.bytes) / 1024) + clip.path + (shown.isEmpty ? "" : "  \"\(shown.replacingOccurrences(of: "\n", with: " "))\""))
+        }
+    }
+
+    private func cuttingMode() throws -> CuttingMode {
+        switch (every, random) {
+        case (let seconds?, nil):
+            return .fixed(seconds: seconds)
+        case (nil, let range?):
+            let parts = range.split(separator: "-", maxSplits: 1).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let low = parts[0], let high = parts[1] else {
+                throw ValidationError("--random wants MIN-MAX in seconds, e.g. 5-12, not \(range)")
+            }
+            return .random(min: low, max: high, seed: seed)
+        default:
+            throw ValidationError("give exactly one of --every SECONDS and --random MIN-MAX")
+        }
+    }
+
+    private func overlayStyle() throws -> OverlayStyle {
+        guard let color = OverlayStyle.Color(hex: textColor) else {
+            throw ValidationError("--text-color wants #RRGGBB or #RRGGBBAA, not \(textColor)")
+        }
+        var box: OverlayStyle.Color?
+        if boxColor.lowercased() != "none" {
+            guard let parsed = OverlayStyle.Color(hex: boxColor) else {
+                throw ValidationError("--box-color wants #RRGGBB, #RRGGBBAA or none, not \(boxColor)")
+            }
+            box = parsed
+        }
+        guard fontSize > 0.005, fontSize <= 0.5 else {
+            throw ValidationError("--font-size is a fraction of the frame height between 0.005 and 0.5")
+        }
+        return OverlayStyle(position: position, fontSize: fontSize, textColor: color, boxColor: box)
+    }
+
+    private func clipTexts(count: Int) throws -> [String] {
+        switch (text, textsFile) {
+        case (let text?, nil):
+            return Array(repeating: text, count: count)
+        case (nil, let path?):
+            let data: Data
+            do {
+                data = try Data(contentsOf: URL(fileURLWithPath: path))
+            } catch {
+                throw ValidationError("cannot read --texts-file \(path): \(error.localizedDescription)")
+            }
+            var texts: [String]
+            if path.hasSuffix(".json") {
+                guard let array = try? JSONDecoder().decode([String].self, from: data) else {
+                    throw ValidationError("--texts-file \(path) is not a JSON array of strings")
+                }
+                texts = array
+            } else {
+                texts = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                if texts.last == "" { texts.removeLast() }
+            }
+            if texts.count < count {
+                FileHandle.standardError.write(Data("cutline render: \(texts.count) texts for \(count) clips; the rest get no overlay\n".utf8))
+            }
+            return (0..<count).map { $0 < texts.count ? texts[$0] : "" }
+        case (nil, nil):
+            return Array(repeating: "", count: count)
+        default:
+            throw ValidationError("give at most one of --text and --texts-file")
+        }
+    }
+
+    private func printPreflight(_ report: [TextPreflight.Report], plan: SegmentPlan) {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            print(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
+            return
+        }
+        for (item, segment) in zip(report, plan.segments) {
+            print(String(format: "clip %3d  %8.3f s  +%7.3f s  ", segment.index + 1, segment.start, segment.duration) + (item.fits ? "fits" : "DOES NOT FIT"))
+            for line in item.lines { print("    | \(line)") }
+            if !item.missingCharacters.isEmpty {
+                let list = item.missingCharacters.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
+                print("    no installed font draws: \(list)")
+            }
+        }
+    }
+
+    private func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("cutline render: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+}
+
+extension OverlayStyle.Position: ExpressibleByArgument {}
+
+/// A one-line progress bar on stderr, redrawn in place.
+final class ProgressBar: @unchecked Sendable {
+    private let enabled: Bool
+    private var lastDrawn = -1
+
+    init(enabled: Bool) {
+        self.enabled = enabled
+    }
+
+    func update(_ progress: RenderProgress) {
+        guard enabled else { return }
+        let fraction = min(1, Double(progress.framesDone) / Double(max(1, progress.framesTotal)))
+        let percent = Int(fraction * 100)
+        guard percent != lastDrawn else { return }
+        lastDrawn = percent
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+        FileHandle.standardError.write(Data("\r[\(bar)] \(percent)%  clips \(progress.clipsDone)/\(progress.clipsTotal)".utf8))
+    }
+
+    func finish() {
+        guard enabled, lastDrawn >= 0 else { return }
+        FileHandle.standardError.write(Data("\n".utf8))
+    }
+}

@@ -1,0 +1,75 @@
+internal import CFFmpeg
+
+/// A media failure with the context a person needs: what went wrong, the file, and FFmpeg's own message.
+public struct MediaError: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Code: String, Sendable, Hashable, Codable {
+        /// The file could not be opened or read (missing, permission, I/O).
+        case unreadable
+        /// FFmpeg does not recognise the file as media.
+        case notMedia
+        /// The container holds no video stream.
+        case noVideoStream
+        /// The file is cut short or damaged (e.g. the MP4 index is missing).
+        case corrupt
+        /// No decoder or encoder for a codec in this FFmpeg build.
+        case unsupportedCodec
+        /// The render's inputs do not fit together (texts vs segments, output directory).
+        case invalidRequest
+        /// The caller cancelled the render.
+        case cancelled
+        /// Any other FFmpeg failure.
+        case ffmpeg
+    }
+
+    public let code: Code
+    /// What Cutline was doing, e.g. "opening input" or "encoding video".
+    public let operation: String
+    /// The file involved, if any.
+    public let path: String?
+    /// FFmpeg's `av_strerror` text (or a Cutline message when FFmpeg gave no error code).
+    public let message: String
+    /// FFmpeg's raw error code, 0 when the error did not come from FFmpeg.
+    public let averror: Int32
+
+    public init(code: Code, operation: String, path: String? = nil, message: String, averror: Int32 = 0) {
+        self.code = code
+        self.operation = operation
+        self.path = path
+        self.message = message
+        self.averror = averror
+    }
+
+    public var description: String {
+        var line = "\(operation) failed"
+        if let path { line += " for \(path)" }
+        line += ": \(message) [\(code.rawValue)]"
+        return line
+    }
+
+    public static func cancelled(path: String? = nil) -> MediaError {
+        MediaError(code: .cancelled, operation: "render", path: path, message: "cancelled by the caller")
+    }
+
+    /// Wraps a negative FFmpeg return value, keeping `av_strerror`'s text.
+    static func ffmpeg(_ status: Int32, _ operation: String, path: String? = nil, code: Code = .ffmpeg) -> MediaError {
+        MediaError(code: code, operation: operation, path: path, message: averrorText(status), averror: status)
+    }
+}
+
+/// `av_strerror`'s text for a status (what `av_err2str` gives in C).
+func averrorText(_ status: Int32) -> String {
+    var buffer = [CChar](repeating: 0, count: 256)
+    if av_strerror(status, &buffer, buffer.count) < 0 {
+        return "FFmpeg error \(status)"
+    }
+    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Throws for a negative FFmpeg status; returns it otherwise.
+@discardableResult
+func check(_ status: Int32, _ operation: String, path: String? = nil, code: MediaError.Code = .ffmpeg) throws(MediaError) -> Int32 {
+    if status < 0 {
+        throw MediaError.ffmpeg(status, operation, path: path, code: code)
+    }
+    return status
+}

@@ -1,0 +1,69 @@
+public import CutlineCore
+
+/// Encoder settings for every clip. The defaults are the issue's: x264 veryfast CRF 23, AAC 128 kb/s,
+/// source resolution.
+public struct EncodingSettings: Sendable, Hashable, Codable {
+    public var videoCodec: String
+    public var preset: String
+    public var crf: Int
+    public var audioCodec: String
+    public var audioBitRate: Int
+    /// `+faststart`: the MP4 index goes to the front, so a browser can play a clip while it downloads.
+    public var faststart: Bool
+    /// Finish each clip (flush x264's lookahead, write the index) on a second thread while the next clip
+    /// encodes. Faster at every boundary, but two x264 encoders are alive for a moment (about +80 MiB at
+    /// 720p), so peak memory rises; off, a render's peak memory is one encoder's.
+    public var finishClipsConcurrently: Bool
+
+    public init(videoCodec: String = "libx264", preset: String = "veryfast", crf: Int = 23, audioCodec: String = "aac", audioBitRate: Int = 128_000, faststart: Bool = true, finishClipsConcurrently: Bool = false) {
+        self.videoCodec = videoCodec
+        self.preset = preset
+        self.crf = crf
+        self.audioCodec = audioCodec
+        self.audioBitRate = audioBitRate
+        self.faststart = faststart
+        self.finishClipsConcurrently = finishClipsConcurrently
+    }
+}
+
+/// Everything one render needs.
+public struct RenderRequest: Sendable {
+    public var source: String
+    public var plan: SegmentPlan
+    /// One text per segment; an empty text means no overlay on that clip.
+    public var texts: [String]
+    public var style: OverlayStyle
+    public var encoding: EncodingSettings
+    public var outputDirectory: String
+    /// Clip `i` is written as `<prefix>-<i+1, three digits>.mp4`.
+    public var fileNamePrefix: String
+
+    public init(source: String, plan: SegmentPlan, texts: [String], style: OverlayStyle = OverlayStyle(), encoding: EncodingSettings = EncodingSettings(), outputDirectory: String, fileNamePrefix: String = "clip") {
+        self.source = source
+        self.plan = plan
+        self.texts = texts
+        self.style = style
+        self.encoding = encoding
+        self.outputDirectory = outputDirectory
+        self.fileNamePrefix = fileNamePrefix
+    }
+}
+
+/// A finished clip, reported as soon as its file is complete.
+public struct RenderedClip: Sendable, Hashable, Codable {
+    public var index: Int
+    public var path: String
+    public var start: Double
+    public var duration: Double
+    public var frames: Int
+    public var hasAudio: Bool
+    public var bytes: Int64
+}
+
+public struct RenderProgress: Sendable, Hashable {
+    public var framesDone: Int
+    /// An estimate from the duration and frame rate (exact for constant-frame-rate sources).
+    public var framesTotal: Int
+    public var clipsDone: Int
+    public var clipsTotal: Int
+}

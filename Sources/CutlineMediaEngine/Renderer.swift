@@ -1,0 +1,542 @@
+internal import CFFmpeg
+import CutlineCore
+import Foundation
+import Synchronization
+
+/// Set from any thread to stop a render at the next packet; the render then throws `.cancelled` and
+/// leaves no partial clip behind (finished clips stay).
+public final class RenderCancellation: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func cancel() { flag.store(true, ordering: .relaxed) }
+    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// Renders every clip of a plan in one pass over the source: the file is demuxed and decoded once, the
+/// overlay for all clips is one timed subtitle track in one filter graph, and decoded frames are routed
+/// to the clip whose time range holds them.
+public enum Renderer {
+    /// Blocking: runs FFmpeg on the calling thread. Services call the `async` overload, which gives the
+    /// work a thread of its own so it never blocks Swift's cooperative pool.
+    public static func renderBlocking(
+        _ request: RenderRequest,
+        cancellation: RenderCancellation? = nil,
+        progress: @escaping (RenderProgress) -> Void = { _ in },
+        clipFinished: @escaping (RenderedClip) -> Void = { _ in }
+    ) throws(MediaError) -> [RenderedClip] {
+        let job = try RenderJob(request: request, cancellation: cancellation, progress: progress, clipFinished: clipFinished)
+        return try job.run()
+    }
+
+    /// Renders on a dedicated thread; cancelling the task cancels the render cooperatively.
+    public static func render(
+        _ request: RenderRequest,
+        progress: @escaping @Sendable (RenderProgress) -> Void = { _ in },
+        clipFinished: @escaping @Sendable (RenderedClip) -> Void = { _ in }
+    ) async throws -> [RenderedClip] {
+        let cancellation = RenderCancellation()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[RenderedClip], any Error>) in
+                let thread = Thread {
+                    do {
+                        continuation.resume(returning: try renderBlocking(request, cancellation: cancellation, progress: progress, clipFinished: clipFinished))
+                    } catch {
+                        continuation.resume(throwing: error)
+                    }
+                }
+                thread.name = "cutline-render"
+                thread.start()
+            }
+        } onCancel: {
+            cancellation.cancel()
+        }
+    }
+}
+
+/// One render's state: the demuxer, decoders, the two filter graphs and the open clip writers.
+private final class RenderJob {
+    let request: RenderRequest
+    let cancellation: RenderCancellation?
+    let progress: (RenderProgress) -> Void
+    let clipFinished: (RenderedClip) -> Void
+
+    let demuxer: Demuxer
+    let info: MediaInfo
+    let videoIndex: Int
+    let videoDecoder: Decoder
+    let audioIndex: Int?
+    let audioDecoder: Decoder?
+    let videoGraph: FilterGraph
+    let videoSource: FilterGraph.Node
+    let videoSink: FilterGraph.Node
+    let audioGraph: FilterGraph?
+    let audioSource: FilterGraph.Node?
+    let audioSink: FilterGraph.Node?
+    let subtitlePath: String?
+
+    let segments: [Segment]
+    /// The source's first timestamp in each stream's time base; clip times count from it.
+    let videoOrigin: Int64
+    let audioOrigin: Int64
+    let audioRate: Int32
+    /// A frame belongs to segment `i` when its time is at or after `thresholds[i]` (half a frame before
+    /// the planned start, so rounding in timestamps cannot move a frame across a boundary).
+    var thresholds: [Int64] = []
+    var audioEnds: [Int64] = []
+    var videoFormat: ClipWriter.VideoFormat?
+
+    var writers: [Int: ClipWriter] = [:]
+    let finisher = ClipFinisher()
+    var finished: [RenderedClip] = []
+    var videoSegment = 0
+    var audioSegment = 0
+    var audioCursor: Int64 = 0
+    var nextVideoPts: Int64 = 0
+    var lastVideoEnd: Int64 = 0
+    var framesDone = 0
+    let framesTotal: Int
+
+    let packet: Packet
+    let decoded: Frame
+    let filtered: Frame
+
+    init(request: RenderRequest, cancellation: RenderCancellation?, progress: @escaping (RenderProgress) -> Void, clipFinished: @escaping (RenderedClip) -> Void) throws(MediaError) {
+        self.request = request
+        self.cancellation = cancellation
+        self.progress = progress
+        self.clipFinished = clipFinished
+        segments = request.plan.segments
+        guard request.texts.count == segments.count else {
+            throw MediaError(code: .invalidRequest, operation: "starting the render", message: "\(request.texts.count) texts for \(segments.count) segments")
+        }
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: request.outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw MediaError(code: .invalidRequest, operation: "starting the render", path: request.outputDirectory, message: "the output directory does not exist")
+        }
+
+        demuxer = try Demuxer(path: request.source)
+        info = try MediaProbe.describe(demuxer)
+        videoIndex = demuxer.bestStream(AVMEDIA_TYPE_VIDEO)!
+        videoDecoder = try Decoder(demuxer: demuxer, streamIndex: videoIndex)
+        if info.audio != nil, let index = demuxer.bestStream(AVMEDIA_TYPE_AUDIO) {
+            audioIndex = index
+            audioDecoder = try Decoder(demuxer: demuxer, streamIndex: index)
+        } else {
+            audioIndex = nil
+            audioDecoder = nil
+        }
+        demuxer.keepOnly(Set([videoIndex] + (audioIndex.map { [$0] } ?? [])))
+
+        let startMicros = Int64((info.startTime * 1_000_000).rounded())
+        videoOrigin = av_rescale_q(startMicros, cutline_av_time_base_q(), videoDecoder.timeBase)
+        let audioTimeBase = audioDecoder?.timeBase ?? AVRational(num: 1, den: 48000)
+        audioOrigin = av_rescale_q(startMicros, cutline_av_time_base_q(), audioTimeBase)
+
+        // Video: source → upright → even size → yuv420p → overlay → sink.
+        let graph = try FilterGraph(purpose: "video")
+        let rate = info.video.frameRate
+        let timeBase = videoDecoder.timeBase
+        var sar = videoDecoder.sampleAspectRatio
+        if sar.num <= 0 || sar.den <= 0 { sar = AVRational(num: 1, den: 1) }
+        let pixelFormatName = av_get_pix_fmt_name(videoDecoder.pixelFormat).map { String(cString: $0) } ?? "yuv420p"
+        var chain: [FilterGraph.Node] = []
+        videoSource = try graph.add("buffer", optionList: [
+            ("width", "\(videoDecoder.width)"), ("height", "\(videoDecoder.height)"), ("pix_fmt", pixelFormatName),
+            ("time_base", "\(timeBase.num)/\(timeBase.den)"), ("pixel_aspect", "\(sar.num)/\(sar.den)"),
+            ("frame_rate", "\(rate.numerator)/\(rate.denominator)"),
+        ])
+        chain.append(videoSource)
+        // The decoder does not apply the display matrix; turn the picture as the ffmpeg CLI's autorotate
+        // does, and write no matrix, so every player shows the clip upright.
+        switch info.video.rotation {
+        case 90: chain.append(try graph.add("transpose", options: ["dir": "clock"]))
+        case 180:
+            chain.append(try graph.add("hflip"))
+            chain.append(try graph.add("vflip"))
+        case 270: chain.append(try graph.add("transpose", options: ["dir": "cclock"]))
+        default: break
+        }
+        // 4:2:0 needs even dimensions; drop the odd last row/column rather than scale the whole picture.
+        let width = info.video.displayWidth & ~1
+        let height = info.video.displayHeight & ~1
+        if width != info.video.displayWidth || height != info.video.displayHeight {
+            chain.append(try graph.add("crop", optionList: [("w", "\(width)"), ("h", "\(height)"), ("x", "0"), ("y", "0")]))
+        }
+        chain.append(try graph.add("format", options: ["pix_fmts": "yuv420p"]))
+
+        if request.texts.contains(where: { !$0.isEmpty }) {
+            let layout = OverlayLayout(width: Int(width), height: Int(height), style: request.style)
+            let document = SubtitleDocument(layout: layout)
+            let fonts = FontFallback(family: request.style.fontFamily, pixels: layout.fontPixels)
+            let halfFrame = 0.5 / rate.framesPerSecond
+            var events = zip(segments, request.texts).map { segment, text in
+                (start: max(0, segment.start - halfFrame), end: segment.end - halfFrame, lines: TextPreflight.wrap(text, layout: layout, fonts: fonts))
+            }
+            if let last = events.indices.last {
+                events[last].end = segments[last].end + 1  // to the very last frame, whatever its duration
+            }
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cutline-\(UUID().uuidString).ass").path
+            do {
+                try document.render(events: events).write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                throw MediaError(code: .unreadable, operation: "writing the overlay subtitles", path: path, message: "\(error)")
+            }
+            subtitlePath = path
+            // The file name is set as an option value, not parsed from a filter string.
+            chain.append(try graph.add("ass", optionList: [("filename", path), ("shaping", "complex")]))
+        } else {
+            subtitlePath = nil
+        }
+        videoSink = try graph.add("buffersink")
+        chain.append(videoSink)
+        try graph.chain(chain)
+        try graph.configure()
+        videoGraph = graph
+
+        // Audio: source → planar float stereo at the source rate (AAC's format) → sink.
+        if let audioDecoder {
+            let rate = audioDecoder.sampleRate
+            audioRate = rate
+            let graph = try FilterGraph(purpose: "audio")
+            let source = try graph.add("abuffer", optionList: [
+                ("time_base", "1/\(rate)"), ("sample_rate", "\(rate)"),
+                ("sample_fmt", av_get_sample_fmt_name(audioDecoder.sampleFormat).map { String(cString: $0) } ?? "fltp"),
+                ("channel_layout", audioDecoder.channelLayoutDescription),
+            ])
+            let format = try graph.add("aformat", optionList: [("sample_fmts", "fltp"), ("sample_rates", "\(rate)"), ("channel_layouts", "stereo")])
+            let sink = try graph.add("abuffersink")
+            try graph.chain([source, format, sink])
+            try graph.configure()
+            audioGraph = graph
+            audioSource = source
+            audioSink = sink
+        } else {
+            audioRate = 0
+            audioGraph = nil
+            audioSource = nil
+            audioSink = nil
+        }
+
+        framesTotal = max(1, Int((request.plan.duration * rate.framesPerSecond).rounded()))
+        packet = try Packet()
+        decoded = try Frame()
+        filtered = try Frame()
+
+        let sinkBase = videoGraph.timeBase(of: videoSink)
+        let halfFrameSeconds = 0.5 / rate.framesPerSecond
+        thresholds = segments.map { Int64((($0.start - halfFrameSeconds) * Double(sinkBase.den) / Double(sinkBase.num)).rounded()) }
+        thresholds[0] = .min
+        audioEnds = segments.map { Int64(($0.end * Double(audioRate)).rounded()) }
+        // The last clip's sound stops with the plan (the picture's end); sound running on is dropped.
+        audioEnds[audioEnds.count - 1] = Int64((request.plan.duration * Double(audioRate)).rounded())
+    }
+
+    deinit {
+        if let subtitlePath { try? FileManager.default.removeItem(atPath: subtitlePath) }
+    }
+
+    func run() throws(MediaError) -> [RenderedClip] {
+        // Whatever happens, no clip is still being finished on the other thread when this returns.
+        defer { finisher.wait() }
+        reportProgress()
+        while true {
+            try deliverFinished()
+            if cancellation?.isCancelled == true { throw MediaError.cancelled(path: request.source) }
+            let result = try demuxer.read(into: packet)
+            if result == .endOfStream { break }
+            if result == .needsInput { continue }
+            defer { packet.unref() }
+            if packet.streamIndex == videoIndex {
+                try decode(packet, video: true)
+            } else if packet.streamIndex == audioIndex {
+                try decode(packet, video: false)
+            }
+        }
+        // Flush in FFmpeg's documented order: decoders, then filter graphs, then (per clip) encoders.
+        try decode(nil, video: true)
+        try videoGraph.push(nil, to: videoSource)
+        try pullVideo()
+        if audioDecoder != nil {
+            try decode(nil, video: false)
+            try audioGraph!.push(nil, to: audioSource!)
+            try pullAudio()
+        }
+        try finishAll()
+        return finished
+    }
+
+    // MARK: Decoding
+
+    private func decode(_ packet: Packet?, video: Bool) throws(MediaError) {
+        let decoder = video ? videoDecoder : audioDecoder!
+        while true {
+            let sent = try decoder.send(packet)
+            try receiveFrames(from: decoder, video: video)
+            if sent != .needsInput { return }
+        }
+    }
+
+    private func receiveFrames(from decoder: Decoder, video: Bool) throws(MediaError) {
+        while true {
+            switch try decoder.receive(into: decoded) {
+            case .ready:
+                if video {
+                    try filterVideo()
+                } else {
+                    try filterAudio()
+                }
+            case .needsInput, .endOfStream:
+                return
+            }
+        }
+    }
+
+    private func filterVideo() throws(MediaError) {
+        var pts = decoded.bestEffortTimestamp
+        if pts == cutline_av_nopts_value() { pts = nextVideoPts + videoOrigin }
+        // Relative to the source's start: the overlay's timing and the segment routing both count from 0.
+        decoded.pts = pts - videoOrigin
+        nextVideoPts = decoded.pts + 1
+        try videoGraph.push(decoded, to: videoSource)
+        try pullVideo()
+    }
+
+    private func filterAudio() throws(MediaError) {
+        let pts = decoded.bestEffortTimestamp
+        if pts != cutline_av_nopts_value() {
+            decoded.pts = av_rescale_q(pts - audioOrigin, audioDecoder!.timeBase, AVRational(num: 1, den: audioRate))
+        } else {
+            decoded.pts = cutline_av_nopts_value()
+        }
+        try audioGraph!.push(decoded, to: audioSource!)
+        try pullAudio()
+    }
+
+    private func pullVideo() throws(MediaError) {
+        while true {
+            guard try videoGraph.pull(from: videoSink, into: filtered) == .ready else { return }
+            defer { filtered.unref() }
+            try route(videoFrame: filtered)
+        }
+    }
+
+    private func pullAudio() throws(MediaError) {
+        while true {
+            guard try audioGraph!.pull(from: audioSink!, into: filtered) == .ready else { return }
+            defer { filtered.unref() }
+            try route(audioFrame: filtered)
+        }
+    }
+
+    // MARK: Routing frames to clips
+
+    private func writer(_ index: Int) throws(MediaError) -> ClipWriter {
+        if let writer = writers[index] { return writer }
+        let format = videoFormat ?? ClipWriter.VideoFormat(
+            width: videoGraph.width(of: videoSink), height: videoGraph.height(of: videoSink),
+            timeBase: videoGraph.timeBase(of: videoSink),
+            frameRate: AVRational(num: Int32(info.video.frameRate.numerator), den: Int32(info.video.frameRate.denominator)),
+            sampleAspectRatio: {
+                let sar = videoGraph.sampleAspectRatio(of: videoSink)
+                return sar.num > 0 ? sar : AVRational(num: 1, den: 1)
+            }()
+        )
+        videoFormat = format
+        let name = String(format: "%@-%03d.mp4", request.fileNamePrefix, index + 1)
+        let path = URL(fileURLWithPath: request.outputDirectory).appendingPathComponent(name).path
+        let writer = try ClipWriter(
+            segment: segments[index], path: path, encoding: request.encoding, video: format,
+            audioSampleRate: audioDecoder != nil ? audioRate : nil
+        )
+        writers[index] = writer
+        return writer
+    }
+
+    private func route(videoFrame frame: Frame) throws(MediaError) {
+        let time = frame.pts
+        while videoSegment + 1 < segments.count, time >= thresholds[videoSegment + 1] {
+            let ended = try writer(videoSegment)
+            ended.videoEnded = true
+            if !request.encoding.finishClipsConcurrently {
+                // Flush and free this clip's x264 before the next clip's starts: one encoder alive at a time
+                // (the clip's muxer stays open for sound still to come).
+                try ended.finishVideo()
+            }
+            try closeIfDone(videoSegment)
+            videoSegment += 1
+        }
+        let format = videoFormat
+        let target = try writer(videoSegment)
+        let tb = format?.timeBase ?? videoGraph.timeBase(of: videoSink)
+        let rate = info.video.frameRate
+        lastVideoEnd = time + max(1, av_rescale_q(1, AVRational(num: Int32(rate.denominator), den: Int32(rate.numerator)), tb))
+        try target.addVideo(frame)
+        framesDone += 1
+        if framesDone % 25 == 0 { reportProgress() }
+    }
+
+    private func route(audioFrame frame: Frame) throws(MediaError) {
+        let count = frame.sampleCount
+        var offset = 0
+        let tolerance = Int64(audioRate / 100)  // 10 ms: timestamp jitter, not a real gap
+        if frame.pts != cutline_av_nopts_value() {
+            let position = frame.pts
+            if position > audioCursor + tolerance {
+                try routeSilence(Int(position - audioCursor))
+            } else if position + tolerance < audioCursor || position < 0 {
+                // Overlap, or samples before the source's start (encoder priming): drop them.
+                let skip = Int(max(audioCursor, 0) - position)
+                offset = min(count, max(0, skip))
+            }
+        }
+        while offset < count {
+            if audioSegment + 1 < segments.count, audioCursor >= audioEnds[audioSegment] {
+                try advanceAudio()
+                continue
+            }
+            let room = audioEnds[audioSegment] - audioCursor
+            if room <= 0 { return }  // past the end of the last clip
+            let take = Int(min(Int64(count - offset), room))
+            try writer(audioSegment).addAudio(frame, offset: offset, count: take)
+            offset += take
+            audioCursor += Int64(take)
+        }
+    }
+
+    private func routeSilence(_ samples: Int) throws(MediaError) {
+        var remaining = Int64(samples)
+        while remaining > 0 {
+            if audioSegment + 1 < segments.count, audioCursor >= audioEnds[audioSegment] {
+                try advanceAudio()
+                continue
+            }
+            let room = audioEnds[audioSegment] - audioCursor
+            if room <= 0 { return }
+            let take = min(remaining, room)
+            try writer(audioSegment).addSilence(count: Int(take))
+            remaining -= take
+            audioCursor += take
+        }
+    }
+
+    private func advanceAudio() throws(MediaError) {
+        try writer(audioSegment).audioEnded = true
+        try closeIfDone(audioSegment)
+        audioSegment += 1
+    }
+
+    /// Hands a clip whose picture and sound are all in to the finisher thread: flushing x264's lookahead
+    /// and writing the MP4 index (faststart rewrites the file) would otherwise stall decoding at every
+    /// boundary, which the ffmpeg CLI's single encoder never does. The clip is announced from this
+    /// thread, in order, by `deliverFinished()`.
+    private func closeIfDone(_ index: Int) throws(MediaError) {
+        guard let writer = writers[index], writer.videoEnded, writer.audioEnded else { return }
+        writers[index] = nil
+        if request.encoding.finishClipsConcurrently {
+            finisher.complete(writer)
+        } else {
+            finisher.completeHere(writer)
+        }
+        try deliverFinished()
+    }
+
+    /// Announces clips the finisher has completed; rethrows its failure.
+    private func deliverFinished() throws(MediaError) {
+        let (clips, failure) = finisher.take()
+        for clip in clips {
+            finished.append(clip)
+            clipFinished(clip)
+            reportProgress()
+        }
+        if let failure { throw failure }
+    }
+
+    /// At the end of the source: the last clip's audio ends with its picture (padded with silence if the
+    /// sound stops early, cut if it runs on), and every open clip is closed in order.
+    private func finishAll() throws(MediaError) {
+        if audioDecoder != nil {
+            let tb = videoFormat?.timeBase ?? videoGraph.timeBase(of: videoSink)
+            let videoEndSamples = av_rescale_q(lastVideoEnd, tb, AVRational(num: 1, den: audioRate))
+            // Every clip whose picture exists gets sound up to its end.
+            while audioSegment < min(videoSegment, segments.count - 1) {
+                try routeSilence(Int(max(0, audioEnds[audioSegment] - audioCursor)))
+                try advanceAudio()
+            }
+            if videoEndSamples > audioCursor {
+                try routeSilence(Int(videoEndSamples - audioCursor))
+            }
+        }
+        for index in writers.keys.sorted() {
+            guard let writer = writers[index] else { continue }
+            if writer.videoFrames == 0 {
+                // Sound past the last picture (a clip the video never reached) makes no clip.
+                writers[index] = nil
+                continue
+            }
+            writer.videoEnded = true
+            writer.audioEnded = true
+            try closeIfDone(index)
+        }
+        finisher.wait()
+        try deliverFinished()
+    }
+
+    private func reportProgress() {
+        progress(RenderProgress(framesDone: framesDone, framesTotal: framesTotal, clipsDone: finished.count, clipsTotal: segments.count))
+    }
+}
+
+/// Completes clips on a serial queue of its own, in the order they are handed over.
+private final class ClipFinisher: Sendable {
+    private struct State {
+        var clips: [RenderedClip] = []
+        var failure: MediaError?
+    }
+
+    /// Moves a writer to the finisher: after `complete(_:)` only the finisher's queue touches it.
+    private final class Handoff: @unchecked Sendable {
+        let writer: ClipWriter
+        init(_ writer: ClipWriter) { self.writer = writer }
+    }
+
+    private let queue = DispatchQueue(label: "cutline.clip-finisher")
+    private let group = DispatchGroup()
+    private let state = Mutex(State())
+
+    func complete(_ writer: ClipWriter) {
+        let handoff = Handoff(writer)
+        queue.async(group: group) { [self] in
+            if state.withLock({ $0.failure != nil }) { return }
+            do throws(MediaError) {
+                let clip = try handoff.writer.complete()
+                state.withLock { $0.clips.append(clip) }
+            } catch {
+                state.withLock { $0.failure = error }
+            }
+        }
+    }
+
+    /// Completes a writer on the calling thread (after any handed over before it), keeping one encoder alive.
+    func completeHere(_ writer: ClipWriter) {
+        group.wait()
+        if state.withLock({ $0.failure != nil }) { return }
+        do throws(MediaError) {
+            let clip = try writer.complete()
+            state.withLock { $0.clips.append(clip) }
+        } catch {
+            state.withLock { $0.failure = error }
+        }
+    }
+
+    /// The clips completed since the last call, and the first failure if any.
+    func take() -> ([RenderedClip], MediaError?) {
+        state.withLock { state in
+            defer { state.clips = [] }
+            return (state.clips, state.failure)
+        }
+    }
+
+    func wait() {
+        group.wait()
+    }
+}

@@ -1,0 +1,249 @@
+import CutlineCore
+import CutlineMediaEngine
+import Foundation
+import Testing
+
+/// Renders a plan of `source` into a fresh directory; returns the clips and the directory.
+func renderClips(
+    _ source: String, mode: CuttingMode, texts: ((Int) -> String)? = nil, style: OverlayStyle = OverlayStyle(),
+    encoding: EncodingSettings = EncodingSettings(), in dir: TemporaryDirectory
+) throws -> (plan: SegmentPlan, clips: [RenderedClip]) {
+    let info = try MediaProbe.probe(source)
+    let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: mode)
+    let request = RenderRequest(
+        source: source, plan: plan, texts: (0..<plan.count).map { texts?($0) ?? "" }, style: style, encoding: encoding,
+        outputDirectory: dir.path
+    )
+    return (plan, try Renderer.renderBlocking(request))
+}
+
+/// Checks with ffprobe what every clip of a render must satisfy.
+func checkClips(_ plan: SegmentPlan, _ clips: [RenderedClip], expectAudio: Bool, width: Int? = nil, height: Int? = nil) throws {
+    #expect(clips.count == plan.count)
+    let frame = 1 / plan.frameRate.framesPerSecond
+    for (clip, segment) in zip(clips, plan.segments) {
+        #expect(clip.index == segment.index)
+        let probe = try FFProbe(clip.path)
+        let video = try #require(probe.video, "clip \(clip.index) has no video")
+        #expect(video.codec == "h264")
+        if let width, let height {
+            #expect(video.width == width && video.height == height, "clip \(clip.index)")
+        }
+        let videoDuration = try #require(video.duration)
+        #expect(abs(videoDuration - segment.duration) <= frame + 1e-3, "clip \(clip.index): video \(videoDuration) s, planned \(segment.duration) s")
+        if expectAudio {
+            let audio = try #require(probe.audio, "clip \(clip.index) has no audio")
+            #expect(audio.codec == "aac")
+            let audioEnd = (audio.startTime ?? 0) + (audio.duration ?? 0)
+            let videoEnd = (video.startTime ?? 0) + videoDuration
+            #expect(abs(audioEnd - videoEnd) <= 0.050, "clip \(clip.index): audio ends \(audioEnd), video \(videoEnd)")
+        } else {
+            #expect(probe.audio == nil, "clip \(clip.index) has audio")
+        }
+        let frames = try FFProbe.frames(clip.path)
+        #expect(frames.first?.key == true, "clip \(clip.index) does not start with a keyframe")
+    }
+}
+
+/// ffmpeg's PSNR between the first frames of two videos (higher is more alike; identical is "inf").
+func firstFramePSNR(_ a: String, _ b: String) throws -> Double {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ffmpeg", "-hide_banner", "-i", a, "-i", b, "-frames:v", "1", "-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let data = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let range = text.range(of: "average:") else { throw ToolFailure(description: "no PSNR in: \(text.suffix(500))") }
+    let value = text[range.upperBound...].prefix { !$0.isWhitespace }
+    return value == "inf" ? .infinity : Double(value) ?? 0
+}
+
+@Suite("Render")
+struct RenderTests {
+    init() {
+        FFmpegLog.setLevel(.error)
+    }
+
+    @Test func cutsBigBuckBunnyIntoPlannedClipsWithAudio() throws {
+        let dir = try TemporaryDirectory()
+        let (plan, clips) = try renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), in: dir)
+        #expect(plan.count == 3)
+        try checkClips(plan, clips, expectAudio: true, width: 1280, height: 720)
+    }
+
+    @Test func finishingClipsConcurrentlyGivesTheSameClips() throws {
+        let dir = try TemporaryDirectory()
+        let (plan, clips) = try renderClips(
+            try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), texts: { "clip \($0)" },
+            encoding: EncodingSettings(finishClipsConcurrently: true), in: dir
+        )
+        try checkClips(plan, clips, expectAudio: true, width: 1280, height: 720)
+    }
+
+    @Test func silentSourceGivesClipsWithoutAudio() throws {
+        let dir = try TemporaryDirectory()
+        let (plan, clips) = try renderClips(try Fixtures.bikes, mode: .fixed(seconds: 3), in: dir)
+        #expect(plan.count == 3)
+        try checkClips(plan, clips, expectAudio: false, width: 640, height: 272)
+    }
+
+    @Test func randomCutsMatchThePlan() throws {
+        let dir = try TemporaryDirectory()
+        let (plan, clips) = try renderClips(try Fixtures.bikes, mode: .random(min: 1.5, max: 4, seed: 7), in: dir)
+        #expect(plan.count >= 3)
+        try checkClips(plan, clips, expectAudio: false)
+    }
+
+    @Test func rotatedPhoneVideoComesOutUpright() throws {
+        let dir = try TemporaryDirectory()
+        let rotated = dir.file("phone.mp4")
+        try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated])
+        // The ffmpeg CLI applies the display matrix itself (autorotate): the reference picture.
+        let reference = dir.file("reference.mp4")
+        try ffmpeg(["-i", rotated, "-frames:v", "1", "-c:v", "libx264", "-crf", "10", reference])
+        let out = try TemporaryDirectory()
+        let (plan, clips) = try renderClips(rotated, mode: .fixed(seconds: 1), in: out)
+        try checkClips(plan, clips, expectAudio: false, width: 272, height: 640)
+        #expect(try FFProbe(clips[0].path).video?.sideDataRotation == nil, "clip still carries a display matrix")
+        // A wrong turn (or none) gives a picture unlike the reference: PSNR far below 30 dB.
+        #expect(try firstFramePSNR(clips[0].path, reference) > 30)
+    }
+
+    @Test func oddSizeIsCroppedToEvenForYUV420() throws {
+        let dir = try TemporaryDirectory()
+        let odd = dir.file("odd.mp4")
+        try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-vf", "scale=321:241", "-c:v", "libx264", "-pix_fmt", "yuv444p", odd])
+        let (plan, clips) = try renderClips(odd, mode: .fixed(seconds: 1), texts: { "odd \($0)" }, in: dir)
+        try checkClips(plan, clips, expectAudio: false, width: 320, height: 240)
+    }
+
+    @Test func variableFrameRateSourceKeepsThePlan() throws {
+        let dir = try TemporaryDirectory()
+        let vfr = dir.file("vfr.mp4")
+        // Keeps every frame in the first 2 s, then one frame in three: timestamps with uneven gaps.
+        try ffmpeg(["-i", try Fixtures.bikes, "-t", "4", "-vf", "select='lt(t,2)+not(mod(n,3))'", "-vsync", "vfr", "-c:v", "libx264", vfr])
+        let info = try MediaProbe.probe(vfr)
+        let (plan, clips) = try renderClips(vfr, mode: .fixed(seconds: 1), in: dir)
+        #expect(info.video.frameRate.framesPerSecond < 24, "the source is not variable-frame-rate")
+        #expect(clips.count == plan.count)
+        for (clip, segment) in zip(clips, plan.segments) {
+            #expect(try FFProbe.frames(clip.path).first?.key == true)
+            // Frames are up to three nominal frames apart here, so a clip can end that far from the plan.
+            let duration = try #require(try FFProbe(clip.path).video?.duration)
+            #expect(abs(duration - segment.duration) <= 3.5 / info.video.frameRate.framesPerSecond, "clip \(clip.index)")
+        }
+    }
+
+    @Test func recordingWithFarFromZeroTimestampsStartsClipsAtZero() throws {
+        let dir = try TemporaryDirectory()
+        let ts = dir.file("recording.ts")
+        try ffmpeg([
+            "-i", try Fixtures.bikes, "-i", try Fixtures.bigBuckBunny, "-map", "0:v", "-map", "1:a", "-t", "4",
+            "-c:v", "copy", "-c:a", "aac", "-output_ts_offset", "3600", "-f", "mpegts", ts,
+        ])
+        let (plan, clips) = try renderClips(ts, mode: .fixed(seconds: 1.5), in: dir)
+        try checkClips(plan, clips, expectAudio: true)
+        for clip in clips {
+            #expect(abs(try FFProbe(clip.path).video?.startTime ?? -1) < 0.001)
+        }
+    }
+
+    @Test(arguments: [
+        ("hevc.mp4", ["-c:v", "libx265", "-x265-params", "log-level=error"]),
+        ("vp9.webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
+        ("mpeg4.avi", ["-c:v", "mpeg4", "-q:v", "5"]),
+    ])
+    func decodesOtherSourceCodecs(name: String, codec: [String]) throws {
+        let dir = try TemporaryDirectory()
+        let source = dir.file(name)
+        try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-vf", "scale=320:136"] + codec + [source])
+        let (plan, clips) = try renderClips(source, mode: .fixed(seconds: 1), texts: { "clip \($0)" }, in: dir)
+        #expect(plan.count == 2)
+        try checkClips(plan, clips, expectAudio: false, width: 320, height: 136)
+    }
+
+    @Test func truncatedRecordingRendersWhatIsThere() throws {
+        let dir = try TemporaryDirectory()
+        let whole = dir.file("whole.ts")
+        try ffmpeg(["-i", try Fixtures.bikes, "-t", "4", "-c", "copy", "-f", "mpegts", whole])
+        let data = try Data(contentsOf: URL(fileURLWithPath: whole))
+        let cut = dir.file("cut.ts")
+        try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: cut))
+        let (plan, clips) = try renderClips(cut, mode: .fixed(seconds: 1), in: dir)
+        #expect(clips.count >= 1 && clips.count <= plan.count)
+        #expect(clips.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+    }
+
+    @Test func notMediaFailsWithTypedError() throws {
+        let dir = try TemporaryDirectory()
+        let path = dir.file("fake.mp4")
+        try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
+        let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 5))
+        #expect {
+            try Renderer.renderBlocking(RenderRequest(source: path, plan: plan, texts: ["", ""], outputDirectory: dir.path))
+        } throws: { ($0 as? MediaError)?.code == .notMedia }
+    }
+
+    @Test func reportsProgressAndEachClipAsItFinishes() throws {
+        let dir = try TemporaryDirectory()
+        let source = try Fixtures.bikes
+        let info = try MediaProbe.probe(source)
+        let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 2.5))
+        let recorder = CallbackRecorder()
+        let clips = try Renderer.renderBlocking(
+            RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path),
+            progress: { recorder.progress.append($0) },
+            clipFinished: { clip in
+                // The file is complete when announced: the service uploads it right away.
+                recorder.finished.append((clip.index, (try? FFProbe(clip.path).video?.duration) ?? nil))
+            }
+        )
+        #expect(recorder.finished.map(\.0) == Array(0..<plan.count))
+        #expect(recorder.finished.allSatisfy { $0.1 != nil })
+        #expect(clips.map(\.index) == Array(0..<plan.count))
+        let done = recorder.progress.map(\.framesDone)
+        #expect(done == done.sorted())
+        #expect(recorder.progress.last?.framesDone == 250)
+        #expect(recorder.progress.last?.framesTotal == 250)
+        #expect(recorder.progress.last?.clipsDone == plan.count)
+    }
+
+    @Test func cancellingStopsAndLeavesNoPartialClip() throws {
+        let dir = try TemporaryDirectory()
+        let source = try Fixtures.bikes
+        let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 2))
+        let cancellation = RenderCancellation()
+        #expect {
+            try Renderer.renderBlocking(
+                RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path),
+                cancellation: cancellation,
+                clipFinished: { _ in cancellation.cancel() }
+            )
+        } throws: { ($0 as? MediaError)?.code == .cancelled }
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(files == ["clip-001.mp4"])
+    }
+
+    @Test func cancellingTheTaskCancelsTheRender() async throws {
+        let dir = try TemporaryDirectory()
+        let source = try Fixtures.bikes
+        let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 1))
+        let request = RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path)
+        let task = Task { try await Renderer.render(request) }
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        await #expect {
+            try await task.value
+        } throws: { ($0 as? MediaError)?.code == .cancelled }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.hasSuffix(".part") })
+    }
+}
+
+private final class CallbackRecorder: @unchecked Sendable {
+    var progress: [RenderProgress] = []
+    var finished: [(Int, Double?)] = []
+}
