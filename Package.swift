@@ -75,6 +75,12 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The embedded object store: a directory with atomic writes, safe keys and signed URLs.
+        .target(
+            name: "CutlineBlobStore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: swiftSettings
+        ),
         // S3 over libcurl with SigV4: objects, listings, multipart uploads, presigned URLs.
         .target(
             name: "CutlineS3",
@@ -183,6 +189,7 @@ let package = Package(
             dependencies: ["CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "CutlineBlobStoreTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineAWSTests",
