@@ -117,7 +117,7 @@ let package = Package(
             name: "CutlineCLI",
             dependencies: [
                 "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineOutbox", "CutlineSQLite",
-                "CutlineMediaEngine",
+                "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
