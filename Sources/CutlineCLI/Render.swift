@@ -53,7 +53,7 @@ struct Render: AsyncParsableCommand {
     @Option(help: "x264 preset.")
     var preset: String = "veryfast"
 
-    @Flag(help: "Finish each clip on a second thread while the next encodes: faster, about 80 MiB more memory at 720p.")
+    @Flag(help: "Finish each clip on a second thread while the next encodes: faster, about 45 MiB more memory at 720p.")
     var concurrentFinish = false
 
     @Flag(help: "Only check the texts (wrapped lines, fit, characters no font can draw); render nothing.")

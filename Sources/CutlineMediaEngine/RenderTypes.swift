@@ -11,7 +11,7 @@ public struct EncodingSettings: Sendable, Hashable, Codable {
     /// `+faststart`: the MP4 index goes to the front, so a browser can play a clip while it downloads.
     public var faststart: Bool
     /// Finish each clip (flush x264's lookahead, write the index) on a second thread while the next clip
-    /// encodes. Faster at every boundary, but two x264 encoders are alive for a moment (about +80 MiB at
+    /// encodes. Faster at every boundary, but two x264 encoders are alive for a moment (about +45 MiB at
     /// 720p), so peak memory rises; off, a render's peak memory is one encoder's.
     public var finishClipsConcurrently: Bool
 
