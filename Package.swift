@@ -133,7 +133,10 @@ let package = Package(
         // Writes status updates through the outbox: crash tests and scripts/bench-state.
         .executableTarget(
             name: "CutlineStateBench",
-            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineSQLite", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineDynamoDB", "CutlineHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 

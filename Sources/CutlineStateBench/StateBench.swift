@@ -2,7 +2,10 @@ import ArgumentParser
 import CutlineCore
 import CutlineOutbox
 import CutlineSQLite
+import CutlineDynamoDB
+import CutlineHTTP
 import Foundation
+import Logging
 
 /// Writes status updates through the outbox as a service would (a local state change and its status
 /// write in one transaction). Used by the crash test (killed with SIGKILL and restarted: it resumes
@@ -12,7 +15,7 @@ struct StateBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutline-state-bench",
         abstract: "Write job status updates through the outbox (crash tests and scripts/bench-state).",
-        subcommands: [Write.self]
+        subcommands: [Write.self, Drain.self]
     )
 }
 
@@ -83,5 +86,33 @@ struct Write: ParsableCommand {
         }
         let seconds = Date().timeIntervalSince(started)
         print(String(format: "wrote %d status writes in %.3f s: %.0f writes/s (batch %d)", written, seconds, Double(written) / max(seconds, 1e-9), batch))
+    }
+}
+
+struct Drain: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Deliver every pending outbox row of --db to DynamoDB (standard AWS variables, CUTLINE_DYNAMODB_TABLE) and report the rate.")
+
+    @Option(help: "The service database holding the outbox.")
+    var db: String
+
+    func run() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let table = environment["CUTLINE_DYNAMODB_TABLE"], !table.isEmpty else { throw ValidationError("set CUTLINE_DYNAMODB_TABLE") }
+        let http = HTTPClient()
+        defer { http.shutdown() }
+        let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: http), table: table)
+        try await sink.createTable()
+        let store = OutboxStore(database: try SQLiteDatabase(path: db, migrations: nil))
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let relay = OutboxRelay(store: store, sink: sink, logger: logger)
+        let started = Date()
+        var delivered = 0
+        while try await store.stats().pending > 0 {
+            delivered += try await relay.deliverOnce()
+        }
+        let seconds = Date().timeIntervalSince(started)
+        print(String(format: "delivered %d status writes to DynamoDB in %.3f s: %.0f writes/s", delivered, seconds, Double(delivered) / max(seconds, 1e-9)))
     }
 }
