@@ -11,7 +11,7 @@ import Logging
 /// write in one transaction). Used by the crash test (killed with SIGKILL and restarted: it resumes
 /// from its committed state) and by scripts/bench-state for the durable enqueue rate.
 @main
-struct StateBench: ParsableCommand {
+struct StateBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutline-state-bench",
         abstract: "Write job status updates through the outbox (crash tests and scripts/bench-state).",
@@ -33,6 +33,12 @@ struct Write: ParsableCommand {
 
     @Option(help: "Writes per transaction.")
     var batch = 1
+
+    @Option(help: "After this many writes, pause --delay-ms between transactions (so a crash test can kill it mid-stream).")
+    var slowAfter: Int?
+
+    @Option(help: "Pause between transactions once --slow-after is reached, in milliseconds.")
+    var delayMs = 2
 
     static let migrations = [
         Outbox.migration,
@@ -83,6 +89,7 @@ struct Write: ParsableCommand {
                 }
             }
             written += slice.count
+            if let slowAfter, written >= slowAfter { usleep(UInt32(delayMs * 1000)) }
         }
         let seconds = Date().timeIntervalSince(started)
         print(String(format: "wrote %d status writes in %.3f s: %.0f writes/s (batch %d)", written, seconds, Double(written) / max(seconds, 1e-9), batch))

@@ -42,8 +42,9 @@ struct OutboxCrashTests {
             }
         }
 
-        let first = try ChildProcess(arguments)
-        // Kill it mid-stream, once a good part is committed.
+        // The first writer slows down after 2,000 writes so the kill surely lands while it is writing,
+        // however fast or busy the machine is.
+        let first = try ChildProcess(arguments + ["--slow-after", "2000", "--delay-ms", "5"])
         try await waitFor(timeout: 60) { try await store.stats().pending + store.stats().delivered >= 2000 }
         first.signal(SIGKILL)
         #expect(await Task.detached { first.wait(timeout: 10) }.value == 128 + SIGKILL)
