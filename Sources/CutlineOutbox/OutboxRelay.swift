@@ -8,6 +8,8 @@ public import ServiceLifecycle
 public final class OutboxRelay: Service, Sendable {
     public struct Configuration: Sendable {
         public var batchSize = 200
+        /// Jobs delivered at once (each job's own writes stay in order).
+        public var concurrency = 16
         /// How often to look for new rows when the last pass found none.
         public var pollInterval: Duration = .milliseconds(100)
         public var backoffInitial: Duration = .milliseconds(200)
@@ -52,32 +54,58 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// One pass over the deliverable rows; returns how many were settled (applied or found stale).
+    /// Jobs are delivered concurrently (up to `concurrency` at once); each job's rows strictly in order,
+    /// stopping at its first failure so nothing overtakes a write still to be retried.
     @discardableResult
     public func deliverOnce(now: Date = Date()) async throws -> Int {
         let rows = try await store.deliverable(limit: configuration.batchSize, now: now)
-        var settled: [Int64] = []
-        var blockedJobs: Set<JobID> = []
+        var byJob: [JobID: [OutboxRow]] = [:]
+        var order: [JobID] = []
         for row in rows {
-            let jobID = row.write.jobID
-            // An earlier row of this job failed in this pass: keep the job's order.
-            guard !blockedJobs.contains(jobID) else { continue }
-            var logger = self.logger
-            logger[metadataKey: "job_id"] = "\(jobID)"
+            if byJob[row.write.jobID] == nil { order.append(row.write.jobID) }
+            byJob[row.write.jobID, default: []].append(row)
+        }
+        var settled: [Int64] = []
+        var failures: [(OutboxRow, String)] = []
+        try await withThrowingTaskGroup(of: ([Int64], (OutboxRow, String)?).self) { group in
+            var next = 0
+            func start() {
+                let jobRows = byJob[order[next]]!
+                next += 1
+                group.addTask { await self.deliver(jobRows) }
+            }
+            for _ in 0..<min(configuration.concurrency, order.count) { start() }
+            while let (done, failure) = try await group.next() {
+                settled += done
+                if let failure { failures.append(failure) }
+                if next < order.count { start() }
+            }
+        }
+        for (row, error) in failures {
+            try await store.markFailed(row.id, error: error, retryAt: now.addingTimeInterval(backoff(attempts: row.attempts)))
+        }
+        try await store.markDelivered(settled)
+        return settled.count
+    }
+
+    /// Delivers one job's rows in order; returns the settled ids and the first failure, if any.
+    private func deliver(_ rows: [OutboxRow]) async -> ([Int64], (OutboxRow, String)?) {
+        var settled: [Int64] = []
+        var logger = self.logger
+        logger[metadataKey: "job_id"] = "\(rows[0].write.jobID)"
+        for row in rows {
             do {
                 let outcome = try await sink.apply(row.write)
                 settled.append(row.id)
                 logger.trace("status write delivered", metadata: ["version": "\(row.write.version)", "outcome": "\(outcome)"])
             } catch {
-                blockedJobs.insert(jobID)
-                let retryAt = now.addingTimeInterval(backoff(attempts: row.attempts))
-                try await store.markFailed(row.id, error: "\(error)", retryAt: retryAt)
                 logger.warning("status write not delivered; will retry", metadata: [
                     "version": "\(row.write.version)", "attempts": "\(row.attempts + 1)", "error": "\(error)",
                 ])
+                return (settled, (row, "\(error)"))
             }
         }
-        try await store.markDelivered(settled)
-        return settled.count
+        return (settled, nil)
     }
 
     func backoff(attempts: Int) -> TimeInterval {
