@@ -44,6 +44,7 @@ public final class RPCServer: Service, Sendable {
         var boundAddress: SocketAddress?
         var connections: [ObjectIdentifier: ServerConnection] = [:]
         var stopping = false
+        var accepting = false
     }
 
     private let state = Mutex(State())
@@ -77,13 +78,27 @@ public final class RPCServer: Service, Sendable {
         }
     }
 
-    public func run() async throws {
+    /// Binds (if not yet) and starts accepting on a thread of its own, at once and independently of
+    /// Swift's cooperative pool (idempotent). `run()` calls it; callers may call it earlier.
+    @discardableResult
+    public func start() throws -> SocketAddress {
         let address = try bind()
-        let listener = state.withLock { $0.listener! }
-        logger.info("rpc server listening", metadata: ["address": "\(address)"])
-        let thread = Thread { [self] in acceptLoop(listener) }
-        thread.name = "cutline-rpc-accept"
-        thread.start()
+        let listener = state.withLock { state -> Socket? in
+            guard !state.accepting else { return nil }
+            state.accepting = true
+            return state.listener
+        }
+        if let listener {
+            logger.info("rpc server listening", metadata: ["address": "\(address)"])
+            let thread = Thread { [self] in acceptLoop(listener) }
+            thread.name = "cutline-rpc-accept"
+            thread.start()
+        }
+        return address
+    }
+
+    public func run() async throws {
+        let address = try start()
 
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {

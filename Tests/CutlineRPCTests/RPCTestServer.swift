@@ -91,7 +91,8 @@ final class RPCTestServer: Sendable {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         server = RPCServer(configuration: configuration, router: router, version: "test", logger: logger)
-        address = try server.bind()
+        // Accept right away on the server's own thread, whatever the cooperative pool is busy with.
+        address = try server.start()
         let server = self.server
         task.withLock { $0 = Task { try await server.run() } }
     }
@@ -164,7 +165,7 @@ final class RawPeer: @unchecked Sendable {
     func sendAsync(_ bytes: [UInt8]) async throws { try await onDedicatedThread(name: "raw-peer") { try self.send(bytes) } }
     func sendAsync(_ frame: Frame) async throws { try await sendAsync(frame.encoded()) }
 
-    func receiveAsync(timeoutMilliseconds: Int32 = 3000) async throws -> Frame? {
+    func receiveAsync(timeoutMilliseconds: Int32 = 10_000) async throws -> Frame? {
         try await onDedicatedThread(name: "raw-peer") { try self.receive(timeoutMilliseconds: timeoutMilliseconds) }
     }
 
