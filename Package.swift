@@ -156,7 +156,7 @@ let package = Package(
             dependencies: ["CutlineMediaEngine", "CutlineCore"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "CutlineWireTests", dependencies: ["CutlineWire"], swiftSettings: swiftSettings),
+        .testTarget(name: "CutlineWireTests", dependencies: ["CutlineWire", "CutlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineRPCTests",
             dependencies: [

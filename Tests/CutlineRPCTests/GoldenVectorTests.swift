@@ -1,5 +1,6 @@
 import CutlineContracts
 import CutlineCore
+import CutlineTestSupport
 @testable import CutlineRPC
 import CutlineWire
 import Foundation
@@ -75,8 +76,8 @@ import Testing
             let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
             let frameHex = try #require(object["frame_hex"] as? String)
             let payloadHex = try #require(object["payload_hex"] as? String)
-            #expect(frameHex == vector.frame.encoded().hexString, "\(vector.name): the code now encodes differently from the file")
-            #expect(payloadHex == vector.frame.payload.hexString, "\(vector.name)")
+            #expect(frameHex == vector.frame.encoded().hex, "\(vector.name): the code now encodes differently from the file")
+            #expect(payloadHex == vector.frame.payload.hex, "\(vector.name)")
             #expect(object["type"] as? String == vector.type)
         }
     }
@@ -86,7 +87,7 @@ import Testing
         let vector = try #require(Self.vectors.first { $0.name == name })
         let data = try Data(contentsOf: Self.directory.appendingPathComponent("\(name).json"))
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
-        let frameBytes = [UInt8](hexString: try #require(object["frame_hex"] as? String))
+        let frameBytes = [UInt8](hex: try #require(object["frame_hex"] as? String))
         let header = try #require(object["frame"] as? [String: Any])
 
         var decoder = FrameDecoder()
@@ -163,8 +164,8 @@ enum VectorJSON {
           "type": \(string(vector.type)),
           "frame": {"version": \(frame.version), "kind": \(string(frame.kind.description)), "request_id": \(frame.requestID), "method": \(string(frame.method)), "deadline_ms": \(deadline)},
           "value": \(json(value)),
-          "payload_hex": \(string(frame.payload.hexString)),
-          "frame_hex": \(string(frame.encoded().hexString))
+          "payload_hex": \(string(frame.payload.hex)),
+          "frame_hex": \(string(frame.encoded().hex))
         }
 
         """
@@ -180,7 +181,7 @@ enum VectorJSON {
             let text = "\(f)"
             return text.contains(".") || text.contains("e") ? text : text + ".0"
         case .text(let s): return string(s)
-        case .bytes(let d): return "{\"$bytes\": \"\([UInt8](d).hexString)\"}"
+        case .bytes(let d): return "{\"$bytes\": \"\([UInt8](d).hex)\"}"
         case .array(let items): return "[" + items.map(json).joined(separator: ", ") + "]"
         case .map(let entries):
             let fields = entries.map { entry -> (String, String) in
@@ -208,19 +209,4 @@ enum VectorJSON {
         }
         return out + "\""
     }
-}
-
-extension Array where Element == UInt8 {
-    init(hexString: String) {
-        var bytes: [UInt8] = []
-        var index = hexString.startIndex
-        while index < hexString.endIndex {
-            let next = hexString.index(index, offsetBy: 2)
-            bytes.append(UInt8(hexString[index..<next], radix: 16)!)
-            index = next
-        }
-        self = bytes
-    }
-
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
 }

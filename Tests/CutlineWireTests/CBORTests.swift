@@ -1,3 +1,4 @@
+import CutlineTestSupport
 import CutlineWire
 import Foundation
 import Testing
