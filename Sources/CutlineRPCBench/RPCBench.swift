@@ -21,7 +21,15 @@ struct RPCBench: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Concurrent callers to measure.")
     var callers: [Int] = [1, 64]
 
+    @Flag(help: "Measure only the CBOR codec (for profiling).")
+    var codecOnly = false
+
     func run() async throws {
+        if codecOnly {
+            let codec = try Codec.measure(rounds: Int(seconds * 300_000))
+            print(String(format: "codec: encode %.2f µs, decode %.2f µs per message", codec.encode, codec.decode))
+            return
+        }
         print("payload: request \(try CBOREncoder().encode(BenchMessage.sample).count) B, response \(try CBOREncoder().encode(BenchMessage.sample).count) B CBOR; \(seconds) s per figure; \(ProcessInfo.processInfo.activeProcessorCount) cores")
         print(String(format: "%-8@ %-6@ %12@ %10@ %10@", "what", "calls", "calls/s", "p50 µs", "p99 µs"))
         var results: [(Int, Result, Result)] = []
@@ -32,6 +40,8 @@ struct RPCBench: AsyncParsableCommand {
             print(rpc.line("rpc", count))
             results.append((count, floor, rpc))
         }
+        let codec = try Codec.measure()
+        print(String(format: "codec: encode %.2f µs, decode %.2f µs per message (one call does each twice)", codec.encode, codec.decode))
         print("")
         for (count, floor, rpc) in results {
             let ratio = rpc.callsPerSecond / floor.callsPerSecond
@@ -91,6 +101,21 @@ struct BenchMessage: Codable, Sendable {
         jobID: "6f1d2c3b-4a59-4e68-b7a6-958473625140", index: 17, start: 170.0, duration: 10.0,
         text: "A short overlay text for clip seventeen, about eighty characters long.",
         key: "clips/6f1d2c3b-4a59-4e68-b7a6-958473625140/017.mp4")
+}
+
+/// The share of a call spent in CBOR: encoding and decoding the bench message, alone.
+enum Codec {
+    static func measure(rounds: Int = 100_000) throws -> (encode: Double, decode: Double) {
+        var bytes: [UInt8] = []
+        let t0 = ContinuousClock.now
+        for _ in 0..<rounds { bytes = try CBOREncoder().encode(BenchMessage.sample) }
+        let t1 = ContinuousClock.now
+        var sink = 0
+        for _ in 0..<rounds { sink &+= try CBORDecoder().decode(BenchMessage.self, from: bytes).index }
+        let t2 = ContinuousClock.now
+        precondition(sink == rounds * BenchMessage.sample.index)
+        return ((t1 - t0).microseconds / Double(rounds), (t2 - t1).microseconds / Double(rounds))
+    }
 }
 
 struct Result {

@@ -1,92 +1,181 @@
 public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Encodes `Encodable` values as deterministic CBOR.
 ///
 /// Mapping: keyed containers → maps with text keys; unkeyed → arrays; `nil` → null; `Data` → byte string;
 /// `Date` → tag 1 (epoch seconds); `UUID` → tag 37 over its 16 bytes; `URL` → its absolute string.
+///
+/// Scalars are written to bytes as they arrive; only containers are remembered (their map keys must be
+/// sorted and their counts written first), and the result is assembled once at the end. A call's
+/// message costs a handful of allocations, not one per field.
 public struct CBOREncoder: Sendable {
     public init() {}
 
     public func encode(_ value: some Encodable) throws -> [UInt8] {
-        try encodeValue(value).serialized()
-    }
-
-    public func encodeValue(_ value: some Encodable) throws -> CBORValue {
-        let encoder = CBOREncoderImpl(codingPath: [])
+        let encoder = CBOREncoderImpl(output: EncodedBytes(), codingPath: [])
         try encoder.encodeAny(value)
         // A value that writes nothing (an empty struct) is an empty map, as with JSONEncoder.
-        return (encoder.node ?? .map(MapBox())).value
+        return encoder.output.assemble(encoder.node ?? .map(MapBox()))
+    }
+
+    /// The encoded value as an item tree, for inspection.
+    public func encodeValue(_ value: some Encodable) throws -> CBORValue {
+        try CBORValue.parse(encode(value))
     }
 }
 
-/// A value under construction. Containers are reference boxes so nested encoders can fill them later.
-enum CBORNode {
-    case value(CBORValue)
-    case map(MapBox)
-    case array(ArrayBox)
+/// The bytes of one top-level encode: every scalar, in the order written. Containers refer to ranges.
+final class EncodedBytes {
+    var scratch: [UInt8] = []
 
-    var value: CBORValue {
-        switch self {
-        case .value(let value): value
-        case .map(let box): .map(box.entries.map { CBORMapEntry(key: .text($0.key), value: $0.node.value) })
-        case .array(let box): .array(box.items.map(\.value))
+    init() { scratch.reserveCapacity(256) }
+
+    /// Writes one item with `body` and returns the node that refers to it.
+    @inline(__always)
+    func item(_ body: (inout [UInt8]) -> Void) -> CBORNode {
+        let start = scratch.count
+        body(&scratch)
+        return .encoded(start..<scratch.count)
+    }
+
+    /// Writes a map key (a text item); its encoded bytes are what §4.2.1 sorts by.
+    @inline(__always)
+    func key(_ key: some CodingKey) -> Range<Int> {
+        let start = scratch.count
+        CBORValue.writeText(key.stringValue, &scratch)
+        return start..<scratch.count
+    }
+
+    func assemble(_ root: CBORNode) -> [UInt8] {
+        if case .encoded(let range) = root, range.count == scratch.count { return scratch }
+        var out: [UInt8] = []
+        out.reserveCapacity(scratch.count + 16)
+        write(root, to: &out)
+        return out
+    }
+
+    private func write(_ node: CBORNode, to out: inout [UInt8]) {
+        switch node {
+        case .encoded(let range):
+            out.append(contentsOf: scratch[range])
+        case .array(let box):
+            CBORValue.writeHead(4, UInt64(box.count), &out)
+            for segment in box.segments { write(segment, to: &out) }
+        case .map(let box):
+            let order = canonicalOrder(box)
+            CBORValue.writeHead(5, UInt64(order.count), &out)
+            for index in order {
+                let entry = box.entries[index]
+                out.append(contentsOf: scratch[entry.key])
+                write(entry.node, to: &out)
+            }
         }
     }
+
+    /// Entry indices in §4.2.1 order (bytewise order of the encoded keys); a key set twice keeps its
+    /// last value.
+    private func canonicalOrder(_ box: MapBox) -> [Int] {
+        let entries = box.entries
+        guard entries.count > 1 else { return Array(entries.indices) }
+        return scratch.withUnsafeBufferPointer { bytes in
+            let base = bytes.baseAddress!
+            func order(_ a: Int, _ b: Int) -> Int32 {
+                let (x, y) = (entries[a].key, entries[b].key)
+                let common = memcmp(base + x.lowerBound, base + y.lowerBound, min(x.count, y.count))
+                return common != 0 ? common : Int32(x.count - y.count)
+            }
+            // Ties (a repeated key) keep the order they were set in.
+            func precedes(_ a: Int, _ b: Int) -> Bool {
+                let c = order(a, b)
+                return c != 0 ? c < 0 : a < b
+            }
+            var sorted = Array(entries.indices)
+            if sorted.count <= 16 {
+                // Maps from structs are small: insertion sort, no closure context to allocate.
+                for i in 1..<sorted.count {
+                    let moving = sorted[i]
+                    var j = i
+                    while j > 0 && precedes(moving, sorted[j - 1]) {
+                        sorted[j] = sorted[j - 1]
+                        j -= 1
+                    }
+                    sorted[j] = moving
+                }
+            } else {
+                sorted.sort(by: precedes)
+            }
+            // Repeated keys are now neighbours: keep the last one set.
+            var kept = 0
+            for index in sorted {
+                if kept > 0 && order(sorted[kept - 1], index) == 0 {
+                    sorted[kept - 1] = index
+                } else {
+                    sorted[kept] = index
+                    kept += 1
+                }
+            }
+            sorted.removeLast(sorted.count - kept)
+            return sorted
+        }
+    }
+}
+
+/// A value under construction: bytes already written, or a container still open to more items.
+enum CBORNode {
+    case encoded(Range<Int>)
+    case map(MapBox)
+    case array(ArrayBox)
 }
 
 final class MapBox {
-    var entries: [(key: String, node: CBORNode)] = []
+    /// Each key's encoded text item and its value.
+    var entries: [(key: Range<Int>, node: CBORNode)] = []
 
-    /// A key encoded twice keeps its last value. Containers are small, so a scan beats hashing.
-    func set(_ key: String, _ node: CBORNode) {
-        if let existing = entries.firstIndex(where: { $0.key == key }) {
-            entries[existing].node = node
+    init() { entries.reserveCapacity(8) }
+}
+
+final class ArrayBox {
+    var count = 0
+    /// Items in order; neighbouring scalars share one range.
+    var segments: [CBORNode] = []
+
+    func append(_ node: CBORNode) {
+        count += 1
+        if case .encoded(let range) = node, case .encoded(let previous)? = segments.last, previous.upperBound == range.lowerBound {
+            segments[segments.count - 1] = .encoded(previous.lowerBound..<range.upperBound)
         } else {
-            entries.append((key, node))
+            segments.append(node)
         }
     }
 }
 
-final class ArrayBox {
-    var items: [CBORNode] = []
-}
-
 final class CBOREncoderImpl: Encoder {
+    let output: EncodedBytes
     let codingPath: [any CodingKey]
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     var node: CBORNode?
 
-    init(codingPath: [any CodingKey]) {
+    init(output: EncodedBytes, codingPath: [any CodingKey]) {
+        self.output = output
         self.codingPath = codingPath
     }
 
-    /// Foundation's special types get CBOR's native forms instead of their generic Codable shapes.
-    static func special(_ value: some Encodable) -> CBORValue? {
-        switch value {
-        case let data as Data: .bytes(data)
-        case let date as Date: .tagged(1, Self.epoch(date.timeIntervalSince1970))
-        case let uuid as UUID: .tagged(37, .bytes(withUnsafeBytes(of: uuid.uuid) { Data($0) }))
-        case let url as URL: .text(url.absoluteString)
-        default: nil
-        }
-    }
-
-    static func epoch(_ seconds: Double) -> CBORValue {
-        if seconds.rounded() == seconds, let whole = Int64(exactly: seconds) { return .int(whole) }
-        return .float(seconds)
-    }
-
-    func encodeAny(_ value: some Encodable) throws {
-        if let special = Self.special(value) {
-            node = .value(special)
+    func encodeAny<T: Encodable>(_ value: T) throws {
+        if let scalar = output.scalar(value) {
+            node = scalar
         } else {
             try value.encode(to: self)
         }
     }
 
-    static func encodeNested(_ value: some Encodable, path: [any CodingKey]) throws -> CBORNode {
-        if let special = special(value) { return .value(special) }
-        let encoder = CBOREncoderImpl(codingPath: path)
+    /// A nested value: scalars and Foundation's special types directly, anything else through an
+    /// encoder of its own that shares this one's bytes.
+    func encodeNested<T: Encodable>(_ value: T, path: @autoclosure () -> [any CodingKey]) throws -> CBORNode {
+        if let scalar = output.scalar(value) { return scalar }
+        let encoder = CBOREncoderImpl(output: output, codingPath: path())
         try value.encode(to: encoder)
         // An Encodable that writes nothing becomes an empty map, as JSONEncoder does.
         return encoder.node ?? .map(MapBox())
@@ -100,7 +189,7 @@ final class CBOREncoderImpl: Encoder {
             box = MapBox()
             node = .map(box)
         }
-        return KeyedEncodingContainer(KeyedContainer<Key>(box: box, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedContainer<Key>(encoder: self, box: box, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -111,92 +200,115 @@ final class CBOREncoderImpl: Encoder {
             box = ArrayBox()
             node = .array(box)
         }
-        return UnkeyedContainer(box: box, codingPath: codingPath)
+        return UnkeyedContainer(encoder: self, box: box, codingPath: codingPath)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer { SingleContainer(encoder: self) }
 
     struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+        let encoder: CBOREncoderImpl
         let box: MapBox
         let codingPath: [any CodingKey]
 
-        mutating func encodeNil(forKey key: Key) throws { box.set(key.stringValue, .value(.null)) }
-        mutating func encode(_ value: Bool, forKey key: Key) throws { box.set(key.stringValue, .value(.bool(value))) }
-        mutating func encode(_ value: String, forKey key: Key) throws { box.set(key.stringValue, .value(.text(value))) }
-        mutating func encode(_ value: Double, forKey key: Key) throws { box.set(key.stringValue, .value(.float(value))) }
-        mutating func encode(_ value: Float, forKey key: Key) throws { box.set(key.stringValue, .value(.float(Double(value)))) }
-        mutating func encode(_ value: Int, forKey key: Key) throws { box.set(key.stringValue, .value(.int(Int64(value)))) }
-        mutating func encode(_ value: Int64, forKey key: Key) throws { box.set(key.stringValue, .value(.int(value))) }
-        mutating func encode(_ value: UInt64, forKey key: Key) throws { box.set(key.stringValue, .value(.unsigned(value))) }
-        mutating func encode(_ value: UInt, forKey key: Key) throws { box.set(key.stringValue, .value(.unsigned(UInt64(value)))) }
+        private func set(_ key: Key, _ body: (inout [UInt8]) -> Void) {
+            box.entries.append((encoder.output.key(key), encoder.output.item(body)))
+        }
+
+        mutating func encodeNil(forKey key: Key) throws { set(key) { $0.append(0xF6) } }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { set(key) { $0.append(value ? 0xF5 : 0xF4) } }
+        mutating func encode(_ value: String, forKey key: Key) throws { set(key) { CBORValue.writeText(value, &$0) } }
+        mutating func encode(_ value: Double, forKey key: Key) throws { set(key) { CBORValue.writeFloat(value, &$0) } }
+        mutating func encode(_ value: Float, forKey key: Key) throws { set(key) { CBORValue.writeFloat(Double(value), &$0) } }
+        mutating func encode(_ value: Int, forKey key: Key) throws { set(key) { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int8, forKey key: Key) throws { set(key) { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int16, forKey key: Key) throws { set(key) { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int32, forKey key: Key) throws { set(key) { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int64, forKey key: Key) throws { set(key) { CBORValue.writeInt(value, &$0) } }
+        mutating func encode(_ value: UInt, forKey key: Key) throws { set(key) { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt8, forKey key: Key) throws { set(key) { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt16, forKey key: Key) throws { set(key) { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt32, forKey key: Key) throws { set(key) { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt64, forKey key: Key) throws { set(key) { CBORValue.writeHead(0, value, &$0) } }
         mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-            if let integer = integerValue(value) {
-                box.set(key.stringValue, .value(integer))
-            } else {
-                box.set(key.stringValue, try CBOREncoderImpl.encodeNested(value, path: codingPath + [key]))
-            }
+            let name = encoder.output.key(key)
+            box.entries.append((name, try encoder.encodeNested(value, path: codingPath + [key])))
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
             let nested = MapBox()
-            box.set(key.stringValue, .map(nested))
-            return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: codingPath + [key]))
+            box.entries.append((encoder.output.key(key), .map(nested)))
+            return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, box: nested, codingPath: codingPath + [key]))
         }
 
         mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
             let nested = ArrayBox()
-            box.set(key.stringValue, .array(nested))
-            return UnkeyedContainer(box: nested, codingPath: codingPath + [key])
+            box.entries.append((encoder.output.key(key), .array(nested)))
+            return UnkeyedContainer(encoder: encoder, box: nested, codingPath: codingPath + [key])
         }
 
         mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
 
         mutating func superEncoder(forKey key: Key) -> any Encoder {
-            SuperEncoder(codingPath: codingPath + [key]) { [box] node in box.set(key.stringValue, node) }
+            // The entry is reserved now (so its place among repeated keys is kept) and filled in when
+            // the super encoder is done.
+            let box = self.box
+            let index = box.entries.count
+            box.entries.append((encoder.output.key(key), .map(MapBox())))
+            return SuperEncoder(output: encoder.output, codingPath: codingPath + [key]) { node in box.entries[index].node = node }
         }
     }
 
     struct UnkeyedContainer: UnkeyedEncodingContainer {
+        let encoder: CBOREncoderImpl
         let box: ArrayBox
         let codingPath: [any CodingKey]
-        var count: Int { box.items.count }
+        var count: Int { box.count }
 
-        private var nextKey: any CodingKey { IndexKey(intValue: box.items.count) }
+        private var nextKey: any CodingKey { IndexKey(intValue: box.count) }
 
-        mutating func encodeNil() throws { box.items.append(.value(.null)) }
-        mutating func encode(_ value: Bool) throws { box.items.append(.value(.bool(value))) }
-        mutating func encode(_ value: String) throws { box.items.append(.value(.text(value))) }
-        mutating func encode(_ value: Double) throws { box.items.append(.value(.float(value))) }
-        mutating func encode(_ value: Float) throws { box.items.append(.value(.float(Double(value)))) }
-        mutating func encode(_ value: Int) throws { box.items.append(.value(.int(Int64(value)))) }
-        mutating func encode(_ value: Int64) throws { box.items.append(.value(.int(value))) }
-        mutating func encode(_ value: UInt64) throws { box.items.append(.value(.unsigned(value))) }
+        private func append(_ body: (inout [UInt8]) -> Void) { box.append(encoder.output.item(body)) }
+
+        mutating func encodeNil() throws { append { $0.append(0xF6) } }
+        mutating func encode(_ value: Bool) throws { append { $0.append(value ? 0xF5 : 0xF4) } }
+        mutating func encode(_ value: String) throws { append { CBORValue.writeText(value, &$0) } }
+        mutating func encode(_ value: Double) throws { append { CBORValue.writeFloat(value, &$0) } }
+        mutating func encode(_ value: Float) throws { append { CBORValue.writeFloat(Double(value), &$0) } }
+        mutating func encode(_ value: Int) throws { append { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int8) throws { append { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int16) throws { append { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int32) throws { append { CBORValue.writeInt(Int64(value), &$0) } }
+        mutating func encode(_ value: Int64) throws { append { CBORValue.writeInt(value, &$0) } }
+        mutating func encode(_ value: UInt) throws { append { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt8) throws { append { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt16) throws { append { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt32) throws { append { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        mutating func encode(_ value: UInt64) throws { append { CBORValue.writeHead(0, value, &$0) } }
         mutating func encode<T: Encodable>(_ value: T) throws {
-            if let integer = integerValue(value) {
-                box.items.append(.value(integer))
-            } else {
-                box.items.append(try CBOREncoderImpl.encodeNested(value, path: codingPath + [nextKey]))
-            }
+            box.append(try encoder.encodeNested(value, path: codingPath + [nextKey]))
         }
 
         mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
             let nested = MapBox()
             let path = codingPath + [nextKey]
-            box.items.append(.map(nested))
-            return KeyedEncodingContainer(KeyedContainer<NestedKey>(box: nested, codingPath: path))
+            box.append(.map(nested))
+            return KeyedEncodingContainer(KeyedContainer<NestedKey>(encoder: encoder, box: nested, codingPath: path))
         }
 
         mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
             let nested = ArrayBox()
             let path = codingPath + [nextKey]
-            box.items.append(.array(nested))
-            return UnkeyedContainer(box: nested, codingPath: path)
+            box.append(.array(nested))
+            return UnkeyedContainer(encoder: encoder, box: nested, codingPath: path)
         }
 
         mutating func superEncoder() -> any Encoder {
-            let index = box.items.count
-            box.items.append(.value(.null))
-            return SuperEncoder(codingPath: codingPath + [IndexKey(intValue: index)]) { [box] node in box.items[index] = node }
+            let box = self.box
+            let index = box.segments.count
+            let path = codingPath + [nextKey]
+            // A segment of its own (a container, so no scalar merges into it), replaced when done.
+            box.count += 1
+            box.segments.append(.map(MapBox()))
+            return SuperEncoder(output: encoder.output, codingPath: path) { node in box.segments[index] = node }
         }
     }
 
@@ -204,20 +316,25 @@ final class CBOREncoderImpl: Encoder {
         let encoder: CBOREncoderImpl
         var codingPath: [any CodingKey] { encoder.codingPath }
 
-        func encodeNil() throws { encoder.node = .value(.null) }
-        func encode(_ value: Bool) throws { encoder.node = .value(.bool(value)) }
-        func encode(_ value: String) throws { encoder.node = .value(.text(value)) }
-        func encode(_ value: Double) throws { encoder.node = .value(.float(value)) }
-        func encode(_ value: Float) throws { encoder.node = .value(.float(Double(value))) }
-        func encode(_ value: Int) throws { encoder.node = .value(.int(Int64(value))) }
-        func encode(_ value: Int64) throws { encoder.node = .value(.int(value)) }
-        func encode(_ value: UInt64) throws { encoder.node = .value(.unsigned(value)) }
+        private func set(_ body: (inout [UInt8]) -> Void) { encoder.node = encoder.output.item(body) }
+
+        func encodeNil() throws { set { $0.append(0xF6) } }
+        func encode(_ value: Bool) throws { set { $0.append(value ? 0xF5 : 0xF4) } }
+        func encode(_ value: String) throws { set { CBORValue.writeText(value, &$0) } }
+        func encode(_ value: Double) throws { set { CBORValue.writeFloat(value, &$0) } }
+        func encode(_ value: Float) throws { set { CBORValue.writeFloat(Double(value), &$0) } }
+        func encode(_ value: Int) throws { set { CBORValue.writeInt(Int64(value), &$0) } }
+        func encode(_ value: Int8) throws { set { CBORValue.writeInt(Int64(value), &$0) } }
+        func encode(_ value: Int16) throws { set { CBORValue.writeInt(Int64(value), &$0) } }
+        func encode(_ value: Int32) throws { set { CBORValue.writeInt(Int64(value), &$0) } }
+        func encode(_ value: Int64) throws { set { CBORValue.writeInt(value, &$0) } }
+        func encode(_ value: UInt) throws { set { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        func encode(_ value: UInt8) throws { set { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        func encode(_ value: UInt16) throws { set { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        func encode(_ value: UInt32) throws { set { CBORValue.writeHead(0, UInt64(value), &$0) } }
+        func encode(_ value: UInt64) throws { set { CBORValue.writeHead(0, value, &$0) } }
         func encode<T: Encodable>(_ value: T) throws {
-            if let integer = integerValue(value) {
-                encoder.node = .value(integer)
-            } else {
-                encoder.node = try CBOREncoderImpl.encodeNested(value, path: codingPath)
-            }
+            encoder.node = try encoder.encodeNested(value, path: codingPath)
         }
     }
 
@@ -228,9 +345,9 @@ final class CBOREncoderImpl: Encoder {
         let inner: CBOREncoderImpl
         let store: (CBORNode) -> Void
 
-        init(codingPath: [any CodingKey], store: @escaping (CBORNode) -> Void) {
+        init(output: EncodedBytes, codingPath: [any CodingKey], store: @escaping (CBORNode) -> Void) {
             self.codingPath = codingPath
-            self.inner = CBOREncoderImpl(codingPath: codingPath)
+            self.inner = CBOREncoderImpl(output: output, codingPath: codingPath)
             self.store = store
         }
 
@@ -242,30 +359,57 @@ final class CBOREncoderImpl: Encoder {
     }
 }
 
-/// Fixed-width integers of every size become CBOR integers directly.
-@inline(__always)
-func integerValue(_ value: some Encodable) -> CBORValue? {
-    switch value {
-    case let v as Int8: .int(Int64(v))
-    case let v as Int16: .int(Int64(v))
-    case let v as Int32: .int(Int64(v))
-    case let v as UInt8: .unsigned(UInt64(v))
-    case let v as UInt16: .unsigned(UInt64(v))
-    case let v as UInt32: .unsigned(UInt64(v))
-    case let v as UInt: .unsigned(UInt64(v))
-    case let v as UInt64: .unsigned(v)
-    case let v as Int: .int(Int64(v))
-    case let v as Int64: .int(v)
-    default: nil
+extension EncodedBytes {
+    /// Integers of every width and Foundation's special types (which get CBOR's native forms instead
+    /// of their generic Codable shapes), written directly; nil for anything else. Types are compared
+    /// by metatype, which is far cheaper than a chain of dynamic casts.
+    func scalar<T: Encodable>(_ value: T) -> CBORNode? {
+        let type: any Any.Type = T.self
+        if type == Int.self { return item { CBORValue.writeInt(Int64(value as! Int), &$0) } }
+        if type == Int64.self { return item { CBORValue.writeInt(value as! Int64, &$0) } }
+        if type == Int32.self { return item { CBORValue.writeInt(Int64(value as! Int32), &$0) } }
+        if type == Int16.self { return item { CBORValue.writeInt(Int64(value as! Int16), &$0) } }
+        if type == Int8.self { return item { CBORValue.writeInt(Int64(value as! Int8), &$0) } }
+        if type == UInt.self { return item { CBORValue.writeHead(0, UInt64(value as! UInt), &$0) } }
+        if type == UInt64.self { return item { CBORValue.writeHead(0, value as! UInt64, &$0) } }
+        if type == UInt32.self { return item { CBORValue.writeHead(0, UInt64(value as! UInt32), &$0) } }
+        if type == UInt16.self { return item { CBORValue.writeHead(0, UInt64(value as! UInt16), &$0) } }
+        if type == UInt8.self { return item { CBORValue.writeHead(0, UInt64(value as! UInt8), &$0) } }
+        if type == Data.self {
+            return item { out in
+                let data = value as! Data
+                CBORValue.writeHead(2, UInt64(data.count), &out)
+                out.append(contentsOf: data)
+            }
+        }
+        if type == Date.self {
+            return item { out in
+                CBORValue.writeHead(6, 1, &out)
+                let seconds = (value as! Date).timeIntervalSince1970
+                if seconds.rounded() == seconds, let whole = Int64(exactly: seconds) {
+                    CBORValue.writeInt(whole, &out)
+                } else {
+                    CBORValue.writeFloat(seconds, &out)
+                }
+            }
+        }
+        if type == UUID.self {
+            return item { out in
+                CBORValue.writeHead(6, 37, &out)
+                CBORValue.writeHead(2, 16, &out)
+                withUnsafeBytes(of: (value as! UUID).uuid) { out.append(contentsOf: $0) }
+            }
+        }
+        if type == URL.self { return item { CBORValue.writeText((value as! URL).absoluteString, &$0) } }
+        return nil
     }
 }
 
 struct IndexKey: CodingKey {
-    let intValue: Int?
-    let stringValue: String
-    init(intValue: Int) {
-        self.intValue = intValue
-        self.stringValue = "Index \(intValue)"
-    }
+    let index: Int
+    var intValue: Int? { index }
+    /// Built only when asked for (an error message), not for every element.
+    var stringValue: String { "Index \(index)" }
+    init(intValue: Int) { self.index = intValue }
     init?(stringValue: String) { nil }
 }

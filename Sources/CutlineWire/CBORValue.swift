@@ -58,12 +58,7 @@ extension CBORValue {
         case .bytes(let data):
             CBORValue.writeHead(2, UInt64(data.count), &out)
             out.append(contentsOf: data)
-        case .text(let string):
-            var string = string
-            string.withUTF8 { utf8 in
-                CBORValue.writeHead(3, UInt64(utf8.count), &out)
-                out.append(contentsOf: utf8)
-            }
+        case .text(let string): CBORValue.writeText(string, &out)
         case .array(let items):
             CBORValue.writeHead(4, UInt64(items.count), &out)
             for item in items { item.write(to: &out) }
@@ -103,6 +98,23 @@ extension CBORValue {
                 out.append(value)
             }
         case .float(let value): CBORValue.writeFloat(value, &out)
+        }
+    }
+
+    static func writeText(_ string: String, _ out: inout [UInt8]) {
+        var string = string
+        string.withUTF8 { utf8 in
+            writeHead(3, UInt64(utf8.count), &out)
+            out.append(contentsOf: utf8)
+        }
+    }
+
+    @inline(__always)
+    static func writeInt(_ value: Int64, _ out: inout [UInt8]) {
+        if value >= 0 {
+            writeHead(0, UInt64(value), &out)
+        } else {
+            writeHead(1, UInt64(-1 - value), &out)
         }
     }
 
@@ -211,6 +223,26 @@ extension CBORValue {
     }
 }
 
+extension CBORValue {
+    /// Checks that `bytes` hold exactly one well-formed data item within `limits` (what `parse` accepts),
+    /// without building it.
+    public static func validate(_ bytes: [UInt8], limits: ParseLimits = .init()) throws(CBORError) {
+        let failure: CBORError? = bytes.withUnsafeBytes { buffer in
+            var reader = CBORReader(buffer: buffer, maxDepth: limits.maxDepth)
+            do throws(CBORError) {
+                try reader.skipItem(depth: 0)
+                guard reader.offset == buffer.count else {
+                    return CBORError(offset: reader.offset, reason: "\(buffer.count - reader.offset) trailing bytes after the data item")
+                }
+                return nil
+            } catch {
+                return error
+            }
+        }
+        if let failure { throw failure }
+    }
+}
+
 struct CBORReader {
     let buffer: UnsafeRawBufferPointer
     let maxDepth: Int
@@ -259,6 +291,78 @@ struct CBORReader {
             throw CBORError(offset: start, reason: "declared length \(n) exceeds the \(remaining) bytes left")
         }
         return Int(n)
+    }
+
+    /// Steps over one data item, checking it as `readItem` does, allocating nothing.
+    mutating func skipItem(depth: Int) throws(CBORError) {
+        guard depth < maxDepth else { throw CBORError(offset: offset, reason: "nesting deeper than \(maxDepth)") }
+        let start = offset
+        let initial = try byte()
+        let info = initial & 0x1F
+        switch initial >> 5 {
+        case 0, 1: _ = try argument(info)
+        case 2: offset += try length(info, unit: 1)
+        case 3:
+            let n = try length(info, unit: 1)
+            guard Self.isValidUTF8(UnsafeRawBufferPointer(rebasing: buffer[offset..<offset + n])) else {
+                throw CBORError(offset: start, reason: "text string is not valid UTF-8")
+            }
+            offset += n
+        case 4:
+            let n = try length(info, unit: 1)
+            for _ in 0..<n { try skipItem(depth: depth + 1) }
+        case 5:
+            let n = try length(info, unit: 2)
+            for _ in 0..<2 * n { try skipItem(depth: depth + 1) }
+        case 6:
+            _ = try argument(info)
+            try skipItem(depth: depth + 1)
+        default:
+            switch info {
+            case 0..<24:
+                break
+            case 24:
+                let value = try byte()
+                guard value >= 32 else { throw CBORError(offset: start, reason: "simple value \(value) in two-byte form") }
+            case 25: _ = try bigEndian(UInt16.self)
+            case 26: _ = try bigEndian(UInt32.self)
+            case 27: _ = try bigEndian(UInt64.self)
+            case 31: throw CBORError(offset: start, reason: "unexpected break code")
+            default: throw CBORError(offset: start, reason: "reserved simple value encoding \(info)")
+            }
+        }
+    }
+
+    /// UTF-8 well-formedness as in Unicode's Table 3-7 (no overlongs, surrogates or values past U+10FFFF).
+    static func isValidUTF8(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let n = bytes.count
+        // ASCII, eight bytes at a time: the usual case for keys and most text.
+        while i + 8 <= n && bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        while i < n {
+            let lead = bytes[i]
+            if lead < 0x80 {
+                i += 1
+                continue
+            }
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            let trailing: Int
+            switch lead {
+            case 0xC2...0xDF: trailing = 1
+            case 0xE0: trailing = 2; low = 0xA0
+            case 0xED: trailing = 2; high = 0x9F
+            case 0xE1...0xEF: trailing = 2
+            case 0xF0: trailing = 3; low = 0x90
+            case 0xF4: trailing = 3; high = 0x8F
+            case 0xF1...0xF3: trailing = 3
+            default: return false
+            }
+            guard i + trailing < n, (low...high).contains(bytes[i + 1]) else { return false }
+            for k in stride(from: 2, through: trailing, by: 1) where bytes[i + k] & 0xC0 != 0x80 { return false }
+            i += trailing + 1
+        }
+        return true
     }
 
     mutating func readItem(depth: Int) throws(CBORError) -> CBORValue {

@@ -243,3 +243,127 @@ struct Everything: Codable, Hashable {
         #expect(parsed < 5000)
     }
 }
+
+/// The typed decoder reads straight from the bytes after a validation pass; these hold it to the same
+/// rules as the item parser.
+@Suite struct CBORDirectDecodingTests {
+    @Test(arguments: CBORMalformedInputTests.malformed)
+    func malformedInputIsACBORErrorForTheTypedDecoderToo(name: String, hex: String) {
+        #expect(throws: CBORError.self, "\(name)") { try CBORDecoder().decode(Int.self, from: Array(hex: hex)) }
+        #expect(throws: CBORError.self, "\(name)") { try CBORValue.validate(Array(hex: hex)) }
+    }
+
+    @Test func malformedFieldTheTypeIgnoresIsStillRefused() {
+        struct One: Codable { var a: Int }
+        // {"a": 1, "b": <text with invalid UTF-8>}
+        #expect(throws: CBORError.self) { try CBORDecoder().decode(One.self, from: Array(hex: "a26161016162" + "62c328")) }
+    }
+
+    @Test func validationAgreesWithTheParserOnRandomBytes() {
+        var rng = SeededGenerator.fromEnvironment(test: "validationAgreesWithTheParserOnRandomBytes")
+        for _ in 0..<20_000 {
+            // Text heads with random content exercise the UTF-8 check; the rest is random structure.
+            var bytes = (0..<Int.random(in: 0...24, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if Bool.random(using: &rng) { bytes.insert(0x60 | UInt8(bytes.count), at: 0) }
+            var parseError: CBORError?
+            var validateError: CBORError?
+            do { _ = try CBORValue.parse(bytes) } catch { parseError = error }
+            do { try CBORValue.validate(bytes) } catch { validateError = error }
+            #expect(parseError == validateError, "\(bytes.hex), seed \(rng.seed)")
+        }
+    }
+
+    @Test func utf8CheckMatchesTheStandardLibrary() {
+        var rng = SeededGenerator.fromEnvironment(test: "utf8CheckMatchesTheStandardLibrary")
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF, 0xF0, 0x90, 0x8F, 0xF4, 0xF5, 0xFF]
+        for _ in 0..<20_000 {
+            let text = (0..<Int.random(in: 0...12, using: &rng)).map { _ in
+                Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
+            }
+            let item = [0x60 | UInt8(text.count)] + text
+            let valid = text.withUnsafeBytes { String(validating: $0, as: UTF8.self) } != nil
+            #expect(((try? CBORValue.validate(item)) != nil) == valid, "\(text.hex)")
+        }
+    }
+
+    @Test func largeDictionariesRoundTrip() throws {
+        let dictionary = Dictionary(uniqueKeysWithValues: (0..<2_000).map { ("key-\($0)", $0) })
+        let decoded = try CBORDecoder().decode([String: Int].self, from: CBOREncoder().encode(dictionary))
+        #expect(decoded == dictionary)
+    }
+
+    @Test func mapsInAnyKeyOrderDecode() throws {
+        struct Pair: Codable, Equatable { var a: Int; var bb: Int }
+        // {"bb": 2, "a": 1}: not canonical order, still a valid map.
+        #expect(try CBORDecoder().decode(Pair.self, from: Array(hex: "a2626262026161" + "01")) == Pair(a: 1, bb: 2))
+        let shuffled = CBORValue.map((0..<40).reversed().map { CBORMapEntry(key: .text("k\($0)"), value: .unsigned(UInt64($0))) })
+        var bytes: [UInt8] = []
+        // Written by hand in the given (reverse) order, as a non-canonical encoder would.
+        guard case .map(let entries) = shuffled else { return }
+        bytes.append(0xB8)
+        bytes.append(UInt8(entries.count))
+        for entry in entries {
+            bytes += entry.key.serialized()
+            bytes += entry.value.serialized()
+        }
+        let decoded = try CBORDecoder().decode([String: Int].self, from: bytes)
+        #expect(decoded.count == 40 && decoded["k7"] == 7)
+    }
+
+    @Test func duplicateKeysInLargeMapsAreRejected() {
+        var entries = (0..<30).map { CBORMapEntry(key: .text("k\($0)"), value: .unsigned(UInt64($0))) }
+        entries.append(CBORMapEntry(key: .text("k3"), value: .unsigned(99)))
+        #expect(throws: DecodingError.self) { try CBORDecoder().decode([String: Int].self, from: CBORValue.map(entries).serialized()) }
+    }
+
+    @Test func aKeyEncodedTwiceKeepsItsLastValue() throws {
+        struct Twice: Encodable {
+            enum Keys: String, CodingKey { case a, b }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(1, forKey: .a)
+                try container.encode("x", forKey: .b)
+                try container.encode(2, forKey: .a)
+            }
+        }
+        // {"a": 2, "b": "x"}
+        #expect(try CBOREncoder().encode(Twice()).hex == "a26161026162" + "6178")
+    }
+
+    @Test func superEncodersLandInTheirSlots() throws {
+        struct Base: Codable, Equatable { var x: Int }
+        struct Derived: Codable, Equatable {
+            var base: Base
+            var y: Int
+            enum Keys: String, CodingKey { case y, base }
+            init(base: Base, y: Int) { self.base = base; self.y = y }
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: Keys.self)
+                base = try Base(from: container.superDecoder(forKey: .base))
+                y = try container.decode(Int.self, forKey: .y)
+            }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Keys.self)
+                try base.encode(to: container.superEncoder(forKey: .base))
+                try container.encode(y, forKey: .y)
+            }
+        }
+        let value = Derived(base: Base(x: 5), y: 6)
+        let bytes = try CBOREncoder().encode(value)
+        #expect(try CBORValue.parse(bytes) == .map([
+            CBORMapEntry(key: .text("y"), value: .unsigned(6)),
+            CBORMapEntry(key: .text("base"), value: .map([CBORMapEntry(key: .text("x"), value: .unsigned(5))])),
+        ]))
+        #expect(try CBORDecoder().decode(Derived.self, from: bytes) == value)
+    }
+
+    @Test func arraysOfScalarsAndContainersInterleave() throws {
+        struct Item: Codable, Equatable { var n: Int }
+        enum Entry: Codable, Equatable { case number(Int), item(Item) }
+        let value: [Entry] = [.number(1), .item(Item(n: 2)), .number(3), .number(4), .item(Item(n: 5))]
+        #expect(try CBORDecoder().decode([Entry].self, from: CBOREncoder().encode(value)) == value)
+        let numbers: [[Int]] = [[1, 2, 3], [], [4]]
+        let bytes = try CBOREncoder().encode(numbers)
+        #expect(bytes.hex == "83" + "83010203" + "80" + "8104")
+    }
+}

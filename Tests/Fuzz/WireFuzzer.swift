@@ -51,7 +51,11 @@ private struct Probe: Codable, Equatable {
 }
 
 private func fuzzPayload(_ bytes: [UInt8]) {
-    guard let value = try? CBORValue.parse(bytes) else { return }
+    // The typed decoder validates without building items; it must accept exactly what the parser does.
+    let parsed = try? CBORValue.parse(bytes)
+    if ((try? CBORValue.validate(bytes)) != nil) != (parsed != nil) { fatalError("validate and parse disagree") }
+    if parsed == nil, (try? CBORDecoder().decode(Probe.self, from: bytes)) != nil { fatalError("typed decoder accepted malformed bytes") }
+    guard let value = parsed else { return }
     // Serializing is deterministic and idempotent: parse(serialize(v)) serializes the same way.
     let canonical = value.serialized()
     guard let reparsed = try? CBORValue.parse(canonical), reparsed.serialized() == canonical else {
