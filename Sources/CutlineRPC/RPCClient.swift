@@ -67,7 +67,8 @@ public final class RPCClient: Sendable {
         } catch {
             throw RPCError.badRequest("\(method.name): cannot encode \(Request.self): \(error)")
         }
-        let reply = try await send(method: method.name, payload: payload, deadline: deadline)
+        // The name was checked when the method was defined.
+        let reply = try await exchange(method: method.name, payload: payload, deadline: deadline)
         switch reply.kind {
         case .response:
             do {
@@ -85,6 +86,10 @@ public final class RPCClient: Sendable {
         guard RPCMethodName.isValid(method) else {
             throw RPCError.badRequest("\"\(method)\" is not a method name (expected service.method in lower case)")
         }
+        return try await exchange(method: method, payload: payload, deadline: deadline)
+    }
+
+    private func exchange(method: String, payload: [UInt8], deadline: ContinuousClock.Instant) async throws -> Frame {
         // Checked here so one oversized call fails alone instead of making the server drop the
         // connection every other call shares.
         let length = Frame.fixedHeaderLength + 4 + method.utf8.count + payload.count

@@ -33,93 +33,111 @@ final class EncodedBytes {
 
     init() { scratch.reserveCapacity(256) }
 
+    // Each of these is one exclusive access to `scratch` for the whole item: the runtime checks every
+    // access to a class's stored property, and one per append made those checks a fifth of the cost.
+
     /// Writes one item with `body` and returns the node that refers to it.
     @inline(__always)
     func item(_ body: (inout [UInt8]) -> Void) -> CBORNode {
-        let start = scratch.count
-        body(&scratch)
-        return .encoded(start..<scratch.count)
+        Self.item(&scratch, body)
     }
 
-    /// Writes a map key (a text item); its encoded bytes are what §4.2.1 sorts by.
+    /// Writes a map key (a text item; its encoded bytes are what §4.2.1 sorts by) and then its value.
     @inline(__always)
+    func entry(_ key: some CodingKey, _ body: (inout [UInt8]) -> Void) -> (key: Range<Int>, node: CBORNode) {
+        Self.entry(&scratch, key, body)
+    }
+
+    /// Writes a map key whose value is a container (or comes later).
     func key(_ key: some CodingKey) -> Range<Int> {
-        let start = scratch.count
-        CBORValue.writeText(key.stringValue, &scratch)
-        return start..<scratch.count
+        Self.entry(&scratch, key) { _ in }.key
+    }
+
+    @inline(__always)
+    private static func item(_ out: inout [UInt8], _ body: (inout [UInt8]) -> Void) -> CBORNode {
+        let start = out.count
+        body(&out)
+        return .encoded(start..<out.count)
+    }
+
+    @inline(__always)
+    private static func entry(_ out: inout [UInt8], _ key: some CodingKey, _ body: (inout [UInt8]) -> Void) -> (key: Range<Int>, node: CBORNode) {
+        let start = out.count
+        CBORValue.writeText(key.stringValue, &out)
+        let value = out.count
+        body(&out)
+        return (start..<value, .encoded(value..<out.count))
     }
 
     func assemble(_ root: CBORNode) -> [UInt8] {
         if case .encoded(let range) = root, range.count == scratch.count { return scratch }
         var out: [UInt8] = []
         out.reserveCapacity(scratch.count + 16)
-        write(root, to: &out)
+        scratch.withUnsafeBufferPointer { source in write(root, from: source, to: &out) }
         return out
     }
 
-    private func write(_ node: CBORNode, to out: inout [UInt8]) {
+    private func write(_ node: CBORNode, from source: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         switch node {
         case .encoded(let range):
-            out.append(contentsOf: scratch[range])
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: source[range]))
         case .array(let box):
             CBORValue.writeHead(4, UInt64(box.count), &out)
-            for segment in box.segments { write(segment, to: &out) }
+            for segment in box.segments { write(segment, from: source, to: &out) }
         case .map(let box):
-            let order = canonicalOrder(box)
+            let order = canonicalOrder(box, source)
             CBORValue.writeHead(5, UInt64(order.count), &out)
             for index in order {
                 let entry = box.entries[index]
-                out.append(contentsOf: scratch[entry.key])
-                write(entry.node, to: &out)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: source[entry.key]))
+                write(entry.node, from: source, to: &out)
             }
         }
     }
 
     /// Entry indices in §4.2.1 order (bytewise order of the encoded keys); a key set twice keeps its
     /// last value.
-    private func canonicalOrder(_ box: MapBox) -> [Int] {
+    private func canonicalOrder(_ box: MapBox, _ bytes: UnsafeBufferPointer<UInt8>) -> [Int] {
         let entries = box.entries
         guard entries.count > 1 else { return Array(entries.indices) }
-        return scratch.withUnsafeBufferPointer { bytes in
-            let base = bytes.baseAddress!
-            func order(_ a: Int, _ b: Int) -> Int32 {
-                let (x, y) = (entries[a].key, entries[b].key)
-                let common = memcmp(base + x.lowerBound, base + y.lowerBound, min(x.count, y.count))
-                return common != 0 ? common : Int32(x.count - y.count)
-            }
-            // Ties (a repeated key) keep the order they were set in.
-            func precedes(_ a: Int, _ b: Int) -> Bool {
-                let c = order(a, b)
-                return c != 0 ? c < 0 : a < b
-            }
-            var sorted = Array(entries.indices)
-            if sorted.count <= 16 {
-                // Maps from structs are small: insertion sort, no closure context to allocate.
-                for i in 1..<sorted.count {
-                    let moving = sorted[i]
-                    var j = i
-                    while j > 0 && precedes(moving, sorted[j - 1]) {
-                        sorted[j] = sorted[j - 1]
-                        j -= 1
-                    }
-                    sorted[j] = moving
-                }
-            } else {
-                sorted.sort(by: precedes)
-            }
-            // Repeated keys are now neighbours: keep the last one set.
-            var kept = 0
-            for index in sorted {
-                if kept > 0 && order(sorted[kept - 1], index) == 0 {
-                    sorted[kept - 1] = index
-                } else {
-                    sorted[kept] = index
-                    kept += 1
-                }
-            }
-            sorted.removeLast(sorted.count - kept)
-            return sorted
+        let base = bytes.baseAddress!
+        func order(_ a: Int, _ b: Int) -> Int32 {
+            let (x, y) = (entries[a].key, entries[b].key)
+            let common = memcmp(base + x.lowerBound, base + y.lowerBound, min(x.count, y.count))
+            return common != 0 ? common : Int32(x.count - y.count)
         }
+        // Ties (a repeated key) keep the order they were set in.
+        func precedes(_ a: Int, _ b: Int) -> Bool {
+            let c = order(a, b)
+            return c != 0 ? c < 0 : a < b
+        }
+        var sorted = Array(entries.indices)
+        if sorted.count <= 16 {
+            // Maps from structs are small: insertion sort, no closure context to allocate.
+            for i in 1..<sorted.count {
+                let moving = sorted[i]
+                var j = i
+                while j > 0 && precedes(moving, sorted[j - 1]) {
+                    sorted[j] = sorted[j - 1]
+                    j -= 1
+                }
+                sorted[j] = moving
+            }
+        } else {
+            sorted.sort(by: precedes)
+        }
+        // Repeated keys are now neighbours: keep the last one set.
+        var kept = 0
+        for index in sorted {
+            if kept > 0 && order(sorted[kept - 1], index) == 0 {
+                sorted[kept - 1] = index
+            } else {
+                sorted[kept] = index
+                kept += 1
+            }
+        }
+        sorted.removeLast(sorted.count - kept)
+        return sorted
     }
 }
 
@@ -211,7 +229,7 @@ final class CBOREncoderImpl: Encoder {
         let codingPath: [any CodingKey]
 
         private func set(_ key: Key, _ body: (inout [UInt8]) -> Void) {
-            box.entries.append((encoder.output.key(key), encoder.output.item(body)))
+            box.entries.append(encoder.output.entry(key, body))
         }
 
         mutating func encodeNil(forKey key: Key) throws { set(key) { $0.append(0xF6) } }

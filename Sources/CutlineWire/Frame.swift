@@ -39,19 +39,21 @@ public struct Frame: Sendable, Hashable {
     /// Appends the encoded frame. The method name must be at most 255 UTF-8 bytes (callers validate names
     /// when they define methods; a longer one is a programming error).
     public func write(to out: inout [UInt8]) {
-        let methodBytes = Array(method.utf8)
-        precondition(methodBytes.count <= 255, "method name longer than 255 bytes: \(method)")
-        let length = Frame.fixedHeaderLength + (deadlineMilliseconds == nil ? 0 : 4) + methodBytes.count + payload.count
-        out.reserveCapacity(out.count + Frame.lengthFieldSize + length)
-        appendBigEndian(UInt32(length), &out)
-        out.append(version)
-        out.append(kind.rawValue)
-        out.append(deadlineMilliseconds == nil ? 0 : FrameFlags.hasDeadline)
-        out.append(UInt8(methodBytes.count))
-        appendBigEndian(requestID, &out)
-        if let deadlineMilliseconds { appendBigEndian(deadlineMilliseconds, &out) }
-        out.append(contentsOf: methodBytes)
-        out.append(contentsOf: payload)
+        var method = method
+        method.withUTF8 { methodBytes in
+            precondition(methodBytes.count <= 255, "method name longer than 255 bytes: \(self.method)")
+            let length = Frame.fixedHeaderLength + (deadlineMilliseconds == nil ? 0 : 4) + methodBytes.count + payload.count
+            out.reserveCapacity(out.count + Frame.lengthFieldSize + length)
+            appendBigEndian(UInt32(length), &out)
+            out.append(version)
+            out.append(kind.rawValue)
+            out.append(deadlineMilliseconds == nil ? 0 : FrameFlags.hasDeadline)
+            out.append(UInt8(methodBytes.count))
+            appendBigEndian(requestID, &out)
+            if let deadlineMilliseconds { appendBigEndian(deadlineMilliseconds, &out) }
+            out.append(contentsOf: methodBytes)
+            out.append(contentsOf: payload)
+        }
     }
 
     /// Bytes after the length field, as the peer's maximum counts them.
