@@ -28,10 +28,10 @@ struct OverlayTests {
         FFmpegLog.setLevel(.error)
     }
 
-    @Test func ocrFindsEachClipsTextAndNothingOnAnEmptyOne() throws {
+    @Test func ocrFindsEachClipsTextAndNothingOnAnEmptyOne() async throws {
         let dir = try TemporaryDirectory()
         let texts = ["Morning Cutline overlay", "", "Evening Cutline overlay"]
-        let (_, clips) = try renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), texts: { texts[$0] }, in: dir)
+        let (_, clips) = try await renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), texts: { texts[$0] }, in: dir)
         #expect(clips.count == 3)
         #expect(normalized(try ocr(clips[0].path, at: 1, in: dir)).contains("morningcutlineoverlay"))
         #expect(!normalized(try ocr(clips[1].path, at: 1, in: dir)).contains("cutline"))
@@ -39,31 +39,31 @@ struct OverlayTests {
     }
 
     @Test(arguments: [(OverlayStyle.Position.top, 0), (.center, 1), (.bottom, 2)])
-    func positionPutsTheTextInItsThirdOfTheFrame(position: OverlayStyle.Position, third: Int) throws {
+    func positionPutsTheTextInItsThirdOfTheFrame(position: OverlayStyle.Position, third: Int) async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file("excerpt.mp4")
         try ffmpeg(["-i", try Fixtures.bigBuckBunny, "-t", "1", "-an", "-c", "copy", source])
         let style = OverlayStyle(position: position, fontSize: 0.07)
-        let (_, clips) = try renderClips(source, mode: .fixed(seconds: 1), texts: { _ in "Position marker" }, style: style, in: dir)
+        let (_, clips) = try await renderClips(source, mode: .fixed(seconds: 1), texts: { _ in "Position marker" }, style: style, in: dir)
         for band in 0..<3 {
             let found = normalized(try ocr(clips[0].path, at: 0.5, band: (band, 3), in: dir)).contains("positionmarker")
             #expect(found == (band == third), "\(position): band \(band) \(found ? "has" : "lacks") the text")
         }
     }
 
-    @Test func longTextWrapsWithNothingCutOff() throws {
+    @Test func longTextWrapsWithNothingCutOff() async throws {
         let dir = try TemporaryDirectory()
         let words = "Openingword then a long sentence that keeps going well past the width of the frame so that it has to wrap over several lines before it reaches its closingword"
-        let (_, clips) = try renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 5), texts: { _ in words }, in: dir)
+        let (_, clips) = try await renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 5), texts: { _ in words }, in: dir)
         let text = normalized(try ocr(clips[0].path, at: 2, in: dir))
         #expect(text.contains("openingword"))
         #expect(text.contains("closingword"))
     }
 
-    @Test func overrideTagsAndExpansionsShowLiterally() throws {
+    @Test func overrideTagsAndExpansionsShowLiterally() async throws {
         let dir = try TemporaryDirectory()
         let text = #"{\b1}Bold{\b0} %{pts} C:\New"#
-        let (_, clips) = try renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 5), texts: { _ in text }, style: OverlayStyle(fontSize: 0.07), in: dir)
+        let (_, clips) = try await renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 5), texts: { _ in text }, style: OverlayStyle(fontSize: 0.07), in: dir)
         let read = try ocr(clips[0].path, at: 2, in: dir).replacingOccurrences(of: " ", with: "")
         // (OCR reads the final 0 as O now and then; the braces and backslash are what matter.)
         #expect(read.contains(#"{\b1}Bold{\b"#), "read: \(read)")
@@ -71,7 +71,7 @@ struct OverlayTests {
         #expect(read.contains(#"C:\New"#), "read: \(read)")
     }
 
-    @Test func hostileTextsRenderWithoutError() throws {
+    @Test func hostileTextsRenderWithoutError() async throws {
         let dir = try TemporaryDirectory()
         let hostile = [
             #"She said "it's" fine; a:b, c=d [x] 'q'"#,
@@ -85,7 +85,7 @@ struct OverlayTests {
             "שלום עולם — Hebrew",
             "line one\nline two\r\nline three\u{2028}four \u{0}\u{7} controls",
         ]
-        let (plan, clips) = try renderClips(try Fixtures.bikes, mode: .fixed(seconds: 1), texts: { hostile[$0] }, in: dir)
+        let (plan, clips) = try await renderClips(try Fixtures.bikes, mode: .fixed(seconds: 1), texts: { hostile[$0] }, in: dir)
         #expect(plan.count == hostile.count)
         #expect(clips.count == hostile.count)
     }

@@ -3,18 +3,19 @@ import CutlineMediaEngine
 import Foundation
 import Testing
 
-/// Renders a plan of `source` into a fresh directory; returns the clips and the directory.
+/// Renders a plan of `source` into a fresh directory; returns the clips and the directory. The render
+/// runs on a thread of its own (as in the service), never on the test runner's cooperative pool.
 func renderClips(
     _ source: String, mode: CuttingMode, texts: ((Int) -> String)? = nil, style: OverlayStyle = OverlayStyle(),
     encoding: EncodingSettings = EncodingSettings(), in dir: TemporaryDirectory
-) throws -> (plan: SegmentPlan, clips: [RenderedClip]) {
+) async throws -> (plan: SegmentPlan, clips: [RenderedClip]) {
     let info = try MediaProbe.probe(source)
     let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: mode)
     let request = RenderRequest(
         source: source, plan: plan, texts: (0..<plan.count).map { texts?($0) ?? "" }, style: style, encoding: encoding,
         outputDirectory: dir.path
     )
-    return (plan, try Renderer.renderBlocking(request))
+    return (plan, try await Renderer.render(request))
 }
 
 /// Checks with ffprobe what every clip of a render must satisfy.
@@ -68,37 +69,37 @@ struct RenderTests {
         FFmpegLog.setLevel(.error)
     }
 
-    @Test func cutsBigBuckBunnyIntoPlannedClipsWithAudio() throws {
+    @Test func cutsBigBuckBunnyIntoPlannedClipsWithAudio() async throws {
         let dir = try TemporaryDirectory()
-        let (plan, clips) = try renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), in: dir)
+        let (plan, clips) = try await renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), in: dir)
         #expect(plan.count == 3)
         try checkClips(plan, clips, expectAudio: true, width: 1280, height: 720)
     }
 
-    @Test func finishingClipsConcurrentlyGivesTheSameClips() throws {
+    @Test func finishingClipsConcurrentlyGivesTheSameClips() async throws {
         let dir = try TemporaryDirectory()
-        let (plan, clips) = try renderClips(
+        let (plan, clips) = try await renderClips(
             try Fixtures.bigBuckBunny, mode: .fixed(seconds: 2), texts: { "clip \($0)" },
             encoding: EncodingSettings(finishClipsConcurrently: true), in: dir
         )
         try checkClips(plan, clips, expectAudio: true, width: 1280, height: 720)
     }
 
-    @Test func silentSourceGivesClipsWithoutAudio() throws {
+    @Test func silentSourceGivesClipsWithoutAudio() async throws {
         let dir = try TemporaryDirectory()
-        let (plan, clips) = try renderClips(try Fixtures.bikes, mode: .fixed(seconds: 3), in: dir)
+        let (plan, clips) = try await renderClips(try Fixtures.bikes, mode: .fixed(seconds: 3), in: dir)
         #expect(plan.count == 3)
         try checkClips(plan, clips, expectAudio: false, width: 640, height: 272)
     }
 
-    @Test func randomCutsMatchThePlan() throws {
+    @Test func randomCutsMatchThePlan() async throws {
         let dir = try TemporaryDirectory()
-        let (plan, clips) = try renderClips(try Fixtures.bikes, mode: .random(min: 1.5, max: 4, seed: 7), in: dir)
+        let (plan, clips) = try await renderClips(try Fixtures.bikes, mode: .random(min: 1.5, max: 4, seed: 7), in: dir)
         #expect(plan.count >= 3)
         try checkClips(plan, clips, expectAudio: false)
     }
 
-    @Test func rotatedPhoneVideoComesOutUpright() throws {
+    @Test func rotatedPhoneVideoComesOutUpright() async throws {
         let dir = try TemporaryDirectory()
         let rotated = dir.file("phone.mp4")
         try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated])
@@ -106,28 +107,28 @@ struct RenderTests {
         let reference = dir.file("reference.mp4")
         try ffmpeg(["-i", rotated, "-frames:v", "1", "-c:v", "libx264", "-crf", "10", reference])
         let out = try TemporaryDirectory()
-        let (plan, clips) = try renderClips(rotated, mode: .fixed(seconds: 1), in: out)
+        let (plan, clips) = try await renderClips(rotated, mode: .fixed(seconds: 1), in: out)
         try checkClips(plan, clips, expectAudio: false, width: 272, height: 640)
         #expect(try FFProbe(clips[0].path).video?.sideDataRotation == nil, "clip still carries a display matrix")
         // A wrong turn (or none) gives a picture unlike the reference: PSNR far below 30 dB.
         #expect(try firstFramePSNR(clips[0].path, reference) > 30)
     }
 
-    @Test func oddSizeIsCroppedToEvenForYUV420() throws {
+    @Test func oddSizeIsCroppedToEvenForYUV420() async throws {
         let dir = try TemporaryDirectory()
         let odd = dir.file("odd.mp4")
         try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-vf", "scale=321:241", "-c:v", "libx264", "-pix_fmt", "yuv444p", odd])
-        let (plan, clips) = try renderClips(odd, mode: .fixed(seconds: 1), texts: { "odd \($0)" }, in: dir)
+        let (plan, clips) = try await renderClips(odd, mode: .fixed(seconds: 1), texts: { "odd \($0)" }, in: dir)
         try checkClips(plan, clips, expectAudio: false, width: 320, height: 240)
     }
 
-    @Test func variableFrameRateSourceKeepsThePlan() throws {
+    @Test func variableFrameRateSourceKeepsThePlan() async throws {
         let dir = try TemporaryDirectory()
         let vfr = dir.file("vfr.mp4")
         // Keeps every frame in the first 2 s, then one frame in three: timestamps with uneven gaps.
         try ffmpeg(["-i", try Fixtures.bikes, "-t", "4", "-vf", "select='lt(t,2)+not(mod(n,3))'", "-vsync", "vfr", "-c:v", "libx264", vfr])
         let info = try MediaProbe.probe(vfr)
-        let (plan, clips) = try renderClips(vfr, mode: .fixed(seconds: 1), in: dir)
+        let (plan, clips) = try await renderClips(vfr, mode: .fixed(seconds: 1), in: dir)
         #expect(info.video.frameRate.framesPerSecond < 24, "the source is not variable-frame-rate")
         #expect(clips.count == plan.count)
         for (clip, segment) in zip(clips, plan.segments) {
@@ -138,14 +139,14 @@ struct RenderTests {
         }
     }
 
-    @Test func recordingWithFarFromZeroTimestampsStartsClipsAtZero() throws {
+    @Test func recordingWithFarFromZeroTimestampsStartsClipsAtZero() async throws {
         let dir = try TemporaryDirectory()
         let ts = dir.file("recording.ts")
         try ffmpeg([
             "-i", try Fixtures.bikes, "-i", try Fixtures.bigBuckBunny, "-map", "0:v", "-map", "1:a", "-t", "4",
             "-c:v", "copy", "-c:a", "aac", "-output_ts_offset", "3600", "-f", "mpegts", ts,
         ])
-        let (plan, clips) = try renderClips(ts, mode: .fixed(seconds: 1.5), in: dir)
+        let (plan, clips) = try await renderClips(ts, mode: .fixed(seconds: 1.5), in: dir)
         try checkClips(plan, clips, expectAudio: true)
         for clip in clips {
             #expect(abs(try FFProbe(clip.path).video?.startTime ?? -1) < 0.001)
@@ -157,44 +158,44 @@ struct RenderTests {
         ("vp9.webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8"]),
         ("mpeg4.avi", ["-c:v", "mpeg4", "-q:v", "5"]),
     ])
-    func decodesOtherSourceCodecs(name: String, codec: [String]) throws {
+    func decodesOtherSourceCodecs(name: String, codec: [String]) async throws {
         let dir = try TemporaryDirectory()
         let source = dir.file(name)
         try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-vf", "scale=320:136"] + codec + [source])
-        let (plan, clips) = try renderClips(source, mode: .fixed(seconds: 1), texts: { "clip \($0)" }, in: dir)
+        let (plan, clips) = try await renderClips(source, mode: .fixed(seconds: 1), texts: { "clip \($0)" }, in: dir)
         #expect(plan.count == 2)
         try checkClips(plan, clips, expectAudio: false, width: 320, height: 136)
     }
 
-    @Test func truncatedRecordingRendersWhatIsThere() throws {
+    @Test func truncatedRecordingRendersWhatIsThere() async throws {
         let dir = try TemporaryDirectory()
         let whole = dir.file("whole.ts")
         try ffmpeg(["-i", try Fixtures.bikes, "-t", "4", "-c", "copy", "-f", "mpegts", whole])
         let data = try Data(contentsOf: URL(fileURLWithPath: whole))
         let cut = dir.file("cut.ts")
         try data.prefix(data.count * 6 / 10).write(to: URL(fileURLWithPath: cut))
-        let (plan, clips) = try renderClips(cut, mode: .fixed(seconds: 1), in: dir)
+        let (plan, clips) = try await renderClips(cut, mode: .fixed(seconds: 1), in: dir)
         #expect(clips.count >= 1 && clips.count <= plan.count)
         #expect(clips.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
     }
 
-    @Test func notMediaFailsWithTypedError() throws {
+    @Test func notMediaFailsWithTypedError() async throws {
         let dir = try TemporaryDirectory()
         let path = dir.file("fake.mp4")
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 5))
-        #expect {
-            try Renderer.renderBlocking(RenderRequest(source: path, plan: plan, texts: ["", ""], outputDirectory: dir.path))
+        await #expect {
+            try await Renderer.render(RenderRequest(source: path, plan: plan, texts: ["", ""], outputDirectory: dir.path))
         } throws: { ($0 as? MediaError)?.code == .notMedia }
     }
 
-    @Test func reportsProgressAndEachClipAsItFinishes() throws {
+    @Test func reportsProgressAndEachClipAsItFinishes() async throws {
         let dir = try TemporaryDirectory()
         let source = try Fixtures.bikes
         let info = try MediaProbe.probe(source)
         let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 2.5))
         let recorder = CallbackRecorder()
-        let clips = try Renderer.renderBlocking(
+        let clips = try await Renderer.render(
             RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path),
             progress: { recorder.progress.append($0) },
             clipFinished: { clip in
@@ -212,17 +213,21 @@ struct RenderTests {
         #expect(recorder.progress.last?.clipsDone == plan.count)
     }
 
-    @Test func cancellingStopsAndLeavesNoPartialClip() throws {
+    @Test func cancellingStopsAndLeavesNoPartialClip() async throws {
         let dir = try TemporaryDirectory()
         let source = try Fixtures.bikes
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 2))
         let cancellation = RenderCancellation()
-        #expect {
-            try Renderer.renderBlocking(
-                RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path),
-                cancellation: cancellation,
-                clipFinished: { _ in cancellation.cancel() }
-            )
+        let output = dir.path
+        // The blocking API with a cancellation token, run off the pool.
+        await #expect {
+            try await onOwnThread {
+                try Renderer.renderBlocking(
+                    RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: output),
+                    cancellation: cancellation,
+                    clipFinished: { _ in cancellation.cancel() }
+                )
+            }
         } throws: { ($0 as? MediaError)?.code == .cancelled }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
         #expect(files == ["clip-001.mp4"])

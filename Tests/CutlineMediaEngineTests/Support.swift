@@ -130,3 +130,12 @@ struct FFProbe {
         }
     }
 }
+
+/// Runs blocking work (FFmpeg) on a thread of its own and awaits it, keeping the test runner's
+/// cooperative pool free for the tests running alongside.
+func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
