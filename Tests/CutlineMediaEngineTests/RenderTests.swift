@@ -15,7 +15,7 @@ func renderClips(
         source: source, plan: plan, texts: (0..<plan.count).map { texts?($0) ?? "" }, style: style, encoding: encoding,
         outputDirectory: dir.path
     )
-    return (plan, try await Renderer.render(request))
+    return (plan, try await RenderTurns.shared.run { try await Renderer.render(request) })
 }
 
 /// Checks with ffprobe what every clip of a render must satisfy.
@@ -184,8 +184,9 @@ struct RenderTests {
         let path = dir.file("fake.mp4")
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 5))
+        let request = RenderRequest(source: path, plan: plan, texts: ["", ""], outputDirectory: dir.path)
         await #expect {
-            try await Renderer.render(RenderRequest(source: path, plan: plan, texts: ["", ""], outputDirectory: dir.path))
+            try await RenderTurns.shared.run { try await Renderer.render(request) }
         } throws: { ($0 as? MediaError)?.code == .notMedia }
     }
 
@@ -195,14 +196,17 @@ struct RenderTests {
         let info = try MediaProbe.probe(source)
         let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 2.5))
         let recorder = CallbackRecorder()
-        let clips = try await Renderer.render(
-            RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path),
-            progress: { recorder.progress.append($0) },
-            clipFinished: { clip in
-                // The file is complete when announced: the service uploads it right away.
-                recorder.finished.append((clip.index, (try? FFProbe(clip.path).video?.duration) ?? nil))
-            }
-        )
+        let request = RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path)
+        let clips = try await RenderTurns.shared.run {
+            try await Renderer.render(
+                request,
+                progress: { recorder.progress.append($0) },
+                clipFinished: { clip in
+                    // The file is complete when announced: the service uploads it right away.
+                    recorder.finished.append((clip.index, (try? FFProbe(clip.path).video?.duration) ?? nil))
+                }
+            )
+        }
         #expect(recorder.finished.map(\.0) == Array(0..<plan.count))
         #expect(recorder.finished.allSatisfy { $0.1 != nil })
         #expect(clips.map(\.index) == Array(0..<plan.count))
@@ -221,12 +225,14 @@ struct RenderTests {
         let output = dir.path
         // The blocking API with a cancellation token, run off the pool.
         await #expect {
-            try await onOwnThread {
-                try Renderer.renderBlocking(
-                    RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: output),
-                    cancellation: cancellation,
-                    clipFinished: { _ in cancellation.cancel() }
-                )
+            try await RenderTurns.shared.run {
+                try await onOwnThread {
+                    try Renderer.renderBlocking(
+                        RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: output),
+                        cancellation: cancellation,
+                        clipFinished: { _ in cancellation.cancel() }
+                    )
+                }
             }
         } throws: { ($0 as? MediaError)?.code == .cancelled }
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
@@ -238,8 +244,14 @@ struct RenderTests {
         let source = try Fixtures.bikes
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 1))
         let request = RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path)
-        let task = Task { try await Renderer.render(request) }
-        try await Task.sleep(for: .milliseconds(200))
+        // Cancelled once the render is under way (its first progress report), however slow the machine.
+        let (started, announce) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            try await RenderTurns.shared.run {
+                try await Renderer.render(request, progress: { _ in announce.yield() })
+            }
+        }
+        for await _ in started { break }
         task.cancel()
         await #expect {
             try await task.value

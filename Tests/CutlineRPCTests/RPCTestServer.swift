@@ -134,7 +134,7 @@ final class RawPeer: @unchecked Sendable {
     func send(_ frame: Frame) throws { try socket.writeAll(frame.encoded()) }
 
     /// The next frame, or nil once the server has closed the connection.
-    func receive(timeoutMilliseconds: Int32 = 3000) throws -> Frame? {
+    func receive(timeoutMilliseconds: Int32 = 10_000) throws -> Frame? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         while true {
             if let frame = try decoder.next() { return frame }

@@ -354,12 +354,13 @@ struct RPCHandshakeTests {
     }
 }
 
-/// Polls a condition for up to five seconds; fails the test if it never holds.
+/// Polls a condition for up to 30 s (patient: other suites share the two cores); fails the test if it
+/// never holds.
 func waitUntil(_ condition: @Sendable () -> Bool, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let deadline = ContinuousClock.now + .seconds(5)
+    let deadline = ContinuousClock.now + .seconds(30)
     while !condition() {
         guard ContinuousClock.now < deadline else {
-            Issue.record("condition did not hold within 5 s", sourceLocation: sourceLocation)
+            Issue.record("condition did not hold within 30 s", sourceLocation: sourceLocation)
             return
         }
         try await Task.sleep(for: .milliseconds(10))
