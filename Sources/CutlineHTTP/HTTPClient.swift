@@ -38,8 +38,11 @@ public final class HTTPClient: Sendable {
         self.configuration = configuration
         Self.globalInit
         for index in 0..<max(1, configuration.concurrency) {
-            let thread = Thread { [self] in work() }
-            thread.name = "cutline-http-\(index)"
+            let thread = Thread { [self] in
+                // Named from inside: on Linux, Foundation applies a name set before start() to nothing.
+                Thread.current.name = "http-\(index)"
+                work()
+            }
             thread.start()
         }
     }

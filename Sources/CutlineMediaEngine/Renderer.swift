@@ -38,13 +38,13 @@ public enum Renderer {
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[RenderedClip], any Error>) in
                 let thread = Thread {
+                    Thread.current.name = "render"
                     do {
                         continuation.resume(returning: try renderBlocking(request, cancellation: cancellation, progress: progress, clipFinished: clipFinished))
                     } catch {
                         continuation.resume(throwing: error)
                     }
                 }
-                thread.name = "cutline-render"
                 thread.start()
             }
         } onCancel: {

@@ -21,10 +21,12 @@ final class DeadlineWatcher: Sendable {
 
     init() {}
 
-    /// Starts the watcher's thread; it runs until `stop()`.
+    /// Starts the watcher's thread; it runs until `stop()`. `name`: at most 15 bytes (Linux's limit).
     func start(name: String, onExpiry: @escaping @Sendable (UInt64) -> Void) {
-        let thread = Thread { [self] in run(onExpiry) }
-        thread.name = name
+        let thread = Thread { [self] in
+            Thread.current.name = name
+            run(onExpiry)
+        }
         thread.start()
     }
 

@@ -35,8 +35,10 @@ final class FramedConnection: Sendable {
         self.peer = peer
         self.maxFrameLength = maxFrameLength
         socket.setSendTimeout(milliseconds: sendTimeoutMilliseconds)
-        let thread = Thread { [self] in writerLoop() }
-        thread.name = "cutline-rpc-writer"
+        let thread = Thread { [self] in
+            Thread.current.name = "rpc-writer"
+            writerLoop()
+        }
         thread.start()
     }
 
@@ -253,12 +255,14 @@ final class FramedConnection: Sendable {
 }
 
 /// Runs blocking work on a thread of its own and awaits its result, keeping it off the cooperative pool.
+/// `name`: at most 15 bytes (Linux's limit for thread names).
 func onDedicatedThread<T: Sendable>(name: String, _ body: @escaping @Sendable () throws -> T) async throws -> T {
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
+            // Named from inside: on Linux, Foundation applies a name set before start() to nothing.
+            Thread.current.name = name
             continuation.resume(with: Result { try body() })
         }
-        thread.name = name
         thread.start()
     }
 }

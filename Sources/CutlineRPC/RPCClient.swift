@@ -181,7 +181,7 @@ public final class RPCClient: Sendable {
                 let configuration = self.configuration
                 let logger = self.logger
                 let task = Task {
-                    try await onDedicatedThread(name: "cutline-rpc-connect") {
+                    try await onDedicatedThread(name: "rpc-connect") {
                         try ClientConnection.open(configuration: configuration, logger: logger)
                     }
                 }
@@ -285,18 +285,18 @@ final class ClientConnection: Sendable {
         var serverLogger = logger
         serverLogger[metadataKey: "rpc_peer_name"] = "\(challenge.peer)"
         let client = ClientConnection(connection: framed, serverName: challenge.peer, logger: serverLogger)
-        client.watcher.start(name: "cutline-rpc-client-deadlines") { [weak client] requestID in
+        client.watcher.start(name: "rpc-call-dlines") { [weak client] requestID in
             guard let client, client.finish(requestID, throwing: RPCError.deadlineExceeded("the call got no answer before its deadline")) else { return }
             client.connection.send(Frame(kind: .cancel, requestID: requestID))
         }
         handedOver = true
         let reader = Thread { [decoder] in
+            Thread.current.name = "rpc-client-read"
             var decoder = decoder
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 1)
             defer { buffer.deallocate() }
             client.readLoop(&decoder, buffer, frameTimeout: configuration.ioTimeout.clampedMilliseconds32)
         }
-        reader.name = "cutline-rpc-client-reader"
         reader.start()
         serverLogger.debug("connected")
         return client

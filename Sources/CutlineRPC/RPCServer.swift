@@ -90,8 +90,10 @@ public final class RPCServer: Service, Sendable {
         }
         if let listener {
             logger.info("rpc server listening", metadata: ["address": "\(address)"])
-            let thread = Thread { [self] in acceptLoop(listener) }
-            thread.name = "cutline-rpc-accept"
+            let thread = Thread { [self] in
+                Thread.current.name = "rpc-accept"
+                acceptLoop(listener)
+            }
             thread.start()
         }
         return address
@@ -118,6 +120,7 @@ public final class RPCServer: Service, Sendable {
         let done = acceptDone
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let thread = Thread {
+                Thread.current.name = "rpc-accept-wait"
                 done.wait()
                 continuation.resume()
             }

@@ -40,9 +40,11 @@ final class ServerConnection: Sendable {
     }
 
     func start() {
-        watcher.start(name: "cutline-rpc-deadlines") { [self] token in deadlinePassed(token) }
-        let thread = Thread { [self] in serve() }
-        thread.name = "cutline-rpc-conn"
+        watcher.start(name: "rpc-deadlines") { [self] token in deadlinePassed(token) }
+        let thread = Thread { [self] in
+            Thread.current.name = "rpc-conn"
+            serve()
+        }
         thread.start()
     }
 
