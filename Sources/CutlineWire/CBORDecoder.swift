@@ -136,8 +136,10 @@ struct CBORDecoderImpl: Decoder {
         }
         if type == UUID.self {
             let head = input.head(at: offset)
+            guard head.major == 6, head.argument == 37 else { throw mismatch(UUID.self) }
+            // A tag always has an item after it (validated), so its head can be read.
             let inner = input.head(at: head.content)
-            guard head.major == 6, head.argument == 37, inner.major == 2, inner.argument == 16 else { throw mismatch(UUID.self) }
+            guard inner.major == 2, inner.argument == 16 else { throw mismatch(UUID.self) }
             let b = Array(input.bytes[inner.content..<inner.content + 16])
             let uuid = UUID(uuid: (b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]))
             return (uuid as! T)

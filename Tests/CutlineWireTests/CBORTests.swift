@@ -253,6 +253,16 @@ struct Everything: Codable, Hashable {
         #expect(throws: CBORError.self, "\(name)") { try CBORValue.validate(Array(hex: hex)) }
     }
 
+    @Test func foundationTypesGivenTheWrongItemAreTypeMismatches() {
+        // One-byte items at the very end of the input: nothing after them may be read.
+        for hex in ["01", "f6", "40", "60", "c1" + "f5", "d825" + "01", "d825" + "4101"] {
+            #expect(throws: DecodingError.self, "\(hex)") { try CBORDecoder().decode(UUID.self, from: Array(hex: hex)) }
+            #expect(throws: DecodingError.self, "\(hex)") { try CBORDecoder().decode(Date.self, from: Array(hex: hex)) }
+        }
+        #expect(throws: DecodingError.self) { try CBORDecoder().decode(Data.self, from: Array(hex: "01")) }
+        #expect(throws: DecodingError.self) { try CBORDecoder().decode(URL.self, from: Array(hex: "01")) }
+    }
+
     @Test func malformedFieldTheTypeIgnoresIsStillRefused() {
         struct One: Codable { var a: Int }
         // {"a": 1, "b": <text with invalid UTF-8>}

@@ -1,3 +1,5 @@
+import Foundation
+
 // libFuzzer entry point for the wire decoders, compiled together with Sources/CutlineWire by
 // scripts/fuzz (not part of the package build). Any crash, sanitizer report or trap is a finding.
 
@@ -48,6 +50,11 @@ private struct Probe: Codable, Equatable {
     var values: [Double]?
     var blob: [UInt8]?
     var nested: [String: Probe]?
+    var id: UUID?
+    var at: Date?
+    var data: Data?
+    var link: URL?
+    var flags: [Bool?]?
 }
 
 private func fuzzPayload(_ bytes: [UInt8]) {
