@@ -24,6 +24,7 @@ public struct CBORDecoder: Sendable {
         try decode(type, from: bytes.withUnsafeBytes { [UInt8]($0) })
     }
 
+    /// Decodes an item tree by way of its deterministic encoding, so it must be what `parse` accepts.
     public func decode<T: Decodable>(_ type: T.Type, from value: CBORValue) throws -> T {
         try decode(type, from: value.serialized())
     }
@@ -415,17 +416,17 @@ struct CBORDecoderImpl: Decoder {
             return (item, path)
         }
 
-        /// A scalar item: advances past it without building its coding path unless decoding fails.
+        /// A scalar item: steps past it (even if it then fails to decode, as `next` does) without
+        /// building its coding path unless decoding fails.
         mutating func nextScalar<T>(_ type: T.Type, _ read: (Int, @autoclosure () -> [any CodingKey]) throws -> T) throws -> T {
             guard !isAtEnd else {
                 throw DecodingError.valueNotFound(type, .init(codingPath: codingPath, debugDescription: "array has only \(itemCount) elements"))
             }
             let item = position
             let index = currentIndex
-            let value = try read(item, codingPath + [IndexKey(intValue: index)])
             position = input.end(of: item)
             currentIndex += 1
-            return value
+            return try read(item, codingPath + [IndexKey(intValue: index)])
         }
 
         mutating func decodeNil() throws -> Bool {

@@ -188,6 +188,8 @@ struct Everything: Codable, Hashable {
             let bytes = try CBOREncoder().encode(value)
             let decoded = try CBORDecoder().decode(RandomValue.self, from: bytes)
             #expect(decoded == value, "seed \(rng.seed)")
+            // The item tree (an independent serializer) writes exactly these bytes: they are canonical.
+            #expect(try CBORValue.parse(bytes).serialized() == bytes, "seed \(rng.seed)")
             #expect(try CBOREncoder().encode(decoded) == bytes, "seed \(rng.seed)")
         }
     }
@@ -340,6 +342,70 @@ struct Everything: Codable, Hashable {
         #expect(try CBOREncoder().encode(Twice()).hex == "a26161026162" + "6178")
     }
 
+    @Test func nestingIsLimitedTheSameWayByEveryPath() throws {
+        // 64 levels (the top-level item is level 1) are allowed, 65 are not.
+        let deepest = [UInt8](repeating: 0x81, count: 63) + [0x00]
+        let tooDeep = [UInt8](repeating: 0x81, count: 64) + [0x00]
+        _ = try CBORValue.parse(deepest)
+        try CBORValue.validate(deepest)
+        #expect(throws: CBORError.self) { try CBORValue.parse(tooDeep) }
+        #expect(throws: CBORError.self) { try CBORValue.validate(tooDeep) }
+        #expect(throws: CBORError.self) { try CBORDecoder().decode([Int].self, from: tooDeep) }
+        #expect(throws: CBORError.self) { try CBORDecoder().decode([Int].self, from: Array(hex: "9bffffffffffffffff")) }
+    }
+
+    /// The encoder sorts by encoded key bytes; the item tree sorts text keys by length, then bytes. Keys
+    /// whose length heads differ in size (23, 24, 255, 256 bytes) are where the two could part.
+    @Test func encoderOutputIsWhatTheItemTreeSerializes() throws {
+        var rng = SeededGenerator.fromEnvironment(test: "encoderOutputIsWhatTheItemTreeSerializes")
+        for _ in 0..<200 {
+            var dictionary: [String: Int] = [:]
+            for _ in 0..<Int.random(in: 0...40, using: &rng) {
+                let length = [0, 1, 22, 23, 24, 25, 254, 255, 256, 300].randomElement(using: &rng)!
+                let key = String((0..<length).map { _ in "ab\u{e9}z".randomElement(using: &rng)! })
+                dictionary[key] = Int.random(in: -1000...1000, using: &rng)
+            }
+            let bytes = try CBOREncoder().encode(dictionary)
+            #expect(try CBORValue.parse(bytes).serialized() == bytes, "seed \(rng.seed)")
+            #expect(try CBORDecoder().decode([String: Int].self, from: bytes) == dictionary, "seed \(rng.seed)")
+        }
+    }
+
+    @Test func aKeyRepeatedInALargeMapKeepsItsLastValue() throws {
+        struct Many: Encodable {
+            struct Key: CodingKey {
+                let stringValue: String
+                var intValue: Int? { nil }
+                init(stringValue: String) { self.stringValue = stringValue }
+                init?(intValue: Int) { nil }
+            }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Key.self)
+                for i in 0..<20 { try container.encode(i, forKey: Key(stringValue: "k\(i)")) }
+                try container.encode(-1, forKey: Key(stringValue: "k7"))
+                var nested = container.nestedUnkeyedContainer(forKey: Key(stringValue: "k3"))
+                try nested.encode(true)
+            }
+        }
+        let decoded = try CBORDecoder().decode([String: CBORValueProbe].self, from: CBOREncoder().encode(Many()))
+        #expect(decoded.count == 20)
+        #expect(decoded["k7"] == .int(-1))
+        #expect(decoded["k3"] == .list([true]))
+        #expect(decoded["k19"] == .int(19))
+    }
+
+    @Test func unkeyedSuperEncoderFillsItsPlace() throws {
+        struct Wrapper: Encodable {
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.unkeyedContainer()
+                try container.encode(1)
+                try "middle".encode(to: container.superEncoder())
+                try container.encode(3)
+            }
+        }
+        #expect(try CBOREncoder().encode(Wrapper()).hex == "83" + "01" + "666d6964646c65" + "03")
+    }
+
     @Test func superEncodersLandInTheirSlots() throws {
         struct Base: Codable, Equatable { var x: Int }
         struct Derived: Codable, Equatable {
@@ -375,5 +441,20 @@ struct Everything: Codable, Hashable {
         let numbers: [[Int]] = [[1, 2, 3], [], [4]]
         let bytes = try CBOREncoder().encode(numbers)
         #expect(bytes.hex == "83" + "83010203" + "80" + "8104")
+    }
+}
+
+/// An integer or a list of bools, for reading back maps whose values differ in kind.
+enum CBORValueProbe: Decodable, Equatable {
+    case int(Int)
+    case list([Bool])
+
+    init(from decoder: any Decoder) throws {
+        let single = try decoder.singleValueContainer()
+        if let number = try? single.decode(Int.self) {
+            self = .int(number)
+        } else {
+            self = .list(try single.decode([Bool].self))
+        }
     }
 }

@@ -58,22 +58,38 @@ private struct Probe: Codable, Equatable {
 }
 
 private func fuzzPayload(_ bytes: [UInt8]) {
-    // The typed decoder validates without building items; it must accept exactly what the parser does.
-    let parsed = try? CBORValue.parse(bytes)
-    if ((try? CBORValue.validate(bytes)) != nil) != (parsed != nil) { fatalError("validate and parse disagree") }
-    if parsed == nil, (try? CBORDecoder().decode(Probe.self, from: bytes)) != nil { fatalError("typed decoder accepted malformed bytes") }
-    guard let value = parsed else { return }
+    // The typed decoder validates without building items and then reads the raw bytes (unsorted maps,
+    // non-shortest heads and all): it must refuse exactly what the parser refuses, with the same error.
+    var parseError: CBORError?
+    var parsed: CBORValue?
+    do { parsed = try CBORValue.parse(bytes) } catch { parseError = error }
+    var validateError: CBORError?
+    do { try CBORValue.validate(bytes) } catch { validateError = error }
+    if parseError != validateError { fatalError("validate and parse disagree") }
+    let direct = Result { try CBORDecoder().decode(Probe.self, from: bytes) }
+    if case .failure(let error) = direct, parseError != nil, !(error is CBORError) { fatalError("malformed bytes gave a non-CBOR error") }
+    guard let value = parsed else {
+        if case .success = direct { fatalError("typed decoder accepted malformed bytes") }
+        return
+    }
     // Serializing is deterministic and idempotent: parse(serialize(v)) serializes the same way.
     let canonical = value.serialized()
     guard let reparsed = try? CBORValue.parse(canonical), reparsed.serialized() == canonical else {
         fatalError("serialization is not idempotent")
     }
-    // Typed decoding either fails cleanly or yields a value that round-trips.
-    if let probe = try? CBORDecoder().decode(Probe.self, from: value) {
+    // The raw bytes and their canonical form decode alike (both succeed, or both fail).
+    let viaCanonical = try? CBORDecoder().decode(Probe.self, from: canonical)
+    let probe = try? direct.get()
+    if (probe == nil) != (viaCanonical == nil) { fatalError("raw and canonical bytes decode differently") }
+    // A decoded value re-encodes to bytes that decode and re-encode to the same bytes (bytes, not ==,
+    // so NaNs anywhere compare equal).
+    if let probe {
         guard let encoded = try? CBOREncoder().encode(probe),
-              let back = try? CBORDecoder().decode(Probe.self, from: encoded) else {
+              let back = try? CBORDecoder().decode(Probe.self, from: encoded),
+              let again = try? CBOREncoder().encode(back) else {
             fatalError("decoded value does not re-encode")
         }
-        if probe.values?.contains(where: \.isNaN) != true && back != probe { fatalError("typed round trip differs") }
+        if again != encoded { fatalError("typed round trip differs") }
+        if let viaCanonical, (try? CBOREncoder().encode(viaCanonical)) != encoded { fatalError("raw and canonical bytes decode to different values") }
     }
 }
