@@ -126,6 +126,12 @@ final class FramedConnection: Sendable {
     }
 
     private func fail(_ error: any Error) {
+        markFailed(error)
+        wakeWriter()
+    }
+
+    /// Closes the write side for good after a failed write; the reader learns of it through end-of-stream.
+    private func markFailed(_ error: any Error) {
         writeState.withLock { state in
             state.closed = true
             state.failure = "\(error)"
@@ -133,9 +139,7 @@ final class FramedConnection: Sendable {
             state.writing = false
             state.handedOver = false
         }
-        // The reader learns of the failure through end-of-stream.
         socket.shutdownBoth()
-        wakeWriter()
     }
 
     private func wakeWriter() {
@@ -188,14 +192,7 @@ final class FramedConnection: Sendable {
                     writeSignal.lock()
                 } catch {
                     writeSignal.lock()
-                    writeState.withLock { state in
-                        state.closed = true
-                        state.failure = "\(error)"
-                        state.pending = []
-                        state.writing = false
-                        state.handedOver = false
-                    }
-                    socket.shutdownBoth()
+                    markFailed(error)
                     return
                 }
             }
