@@ -175,8 +175,9 @@ struct RPCConnectionTests {
     }
 
     @Test func idleConnectionIsClosedAndTheNextCallReconnects() async throws {
-        // Long enough that a reconnect on a loaded machine is not itself idled out.
-        let server = try RPCTestServer { $0.idleTimeout = .seconds(1) }
+        // Long enough that a reconnect on a loaded machine is not itself idled out before its call
+        // is sent (the client resends a call a going-away server never started, but only twice).
+        let server = try RPCTestServer { $0.idleTimeout = .seconds(2) }
         let client = server.client()
         _ = try await client.call(SystemContract.health, HealthRequest())
         try await waitUntil { server.server.connectionCount == 0 }
