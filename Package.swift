@@ -160,7 +160,7 @@ let package = Package(
         .testTarget(
             name: "CutlineRPCTests",
             dependencies: [
-                "CutlineCore", "CutlineWire", "CutlineRPC", "CutlineContracts", "CutlineServiceHost",
+                "CutlineCore", "CutlineWire", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -144,6 +144,10 @@ public final class RPCClient: Sendable {
             try Task.checkCancellation()
             do {
                 return try await attempt()
+            } catch let refusal as HandshakeRefusal {
+                // §4: the server said why it refuses; only "busy or stopping" may pass by waiting.
+                guard refusal.error.isTransient else { throw refusal.error }
+                lastError = refusal.error
             } catch let error as RPCError where error.code == .unauthenticated || error.code == .unsupportedVersion {
                 throw error
             } catch is CancellationError {
@@ -257,7 +261,7 @@ final class ClientConnection: Sendable {
         func expect(_ kind: FrameKind) throws -> Frame {
             switch try framed.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: timeout, frameMilliseconds: timeout) {
             case .frame(let frame) where frame.kind == kind: return frame
-            case .frame(let frame) where frame.kind == .error: throw decodeError(frame)
+            case .frame(let frame) where frame.kind == .error: throw HandshakeRefusal(error: decodeError(frame))
             case .frame(let frame): throw RPCError.unavailable("\(address) answered the handshake with a \(frame.kind) frame, not \(kind)")
             case .timedOut: throw RPCError.unavailable("\(address) did not answer the handshake within \(timeout) ms")
             case .closed: throw RPCError.unavailable("\(address) closed the connection during the handshake")
@@ -409,6 +413,17 @@ final class ClientConnection: Sendable {
         connection.finishWriting()
         connection.socket.close()
     }
+}
+
+/// The server refused the handshake with an error frame; `error` is its code (unknown codes read as
+/// `internal`, §6) and message.
+struct HandshakeRefusal: Error, Sendable {
+    let error: RPCError
+}
+
+extension RPCError {
+    /// Codes that say "not now" rather than "not this": a server stopping or at its connection limit.
+    var isTransient: Bool { code == .unavailable || code == .resourceExhausted }
 }
 
 /// A call that ended because its connection did. `neverStarted` is true when the server had announced

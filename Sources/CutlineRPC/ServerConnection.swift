@@ -57,8 +57,10 @@ final class ServerConnection: Sendable {
     /// Stop reading new requests; calls in flight go on and their answers are still sent.
     func beginDraining() {
         draining.store(true, ordering: .releasing)
-        connection.socket.shutdownRead()
+        // Going away first: shutting the read side ends the reader, which closes the write side, and a
+        // client that saw only end-of-stream could not tell "never started" from "lost" (§3.9).
         goAway("\(server.configuration.serviceName) is shutting down")
+        connection.socket.shutdownRead()
     }
 
     /// Tells the client this connection reads no more requests (an `unavailable` error frame with
@@ -93,6 +95,10 @@ final class ServerConnection: Sendable {
             guard try authenticate(&decoder, scratch) else { return }
             logger.debug("peer authenticated")
             try readRequests(&decoder, scratch)
+        } catch where draining.load(ordering: .acquiring) {
+            // This server shut the read side itself (shutdown): whatever the reader was in the middle
+            // of, the peer has its going-away frame and nothing else is true to tell it.
+            logger.debug("connection closed for shutdown", metadata: ["while": "\(error)"])
         } catch let error as FrameError {
             logger.warning("closing connection: bad frame", metadata: ["error": "\(error)"])
             sendError(error.isUnsupportedVersion ? .unsupportedVersion(error.description) : .badRequest(error.description), requestID: 0)
@@ -155,6 +161,8 @@ final class ServerConnection: Sendable {
             return nil
         }
         switch outcome {
+        case .frame(let frame) where frame.kind == expected && frame.requestID != 0:
+            refuse(.badRequest("a \(expected) frame must have request id 0 (it has \(frame.requestID))"))
         case .frame(let frame) where frame.kind == expected:
             return frame
         case .frame(let frame):
@@ -228,8 +236,12 @@ final class ServerConnection: Sendable {
         let stats = server.stats
         let maxFrameLength = server.configuration.maxFrameLength
         let token = nextToken.add(1, ordering: .relaxed).oldValue
-        let accepted = tasks.withLock { tasks -> Bool in
-            guard tasks[requestID] == nil else { return false }
+        enum Acceptance { case started, duplicate, expired }
+        let acceptance = tasks.withLock { tasks -> Acceptance in
+            guard tasks[requestID] == nil else { return .duplicate }
+            // §3.6: a deadline already passed (deadline_ms = 0 always is) is answered at once and
+            // the handler never starts, so the outcome does not depend on a race with the watcher.
+            if let deadline, ContinuousClock.now >= deadline { return .expired }
             stats.began()
             running.add(1, ordering: .relaxed)
             tasks[requestID] = Call(task: nil, token: token)
@@ -247,9 +259,15 @@ final class ServerConnection: Sendable {
                 permits.signal()
                 running.subtract(1, ordering: .relaxed)
             }
-            return true
+            return .started
         }
-        guard accepted else {
+        switch acceptance {
+        case .started:
+            break
+        case .expired:
+            permits.signal()
+            sendError(.deadlineExceeded("\(frame.method): the caller's deadline had passed before the call could start"), requestID: requestID)
+        case .duplicate:
             permits.signal()
             // An answer would settle the original call; the client is broken, so close.
             throw RPCError.badRequest("request id \(requestID) is already in flight on this connection")

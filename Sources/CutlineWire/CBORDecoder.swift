@@ -17,7 +17,7 @@ public struct CBORDecoder: Sendable {
 
     public func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws -> T {
         try CBORValue.validate(bytes, limits: limits)
-        return try CBORDecoderImpl(input: CBORInput(bytes: bytes), offset: 0, codingPath: []).decodeAny(type)
+        return try CBORDecoderImpl(input: CBORInput(bytes: bytes, requests: ContainerRequests()), offset: 0, codingPath: []).decodeAny(type)
     }
 
     public func decode<T: Decodable>(_ type: T.Type, from bytes: some ContiguousBytes) throws -> T {
@@ -34,6 +34,9 @@ public struct CBORDecoder: Sendable {
 /// reads here cannot run past the end.
 struct CBORInput {
     let bytes: [UInt8]
+    /// Counts the containers values ask for while decoding, so a value that asked for none (an empty
+    /// struct) can still be held to §5.3's rules for a struct's map.
+    let requests: ContainerRequests
 
     struct Head {
         let major: UInt8
@@ -98,6 +101,19 @@ struct CBORInput {
     }
 }
 
+/// One per decode call; see `CBORInput.requests`.
+final class ContainerRequests {
+    var count = 0
+}
+
+/// A key for reading any map as a struct's (to check its keys), whatever its keys are.
+private struct AnyStructKey: CodingKey {
+    let stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
 struct CBORDecoderImpl: Decoder {
     let input: CBORInput
     let offset: Int
@@ -106,7 +122,15 @@ struct CBORDecoderImpl: Decoder {
 
     func decodeAny<T: Decodable>(_ type: T.Type) throws -> T {
         if let special = try decodeSpecial(type) { return special }
-        return try T(from: self)
+        let before = input.requests.count
+        let value = try T(from: self)
+        if input.requests.count == before {
+            // A type that reads nothing (a struct without fields: its synthesized init(from:) never
+            // asks for a container) still gets only what its encoding can be: a map with text keys
+            // and no duplicates (§5.3), not any well-formed item.
+            _ = try container(keyedBy: AnyStructKey.self)
+        }
+        return value
     }
 
     func mismatch(_ expected: Any.Type) -> DecodingError {
@@ -158,6 +182,7 @@ struct CBORDecoderImpl: Decoder {
     }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
+        input.requests.count += 1
         let head = input.head(at: offset)
         guard head.major == 5 else { throw mismatch([String: Any].self) }
         var entries: [KeyEntry] = []
@@ -237,12 +262,16 @@ struct CBORDecoderImpl: Decoder {
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
+        input.requests.count += 1
         let head = input.head(at: offset)
         guard head.major == 4 else { throw mismatch([Any].self) }
         return UnkeyedContainer(input: input, count: Int(head.argument), position: head.content, codingPath: codingPath)
     }
 
-    func singleValueContainer() throws -> any SingleValueDecodingContainer { self }
+    func singleValueContainer() throws -> any SingleValueDecodingContainer {
+        input.requests.count += 1
+        return self
+    }
 
     // MARK: Scalars, shared by all containers
 
@@ -383,7 +412,7 @@ struct CBORDecoderImpl: Decoder {
         /// A missing super key decodes as null, as JSONDecoder does.
         private func decoder(for name: String, path: [any CodingKey]) throws -> CBORDecoderImpl {
             if let value = lookup(name) { return CBORDecoderImpl(input: input, offset: value, codingPath: path) }
-            return CBORDecoderImpl(input: CBORInput(bytes: [0xF6]), offset: 0, codingPath: path)
+            return CBORDecoderImpl(input: CBORInput(bytes: [0xF6], requests: input.requests), offset: 0, codingPath: path)
         }
     }
 

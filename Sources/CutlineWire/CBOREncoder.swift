@@ -264,9 +264,13 @@ final class CBOREncoderImpl: Encoder {
             return UnkeyedContainer(encoder: encoder, box: nested, codingPath: codingPath + [key])
         }
 
-        mutating func superEncoder() -> any Encoder { superEncoder(forKey: Key(stringValue: "super")!) }
+        // The key "super" need not be a case of `Key` (most CodingKeys have none), so it is written
+        // as a plain text key rather than built with `Key(stringValue:)`.
+        mutating func superEncoder() -> any Encoder { reserveSuper(SuperKey()) }
 
-        mutating func superEncoder(forKey key: Key) -> any Encoder {
+        mutating func superEncoder(forKey key: Key) -> any Encoder { reserveSuper(key) }
+
+        private func reserveSuper(_ key: some CodingKey) -> any Encoder {
             // The entry is reserved now (so its place among repeated keys is kept) and filled in when
             // the super encoder is done.
             let box = self.box
@@ -421,6 +425,17 @@ extension EncodedBytes {
         if type == URL.self { return item { CBORValue.writeText((value as! URL).absoluteString, &$0) } }
         return nil
     }
+}
+
+/// The key `superEncoder()` writes under, as Swift's own encoders do.
+struct SuperKey: CodingKey {
+    var stringValue: String { "super" }
+    var intValue: Int? { nil }
+    init() {}
+    init?(stringValue: String) {
+        guard stringValue == "super" else { return nil }
+    }
+    init?(intValue: Int) { nil }
 }
 
 struct IndexKey: CodingKey {

@@ -35,6 +35,13 @@ public struct FrameDecoder: Sendable {
         let length = Int(readUInt32(at: readIndex))
         guard length <= maxFrameLength else { throw .tooLong(length: length, maximum: maxFrameLength) }
         guard length >= Frame.fixedHeaderLength else { throw .tooShort(length: length) }
+        // Version, kind and flags are judged as soon as their bytes are in, not once the whole frame
+        // is: a peer speaking another version must not make us hold up to the maximum first.
+        let headerStart = readIndex + Frame.lengthFieldSize
+        let available = bufferedByteCount - Frame.lengthFieldSize
+        if available >= 1, buffer[headerStart] != Frame.currentVersion { throw .unsupportedVersion(buffer[headerStart]) }
+        if available >= 2, FrameKind(rawValue: buffer[headerStart + 1]) == nil { throw .unknownKind(buffer[headerStart + 1]) }
+        if available >= 3, buffer[headerStart + 2] & ~FrameFlags.known != 0 { throw .unknownFlags(buffer[headerStart + 2]) }
         guard bufferedByteCount >= Frame.lengthFieldSize + length else { return nil }
 
         let start = readIndex + Frame.lengthFieldSize

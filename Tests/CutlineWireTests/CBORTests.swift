@@ -441,6 +441,36 @@ struct Everything: Codable, Hashable {
         #expect(try CBORDecoder().decode(Derived.self, from: bytes) == value)
     }
 
+    @Test func keyedSuperEncoderNeedsNoSuperCaseInTheKeys() throws {
+        // Most CodingKeys have no `super` case; the encoder must not need one (it used to trap).
+        struct Child: Encodable {
+            enum Keys: String, CodingKey { case a }
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(1, forKey: .a)
+                try 2.encode(to: container.superEncoder())
+            }
+        }
+        #expect(try CBOREncoder().encode(Child()).hex == "a2" + "6161" + "01" + "657375706572" + "02")
+    }
+
+    struct Empty: Codable, Equatable {}
+
+    /// A struct without fields reads only what its encoding can be: a map with text keys and no
+    /// duplicates (§5.3); its synthesized decoder asks for nothing, so the decoder must check.
+    @Test(arguments: ["01", "80", "60", "f6", "a10102", "a2617801617801", "c0a0"])
+    func emptyStructRefusesAnythingButAMap(hex: String) {
+        #expect(throws: DecodingError.self) { try CBORDecoder().decode(Empty.self, from: Array(hex: hex)) }
+    }
+
+    @Test func emptyStructReadsAnEmptyMapOrUnknownKeys() throws {
+        #expect(try CBORDecoder().decode(Empty.self, from: Array(hex: "a0")) == Empty())
+        #expect(try CBORDecoder().decode(Empty.self, from: Array(hex: "a1617801")) == Empty())
+        struct Holder: Codable, Equatable { var inner: Empty }
+        #expect(try CBORDecoder().decode(Holder.self, from: Array(hex: "a165696e6e6572a0")) == Holder(inner: Empty()))
+        #expect(throws: DecodingError.self) { try CBORDecoder().decode(Holder.self, from: Array(hex: "a165696e6e657201")) }
+    }
+
     @Test func arraysOfScalarsAndContainersInterleave() throws {
         struct Item: Codable, Equatable { var n: Int }
         enum Entry: Codable, Equatable { case number(Int), item(Item) }
