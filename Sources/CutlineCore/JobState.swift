@@ -1,4 +1,4 @@
-/// A job's lifecycle (DESIGN.md "The flow"). The rank orders states for the status version.
+/// A job's lifecycle (docs/contracts.md, "Job states"). The rank orders states for the status version.
 public enum JobState: String, Sendable, Codable, CaseIterable {
     case created = "CREATED"
     case uploaded = "UPLOADED"

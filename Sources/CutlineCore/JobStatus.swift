@@ -1,8 +1,8 @@
 public import Foundation
 
-/// One status write about a job (DESIGN.md "The status record"): a whole snapshot of the fields its
-/// writer owns, ordered by `version`. A sink applies it only if `version` is greater than the stored
-/// one, so a duplicate or a late write is a no-op and a job never moves backwards.
+/// One status write about a job (docs/contracts.md, "The status record"): a whole snapshot of the
+/// fields its writer owns, ordered by `version`. A sink applies it only if `version` is greater than the
+/// stored one, so a duplicate or a late write is a no-op and a job never moves backwards.
 public struct StatusWrite: Codable, Sendable, Hashable {
     public var jobID: JobID
     public var version: Int64
