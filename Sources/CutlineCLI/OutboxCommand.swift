@@ -63,7 +63,7 @@ struct OutboxCommand: AsyncParsableCommand {
                     print(String(decoding: try encoder.encode(stats), as: UTF8.self))
                 } else {
                     let age = stats.oldestPendingAgeSeconds.map { String(format: "%.1fs", $0) } ?? "-"
-                    print("\(path): pending \(stats.pending), delivered \(stats.delivered), stuck \(stats.stuck), oldest pending \(age)")
+                    print("\(path): pending \(stats.pending), delivered \(stats.delivered), stuck \(stats.stuck) (quarantined \(stats.quarantined)), oldest pending \(age)")
                 }
             }
         }
@@ -80,7 +80,9 @@ struct OutboxCommand: AsyncParsableCommand {
                 let rows = try await store.list(stuckOnly: stuck, policy: target.policy, limit: limit)
                 print("\(path): \(rows.count) \(stuck ? "stuck" : "pending") write(s)")
                 for row in rows {
-                    print("  #\(row.id) job_id=\(row.write.jobID) state=\(row.write.state.rawValue) version=\(row.write.version) attempts=\(row.attempts) created=\(row.createdAt.formatted(.iso8601)) last_error=\(row.lastError ?? "-")")
+                    let state = row.write?.state.rawValue ?? "?"
+                    let quarantined = row.quarantinedAt == nil ? "" : " quarantined"
+                    print("  #\(row.id) job_id=\(row.jobID) state=\(state) version=\(row.version) attempts=\(row.attempts)\(quarantined) created=\(row.createdAt.formatted(.iso8601)) last_error=\(row.lastError ?? "-")")
                 }
             }
         }

@@ -5,8 +5,9 @@ public import Foundation
 /// The local outbox: a status write is enqueued in the same transaction as the state change it
 /// reports, so it survives a crash exactly when that change does; the relay delivers it later.
 public enum Outbox {
-    /// Schema, as a migration for the owning service's database.
-    public static let migration = """
+    /// Schema, as migrations for the owning service's database (listed before the service's own).
+    public static let migrations = [
+        SQLiteMigration("outbox: create", """
         CREATE TABLE outbox (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             job_id TEXT NOT NULL,
@@ -20,7 +21,11 @@ public enum Outbox {
         );
         CREATE INDEX outbox_pending ON outbox (delivered_at, id);
         CREATE INDEX outbox_job ON outbox (job_id, id);
-        """
+        """),
+        // A row whose payload does not decode is set aside (kept, with its reason) instead of
+        // stopping delivery for every job.
+        SQLiteMigration("outbox: quarantine", "ALTER TABLE outbox ADD COLUMN quarantined_at REAL;"),
+    ]
 
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -45,25 +50,42 @@ public enum Outbox {
     }
 }
 
-/// One outbox row as the relay and the operator tools see it.
+/// One outbox row as the operator tools see it.
 public struct OutboxRow: Sendable, Hashable {
     public var id: Int64
-    public var write: StatusWrite
+    /// As stored (a quarantined row's may not even be a valid id).
+    public var jobID: String
+    public var version: Int64
+    /// nil only for a quarantined row whose payload does not decode.
+    public var write: StatusWrite?
     public var createdAt: Date
     public var attempts: Int
+    /// The last delivery failure, or why the row was quarantined.
     public var lastError: String?
     public var nextAttemptAt: Date
     public var deliveredAt: Date?
+    /// Set when the row was set aside because its payload does not decode.
+    public var quarantinedAt: Date?
+}
+
+/// A row the relay may deliver now.
+public struct PendingWrite: Sendable, Hashable {
+    public var id: Int64
+    public var write: StatusWrite
+    public var attempts: Int
 }
 
 public struct OutboxStats: Sendable, Hashable, Codable {
+    /// Undelivered rows the relay will still try (quarantined ones excluded).
     public var pending: Int
     public var delivered: Int
+    /// Pending rows past the stuck policy, plus quarantined rows.
     public var stuck: Int
+    public var quarantined: Int
     public var oldestPendingAgeSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
-        case pending, delivered, stuck
+        case pending, delivered, stuck, quarantined
         case oldestPendingAgeSeconds = "oldest_pending_age_seconds"
     }
 }
@@ -83,29 +105,52 @@ public struct OutboxStore: Sendable {
         self.database = database
     }
 
-    static let columns = "id, payload, created_at, attempts, last_error, next_attempt_at, delivered_at"
+    static let columns = "id, job_id, version, payload, created_at, attempts, last_error, next_attempt_at, delivered_at, quarantined_at"
 
-    static func row(_ row: SQLiteRow) throws -> OutboxRow {
+    static func row(_ row: SQLiteRow) -> OutboxRow {
         OutboxRow(
-            id: row.integer(0) ?? 0, write: try Outbox.decode(row.text(1) ?? ""),
-            createdAt: Date(timeIntervalSince1970: row.real(2) ?? 0), attempts: Int(row.integer(3) ?? 0),
-            lastError: row.text(4), nextAttemptAt: Date(timeIntervalSince1970: row.real(5) ?? 0),
-            deliveredAt: row.real(6).map { Date(timeIntervalSince1970: $0) })
+            id: row.integer(0) ?? 0, jobID: row.text(1) ?? "", version: row.integer(2) ?? 0,
+            write: try? Outbox.decode(row.text(3) ?? ""),
+            createdAt: Date(timeIntervalSince1970: row.real(4) ?? 0), attempts: Int(row.integer(5) ?? 0),
+            lastError: row.text(6), nextAttemptAt: Date(timeIntervalSince1970: row.real(7) ?? 0),
+            deliveredAt: row.real(8).map { Date(timeIntervalSince1970: $0) },
+            quarantinedAt: row.real(9).map { Date(timeIntervalSince1970: $0) })
     }
 
     /// Undelivered rows in id order, up to `limit`, whose job has no earlier row waiting for a retry:
-    /// rows of one job are delivered strictly in order.
-    public func deliverable(limit: Int, now: Date = Date()) async throws -> [OutboxRow] {
-        try await database.read { connection in
-            let rows = try connection.query("""
-                SELECT \(Self.columns) FROM outbox o
-                WHERE delivered_at IS NULL AND next_attempt_at <= ?
+    /// rows of one job are delivered strictly in order. A row whose payload does not decode is
+    /// quarantined (kept, with the reason, for `cutline outbox list --stuck`) and the rest go on: later
+    /// writes of its job are whole snapshots with higher versions, so delivering them is still safe.
+    public func deliverable(limit: Int, now: Date = Date()) async throws -> [PendingWrite] {
+        let rows = try await database.read { connection in
+            try connection.query("""
+                SELECT id, payload, attempts FROM outbox o
+                WHERE delivered_at IS NULL AND quarantined_at IS NULL AND next_attempt_at <= ?
                   AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.job_id = o.job_id AND e.delivered_at IS NULL
-                                  AND e.id < o.id AND e.next_attempt_at > ?)
+                                  AND e.quarantined_at IS NULL AND e.id < o.id AND e.next_attempt_at > ?)
                 ORDER BY id LIMIT ?
                 """, [.real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970), .integer(Int64(limit))])
-            return try rows.map(Self.row)
         }
+        var pending: [PendingWrite] = []
+        var undecodable: [(Int64, String)] = []
+        for row in rows {
+            let id = row.integer(0) ?? 0
+            do {
+                pending.append(PendingWrite(id: id, write: try Outbox.decode(row.text(1) ?? ""), attempts: Int(row.integer(2) ?? 0)))
+            } catch {
+                undecodable.append((id, "quarantined: the payload is not a status write (\(error))"))
+            }
+        }
+        if !undecodable.isEmpty {
+            let quarantine = undecodable
+            try await database.write { connection in
+                for (id, reason) in quarantine {
+                    try connection.execute("UPDATE outbox SET quarantined_at = ?, last_error = ? WHERE id = ?",
+                                           [.real(now.timeIntervalSince1970), .text(reason), .integer(id)])
+                }
+            }
+        }
+        return pending
     }
 
     public func markDelivered(_ ids: [Int64], at time: Date = Date()) async throws {
@@ -130,7 +175,7 @@ public struct OutboxStore: Sendable {
     /// Removes delivered rows older than `retention`; returns how many.
     @discardableResult
     public func purgeDelivered(olderThan retention: Duration, now: Date = Date()) async throws -> Int {
-        let cutoff = now.timeIntervalSince1970 - Double(retention.components.seconds)
+        let cutoff = now.timeIntervalSince1970 - retention.timeInterval
         return try await database.write { connection in
             try connection.execute("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?", [.real(cutoff)])
             return connection.changes
@@ -138,30 +183,38 @@ public struct OutboxStore: Sendable {
     }
 
     public func stats(policy: StuckPolicy = .init(), now: Date = Date()) async throws -> OutboxStats {
-        let ageCutoff = now.timeIntervalSince1970 - Double(policy.age.components.seconds)
+        let ageCutoff = now.timeIntervalSince1970 - policy.age.timeInterval
         return try await database.read { connection in
             let row = try connection.query("""
                 SELECT
-                  (SELECT count(*) FROM outbox WHERE delivered_at IS NULL),
+                  (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NULL),
                   (SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL),
-                  (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND (attempts >= ? OR created_at < ?)),
-                  (SELECT min(created_at) FROM outbox WHERE delivered_at IS NULL)
+                  (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND (attempts >= ? OR created_at < ? OR quarantined_at IS NOT NULL)),
+                  (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NOT NULL),
+                  (SELECT min(created_at) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NULL)
                 """, [.integer(Int64(policy.attempts)), .real(ageCutoff)])[0]
             return OutboxStats(
                 pending: Int(row.integer(0) ?? 0), delivered: Int(row.integer(1) ?? 0), stuck: Int(row.integer(2) ?? 0),
-                oldestPendingAgeSeconds: row.real(3).map { now.timeIntervalSince1970 - $0 })
+                quarantined: Int(row.integer(3) ?? 0), oldestPendingAgeSeconds: row.real(4).map { now.timeIntervalSince1970 - $0 })
         }
     }
 
-    /// Pending rows (all, or only the stuck ones), oldest first.
+    /// Undelivered rows (all, or only the stuck and quarantined ones), oldest first.
     public func list(stuckOnly: Bool, policy: StuckPolicy = .init(), limit: Int = 1000, now: Date = Date()) async throws -> [OutboxRow] {
-        let ageCutoff = now.timeIntervalSince1970 - Double(policy.age.components.seconds)
+        let ageCutoff = now.timeIntervalSince1970 - policy.age.timeInterval
         return try await database.read { connection in
-            let filter = stuckOnly ? "AND (attempts >= ? OR created_at < ?)" : "AND ? IS NOT NULL AND ? IS NOT NULL"
+            let filter = stuckOnly ? "AND (attempts >= ? OR created_at < ? OR quarantined_at IS NOT NULL)" : "AND ? IS NOT NULL AND ? IS NOT NULL"
             return try connection.query(
                 "SELECT \(Self.columns) FROM outbox WHERE delivered_at IS NULL \(filter) ORDER BY id LIMIT ?",
                 [.integer(Int64(policy.attempts)), .real(ageCutoff), .integer(Int64(limit))]
             ).map(Self.row)
         }
+    }
+}
+
+extension Duration {
+    /// Seconds with their fraction (`components.seconds` alone drops everything under a second).
+    var timeInterval: TimeInterval {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -59,15 +59,15 @@ public final class OutboxRelay: Service, Sendable {
     @discardableResult
     public func deliverOnce(now: Date = Date()) async throws -> Int {
         let rows = try await store.deliverable(limit: configuration.batchSize, now: now)
-        var byJob: [JobID: [OutboxRow]] = [:]
+        var byJob: [JobID: [PendingWrite]] = [:]
         var order: [JobID] = []
         for row in rows {
             if byJob[row.write.jobID] == nil { order.append(row.write.jobID) }
             byJob[row.write.jobID, default: []].append(row)
         }
         var settled: [Int64] = []
-        var failures: [(OutboxRow, String)] = []
-        try await withThrowingTaskGroup(of: ([Int64], (OutboxRow, String)?).self) { group in
+        var failures: [(PendingWrite, String)] = []
+        try await withThrowingTaskGroup(of: ([Int64], (PendingWrite, String)?).self) { group in
             var next = 0
             func start() {
                 let jobRows = byJob[order[next]]!
@@ -89,7 +89,7 @@ public final class OutboxRelay: Service, Sendable {
     }
 
     /// Delivers one job's rows in order; returns the settled ids and the first failure, if any.
-    private func deliver(_ rows: [OutboxRow]) async -> ([Int64], (OutboxRow, String)?) {
+    private func deliver(_ rows: [PendingWrite]) async -> ([Int64], (PendingWrite, String)?) {
         var settled: [Int64] = []
         var logger = self.logger
         logger[metadataKey: "job_id"] = "\(rows[0].write.jobID)"
@@ -108,10 +108,10 @@ public final class OutboxRelay: Service, Sendable {
         return (settled, nil)
     }
 
+    /// The wait before the next try of a row that has failed `attempts` times before this failure:
+    /// doubling from `backoffInitial`, capped at `backoffMax`, jittered to 50–100 %.
     func backoff(attempts: Int) -> TimeInterval {
-        let initial = Double(configuration.backoffInitial.components.attoseconds) / 1e18 + Double(configuration.backoffInitial.components.seconds)
-        let maximum = Double(configuration.backoffMax.components.seconds)
-        let base = min(maximum, initial * pow(2, Double(min(attempts, 30))))
+        let base = min(configuration.backoffMax.timeInterval, configuration.backoffInitial.timeInterval * pow(2, Double(min(attempts, 30))))
         return base * Double.random(in: 0.5...1.0)
     }
 }

@@ -40,9 +40,8 @@ struct Write: ParsableCommand {
     @Option(help: "Pause between transactions once --slow-after is reached, in milliseconds.")
     var delayMs = 2
 
-    static let migrations = [
-        Outbox.migration,
-        "CREATE TABLE bench_jobs (job_id TEXT PRIMARY KEY, clips_done INTEGER NOT NULL);",
+    static let migrations = Outbox.migrations + [
+        SQLiteMigration("bench: jobs", "CREATE TABLE bench_jobs (job_id TEXT PRIMARY KEY, clips_done INTEGER NOT NULL);"),
     ]
 
     /// Job ids are fixed by index so a restarted writer continues the same jobs.

@@ -8,7 +8,7 @@ public import Foundation
 public struct SQLiteStatusStore: StatusStore {
     public let database: SQLiteDatabase
 
-    public static let migrations = ["""
+    public static let migrations = [SQLiteMigration("job status: create", """
         CREATE TABLE job_status (
             job_id TEXT PRIMARY KEY,
             version INTEGER NOT NULL,
@@ -21,7 +21,7 @@ public struct SQLiteStatusStore: StatusStore {
             created_at REAL,
             updated_at REAL NOT NULL
         );
-        """]
+        """)]
 
     public init(path: String) throws {
         database = try SQLiteDatabase(path: path, migrations: Self.migrations)

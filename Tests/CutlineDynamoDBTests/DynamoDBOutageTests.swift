@@ -62,7 +62,7 @@ struct DynamoDBOutageTests {
 
         let directory = try TestEnvironment.temporaryDirectory("outage")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: [Outbox.migration])
+        let database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: Outbox.migrations)
         let store = OutboxStore(database: database)
         var relayConfiguration = OutboxRelay.Configuration()
         relayConfiguration.backoffInitial = .milliseconds(50)
@@ -99,7 +99,7 @@ struct DynamoDBOutageTests {
         let sink = DynamoDBStatusSink(client: client, table: "jobs-gone")
         let directory = try TestEnvironment.temporaryDirectory("lost")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: [Outbox.migration])
+        let database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: Outbox.migrations)
         let store = OutboxStore(database: database)
         var logger = Logger(label: "test")
         logger.logLevel = .critical

@@ -112,7 +112,7 @@ struct StatusStoreBehaviourTests {
         let fixture = try await StoreFixture(kind)
         let directory = try TestEnvironment.temporaryDirectory("relay")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: [Outbox.migration])
+        let database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: Outbox.migrations)
         let store = OutboxStore(database: database)
         var logger = Logger(label: "test")
         logger.logLevel = .critical

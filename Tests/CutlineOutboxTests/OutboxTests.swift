@@ -5,6 +5,7 @@ import CutlineStatusStore
 import CutlineTestSupport
 import Foundation
 import Logging
+import Synchronization
 import Testing
 
 /// A fresh service database with the outbox and a local table standing for the service's own state,
@@ -16,17 +17,16 @@ struct OutboxFixture {
     let sink: SQLiteStatusStore
     let relay: OutboxRelay
 
-    init() throws {
+    init(backoffInitial: Duration = .milliseconds(1), backoffMax: Duration = .milliseconds(5)) throws {
         directory = try TestEnvironment.temporaryDirectory("outbox")
-        database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: [
-            Outbox.migration,
-            "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, state TEXT NOT NULL);",
+        database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: Outbox.migrations + [
+            SQLiteMigration("test: jobs", "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, state TEXT NOT NULL);"),
         ])
         store = OutboxStore(database: database)
         sink = try SQLiteStatusStore(path: directory.appendingPathComponent("status.sqlite").path)
         var configuration = OutboxRelay.Configuration()
-        configuration.backoffInitial = .milliseconds(1)
-        configuration.backoffMax = .milliseconds(5)
+        configuration.backoffInitial = backoffInitial
+        configuration.backoffMax = backoffMax
         var logger = Logger(label: "test.relay")
         logger.logLevel = .critical
         relay = OutboxRelay(store: store, sink: sink, configuration: configuration, logger: logger)
@@ -155,13 +155,58 @@ struct OutboxFixture {
         try await fixture.sink.database.write { try $0.execute("DROP TABLE job_status") }
         var policy = StuckPolicy()
         policy.attempts = 3
-        for _ in 0..<3 {
-            try await fixture.relay.deliverOnce(now: Date().addingTimeInterval(3600))
+        for hour in 1...3 {
+            try await fixture.relay.deliverOnce(now: Date().addingTimeInterval(3600 * Double(hour)))
         }
         let stuck = try await fixture.store.list(stuckOnly: true, policy: policy)
-        #expect(stuck.map(\.write.jobID) == [job])
+        #expect(stuck.map(\.jobID) == [job.description])
         #expect(stuck[0].lastError?.contains("no such table") == true)
         #expect(try await fixture.store.stats(policy: policy).stuck == 1)
+    }
+
+    /// The delays themselves, as the rows record them: doubling from the initial wait, capped at a
+    /// maximum that may be under a second (it used to be read in whole seconds, so 400 ms became 0).
+    @Test func retriesBackOffByDoublingUpToASubSecondMaximum() async throws {
+        let fixture = try OutboxFixture(backoffInitial: .milliseconds(100), backoffMax: .milliseconds(400))
+        defer { fixture.cleanUp() }
+        try await fixture.record(StatusWrite(jobID: .make(), state: .created))
+        try await fixture.sink.database.write { try $0.execute("DROP TABLE job_status") }
+        // Each pass runs "later", once the row's retry time has come; the delay is what it schedules.
+        var now = Date()
+        var delays: [Double] = []
+        for _ in 0..<5 {
+            try await fixture.relay.deliverOnce(now: now)
+            let row = try #require(try await fixture.store.list(stuckOnly: false).first)
+            delays.append(row.nextAttemptAt.timeIntervalSince(now))
+            now = row.nextAttemptAt
+        }
+        let expected: [ClosedRange<Double>] = [0.05...0.1, 0.1...0.2, 0.2...0.4, 0.2...0.4, 0.2...0.4]
+        for (delay, range) in zip(delays, expected) {
+            #expect(range.contains(delay), "delays \(delays)")
+        }
+    }
+
+    /// A row that does not decode is set aside with its reason, and every other write is delivered.
+    @Test func undecodableRowIsQuarantinedAndTheRestAreDelivered() async throws {
+        let fixture = try OutboxFixture()
+        defer { fixture.cleanUp() }
+        let (broken, other) = (JobID.make(), JobID.make())
+        try await fixture.record(StatusWrite(jobID: broken, state: .created))
+        try await fixture.record(StatusWrite(jobID: other, state: .created))
+        try await fixture.database.write { connection in
+            try connection.execute("UPDATE outbox SET payload = '{\"job_id\": 7' WHERE job_id = ?", [.text(broken.description)])
+        }
+        try await fixture.record(StatusWrite(jobID: broken, state: .queued))
+        try await fixture.record(StatusWrite(jobID: other, state: .queued))
+        try await fixture.drain()
+        #expect(try await fixture.sink.status(of: other)?.state == .queued)
+        #expect(try await fixture.sink.status(of: broken)?.state == .queued, "the job's later writes still arrive")
+        let stats = try await fixture.store.stats()
+        #expect(stats.pending == 0 && stats.quarantined == 1 && stats.stuck == 1)
+        let stuck = try await fixture.store.list(stuckOnly: true)
+        #expect(stuck.map(\.jobID) == [broken.description])
+        #expect(stuck.first?.quarantinedAt != nil)
+        #expect(stuck.first?.lastError?.contains("not a status write") == true)
     }
 
     @Test func deliveredRowsArePurgedAfterTheRetention() async throws {
@@ -193,11 +238,41 @@ struct OutboxFixture {
         let directory = try TestEnvironment.temporaryDirectory("sqlite")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("db.sqlite").path
-        _ = try SQLiteDatabase(path: path, migrations: ["CREATE TABLE a (x);"])
-        let reopened = try SQLiteDatabase(path: path, migrations: ["CREATE TABLE a (x);", "CREATE TABLE b (y);"])
-        let version = try reopened.writeSync { try $0.query("PRAGMA user_version").first?.integer(0) }
-        #expect(version == 2)
-        #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: path, migrations: ["CREATE TABLE a (x);"]) }
+        let a = SQLiteMigration("a", "CREATE TABLE a (x);"), b = SQLiteMigration("b", "CREATE TABLE b (y);")
+        _ = try SQLiteDatabase(path: path, migrations: [a])
+        let reopened = try SQLiteDatabase(path: path, migrations: [a, b])
+        let applied = try reopened.writeSync { try $0.query("SELECT name FROM cutline_migrations ORDER BY rowid").map { $0.text(0) } }
+        #expect(applied == ["a", "b"])
+        #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: path, migrations: [a]) }
+    }
+
+    /// Processes open one new file at once (the services and the operator tool will): each opening
+    /// waits for the others' migration transaction and finds the schema there, never "already exists".
+    @Test func manyConnectionsMigratingOneNewFileAtOnceAllSucceed() throws {
+        for round in 0..<20 {
+            let directory = try TestEnvironment.temporaryDirectory("sqlite")
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let path = directory.appendingPathComponent("db.sqlite").path
+            let migrations = Outbox.migrations + [SQLiteMigration("test: jobs", "CREATE TABLE jobs (job_id TEXT PRIMARY KEY);")]
+            let failures = Mutex<[String]>([])
+            let group = DispatchGroup()
+            // All openers are released at one moment, so their migrations overlap as far as they can.
+            let gate = DispatchSemaphore(value: 0)
+            for _ in 0..<8 {
+                group.enter()
+                Thread {
+                    defer { group.leave() }
+                    gate.wait()
+                    do { _ = try SQLiteDatabase(path: path, migrations: migrations) } catch { failures.withLock { $0.append("\(error)") } }
+                }.start()
+            }
+            Thread.sleep(forTimeInterval: 0.02)
+            for _ in 0..<8 { gate.signal() }
+            group.wait()
+            #expect(failures.withLock { $0 }.isEmpty, "round \(round): \(failures.withLock { $0 })")
+            let database = try SQLiteDatabase(path: path, migrations: nil)
+            #expect(try database.writeSync { try $0.query("SELECT count(*) FROM cutline_migrations").first?.integer(0) } == 3)
+        }
     }
 
     @Test func journalIsWriteAhead() throws {
