@@ -19,7 +19,7 @@ struct DynamoDBCommand: AsyncParsableCommand {
             guard let name = table ?? environment["CUTLINE_DYNAMODB_TABLE"], !name.isEmpty else {
                 throw ValidationError("no table: set CUTLINE_DYNAMODB_TABLE or pass --table")
             }
-            let http = HTTPClient()
+            let http = try HTTPClient()
             defer { http.shutdown() }
             let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: http), table: name)
             do {

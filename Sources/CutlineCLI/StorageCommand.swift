@@ -29,7 +29,7 @@ struct StorageCommand: AsyncParsableCommand {
         static func open(_ target: Target) throws -> Store {
             let environment = ProcessInfo.processInfo.environment
             if let bucket = environment["CUTLINE_S3_BUCKET"], !bucket.isEmpty {
-                let http = HTTPClient()
+                let http = try HTTPClient()
                 return .s3(try S3Client(bucket: bucket, environment: environment, http: http), http)
             }
             let settings = try ResolvedCommon(target.common)

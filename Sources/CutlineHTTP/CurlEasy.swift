@@ -2,19 +2,27 @@ import CCurl
 import Foundation
 
 /// Owns one curl easy handle for its whole life and cleans it up exactly once. Reused across
-/// requests (curl keeps its connections alive between them). Used by one worker thread only.
-final class CurlEasy {
+/// requests (curl keeps its connections alive between them). Handed to one worker thread when the
+/// client starts and used by that thread alone, hence `@unchecked Sendable`.
+final class CurlEasy: @unchecked Sendable {
     private let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    /// curl's own detailed message for the last failure ("Failed to connect to host port 80 after
+    /// 300 ms: …"), which says more than curl_easy_strerror's text for the code.
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
 
     init() throws(HTTPError.Kind) {
-        guard let handle = curl_easy_init() else { throw .network(curlCode: Int32(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init failed") }
+        guard let handle = curl_easy_init() else {
+            errorBuffer.deallocate()
+            throw .network(curlCode: Int32(CURLE_FAILED_INIT.rawValue), message: "curl_easy_init failed (out of memory?)")
+        }
         self.handle = handle
     }
 
     deinit {
         if let headerList { curl_slist_free_all(headerList) }
         curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
     }
 
     /// Performs one request, blocking the calling (worker) thread.
@@ -48,6 +56,8 @@ final class CurlEasy {
         }
         defer { exchange.close() }
 
+        errorBuffer[0] = 0
+        _ = cutline_curl_setopt_pointer(handle, CURLOPT_ERRORBUFFER, UnsafeMutableRawPointer(errorBuffer))
         _ = cutline_curl_setopt_string(handle, CURLOPT_URL, request.url.absoluteString)
         _ = cutline_curl_setopt_long(handle, CURLOPT_NOSIGNAL, 1)
         _ = cutline_curl_setopt_long(handle, CURLOPT_CONNECTTIMEOUT_MS, connectTimeoutMilliseconds)
@@ -87,7 +97,8 @@ final class CurlEasy {
         }
         guard code == CURLE_OK else {
             if let temporaryPath { unlink(temporaryPath) }
-            return .failure(.network(curlCode: Int32(code.rawValue), message: String(cString: curl_easy_strerror(code))))
+            let detail = String(cString: errorBuffer)
+            return .failure(.network(curlCode: Int32(code.rawValue), message: detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail))
         }
         var status = 0
         _ = cutline_curl_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)

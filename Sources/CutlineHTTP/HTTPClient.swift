@@ -19,7 +19,93 @@ public final class HTTPClient: Sendable {
         public init() {}
     }
 
-    private struct Job {
+    public let configuration: Configuration
+    /// The workers hold this, not the client, so a client nobody shuts down still goes away (and
+    /// takes its threads and curl handles with it) when its last reference does.
+    private let workers: Workers
+
+    /// Creates the curl handles now, one per worker, so a failure is this error rather than a worker
+    /// that silently never serves. Throws `HTTPError` (network kind, curl's message).
+    public init(configuration: Configuration = .init()) throws {
+        self.configuration = configuration
+        Self.globalInit
+        var handles: [CurlEasy] = []
+        for _ in 0..<max(1, configuration.concurrency) {
+            do {
+                handles.append(try CurlEasy())
+            } catch {
+                throw HTTPError(kind: error, method: .get, url: "(creating the HTTP client's curl handles)", attempts: 1)
+            }
+        }
+        workers = Workers(connectTimeoutMilliseconds: configuration.connectTimeout.wholeMilliseconds)
+        for (index, handle) in handles.enumerated() {
+            let workers = self.workers
+            let thread = Thread { [handle] in
+                // Named from inside: on Linux, Foundation applies a name set before start() to nothing.
+                Thread.current.name = "http-\(index)"
+                workers.work(handle)
+            }
+            thread.start()
+        }
+    }
+
+    /// curl_global_init must run once per process before any handle exists.
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    deinit { workers.shutdown() }
+
+    /// Stops the workers once the queued requests are done; later requests fail at once. Also happens
+    /// when the client goes away.
+    public func shutdown() {
+        workers.shutdown()
+    }
+
+    /// Sends `request`; returns the response whatever its status (callers decide what a status means),
+    /// after retrying network errors, 5xx and 429 when the request may be retried. Throws `HTTPError`.
+    public func send(_ request: HTTPRequest, timeout: Duration? = nil) async throws -> HTTPResponse {
+        try await sendCounting(request, timeout: timeout).response
+    }
+
+    /// Sends and requires a 2xx status; anything else is an `HTTPError` carrying the response and the
+    /// number of attempts made.
+    public func expectSuccess(_ request: HTTPRequest, timeout: Duration? = nil) async throws -> HTTPResponse {
+        let (response, attempts) = try await sendCounting(request, timeout: timeout)
+        guard (200..<300).contains(response.status) else {
+            throw HTTPError(kind: .status(response), method: request.method, url: request.url.absoluteString, attempts: attempts)
+        }
+        return response
+    }
+
+    private func sendCounting(_ request: HTTPRequest, timeout: Duration?) async throws -> (response: HTTPResponse, attempts: Int) {
+        let retryable = request.retryable ?? request.method.isIdempotent
+        let attempts = retryable ? max(1, configuration.maxAttempts) : 1
+        var backoff = configuration.backoffInitial
+        var attempt = 1
+        while true {
+            let outcome = await workers.perform(request, timeoutMilliseconds: (timeout ?? configuration.timeout).wholeMilliseconds)
+            let retry: Bool
+            switch outcome {
+            case .success(let response): retry = response.status >= 500 || response.status == 429
+            case .failure(.network): retry = true
+            case .failure(.file), .failure(.status): retry = false
+            }
+            if !retry || attempt >= attempts {
+                switch outcome {
+                case .success(let response): return (response, attempt)
+                case .failure(let kind):
+                    throw HTTPError(kind: kind, method: request.method, url: request.url.absoluteString, attempts: attempt)
+                }
+            }
+            try await Task.sleep(for: backoff * Double.random(in: 0.5...1.0))
+            backoff = min(backoff * 2, configuration.backoffMax)
+            attempt += 1
+        }
+    }
+}
+
+/// The request queue and the worker threads' loop. Each worker owns one curl handle for its life.
+private final class Workers: Sendable {
+    struct Job {
         let request: HTTPRequest
         let timeoutMilliseconds: Int
         let complete: @Sendable (Result<HTTPResponse, HTTPError.Kind>) -> Void
@@ -30,79 +116,26 @@ public final class HTTPClient: Sendable {
         var stopped = false
     }
 
-    public let configuration: Configuration
     private let queue = Mutex(Queue())
     private let signal = NSCondition()
+    private let connectTimeoutMilliseconds: Int
 
-    public init(configuration: Configuration = .init()) {
-        self.configuration = configuration
-        Self.globalInit
-        for index in 0..<max(1, configuration.concurrency) {
-            let thread = Thread { [self] in
-                // Named from inside: on Linux, Foundation applies a name set before start() to nothing.
-                Thread.current.name = "http-\(index)"
-                work()
-            }
-            thread.start()
-        }
+    init(connectTimeoutMilliseconds: Int) {
+        self.connectTimeoutMilliseconds = connectTimeoutMilliseconds
     }
 
-    /// curl_global_init must run once per process before any handle exists.
-    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
-
-    deinit { shutdown() }
-
-    /// Stops the workers once the queued requests are done.
-    public func shutdown() {
+    func shutdown() {
         queue.withLock { $0.stopped = true }
         signal.lock()
         signal.broadcast()
         signal.unlock()
     }
 
-    /// Sends `request`; returns the response whatever its status (callers decide what a status means),
-    /// after retrying network errors, 5xx and 429 when the request may be retried. Throws `HTTPError`.
-    public func send(_ request: HTTPRequest, timeout: Duration? = nil) async throws -> HTTPResponse {
-        let retryable = request.retryable ?? request.method.isIdempotent
-        let attempts = retryable ? max(1, configuration.maxAttempts) : 1
-        var backoff = configuration.backoffInitial
-        var attempt = 1
-        while true {
-            let outcome = await perform(request, timeout: timeout ?? configuration.timeout)
-            let retry: Bool
-            switch outcome {
-            case .success(let response): retry = response.status >= 500 || response.status == 429
-            case .failure(.network): retry = true
-            case .failure(.file), .failure(.status): retry = false
-            }
-            if !retry || attempt >= attempts {
-                switch outcome {
-                case .success(let response): return response
-                case .failure(let kind):
-                    throw HTTPError(kind: kind, method: request.method, url: request.url.absoluteString, attempts: attempt)
-                }
-            }
-            try await Task.sleep(for: backoff * Double.random(in: 0.5...1.0))
-            backoff = min(backoff * 2, configuration.backoffMax)
-            attempt += 1
-        }
-    }
-
-    /// Sends and requires a 2xx status; anything else is an `HTTPError` carrying the response.
-    public func expectSuccess(_ request: HTTPRequest, timeout: Duration? = nil) async throws -> HTTPResponse {
-        let response = try await send(request, timeout: timeout)
-        guard (200..<300).contains(response.status) else {
-            throw HTTPError(kind: .status(response), method: request.method, url: request.url.absoluteString, attempts: 1)
-        }
-        return response
-    }
-
-    private func perform(_ request: HTTPRequest, timeout: Duration) async -> Result<HTTPResponse, HTTPError.Kind> {
-        let milliseconds = Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
-        return await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPError.Kind>, Never>) in
+    func perform(_ request: HTTPRequest, timeoutMilliseconds: Int) async -> Result<HTTPResponse, HTTPError.Kind> {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Result<HTTPResponse, HTTPError.Kind>, Never>) in
             let accepted = queue.withLock { queue -> Bool in
                 guard !queue.stopped else { return false }
-                queue.jobs.append(Job(request: request, timeoutMilliseconds: milliseconds) { continuation.resume(returning: $0) })
+                queue.jobs.append(Job(request: request, timeoutMilliseconds: timeoutMilliseconds) { continuation.resume(returning: $0) })
                 return true
             }
             if accepted {
@@ -115,14 +148,8 @@ public final class HTTPClient: Sendable {
         }
     }
 
-    private func work() {
-        let easy: CurlEasy
-        do {
-            easy = try CurlEasy()
-        } catch {
-            return
-        }
-        let connectMilliseconds = Int(configuration.connectTimeout.components.seconds * 1000)
+    /// A worker's loop: takes jobs until the queue is stopped and empty.
+    func work(_ easy: CurlEasy) {
         while true {
             signal.lock()
             var next: Job?
@@ -136,8 +163,18 @@ public final class HTTPClient: Sendable {
             }
             signal.unlock()
             guard let job = next else { continue }
-            job.complete(easy.perform(job.request, connectTimeoutMilliseconds: connectMilliseconds, timeoutMilliseconds: job.timeoutMilliseconds))
+            job.complete(easy.perform(job.request, connectTimeoutMilliseconds: connectTimeoutMilliseconds, timeoutMilliseconds: job.timeoutMilliseconds))
         }
+    }
+}
+
+extension Duration {
+    /// Milliseconds, sub-second part included (`components.seconds * 1000` alone drops it), at least 1
+    /// for a positive duration: 0 means "no limit" to curl.
+    var wholeMilliseconds: Int {
+        let (seconds, attoseconds) = components
+        let milliseconds = Int(seconds) * 1000 + Int(attoseconds / 1_000_000_000_000_000)
+        return self > .zero ? max(1, milliseconds) : 0
     }
 }
 

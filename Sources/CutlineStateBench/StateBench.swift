@@ -105,7 +105,7 @@ struct Drain: AsyncParsableCommand {
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
         guard let table = environment["CUTLINE_DYNAMODB_TABLE"], !table.isEmpty else { throw ValidationError("set CUTLINE_DYNAMODB_TABLE") }
-        let http = HTTPClient()
+        let http = try HTTPClient()
         defer { http.shutdown() }
         let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: http), table: table)
         try await sink.createTable()

