@@ -44,6 +44,8 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
+        // A bounded pool of threads for blocking work, off Swift's cooperative pool. No dependencies.
+        .target(name: "CutlineBlocking", swiftSettings: swiftSettings),
         // Job model: ids, states, versions. No dependencies.
         .target(name: "CutlineCore", swiftSettings: swiftSettings),
         // The media engine: probe, single-pass render with overlays, on the FFmpeg libraries.
@@ -84,7 +86,7 @@ let package = Package(
         // S3 over libcurl with SigV4: objects, listings, multipart uploads, presigned URLs.
         .target(
             name: "CutlineS3",
-            dependencies: ["CutlineAWS", "CutlineHTTP", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CutlineAWS", "CutlineHTTP", "CutlineBlocking", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         // DynamoDB's JSON protocol, signed with SigV4, and the DynamoDB status sink.
@@ -151,6 +153,7 @@ let package = Package(
         .target(name: "CutlineTestSupport", swiftSettings: swiftSettings),
 
         .testTarget(name: "CutlineCoreTests", dependencies: ["CutlineCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "CutlineBlockingTests", dependencies: ["CutlineBlocking"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineMediaEngineTests",
             dependencies: ["CutlineMediaEngine", "CutlineCore"],
@@ -189,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CutlineS3Tests",
-            dependencies: ["CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineBlocking", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineBlobStoreTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),

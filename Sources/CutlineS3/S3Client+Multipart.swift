@@ -6,12 +6,7 @@ extension S3Client {
     /// Multipart upload: create, parts in parallel (each with its SHA-256 checksum), complete; on any
     /// failure the upload is aborted so no parts are left behind.
     func putMultipart(key: String, file: String, size: Int64, contentType: String) async throws -> String {
-        let created = try await send(.post, key: key, query: "uploads=", headers: [
-            ("Content-Type", contentType), ("x-amz-checksum-algorithm", "SHA256"),
-        ])
-        guard let uploadID = S3XML(created.body).values["UploadId"], !uploadID.isEmpty else {
-            throw S3Error(code: "InvalidResponse", message: "CreateMultipartUpload answered without an UploadId", key: key, status: created.status)
-        }
+        let uploadID = try await createMultipartUpload(key: key, contentType: contentType)
         let partSize = max(configuration.partSize, 5 * 1024 * 1024)
         let count = Int((size + partSize - 1) / partSize)
         do {
@@ -24,7 +19,7 @@ extension S3Client {
                     group.addTask {
                         let offset = Int64(index) * partSize
                         let length = min(partSize, size - offset)
-                        let digest = try Self.sha256(file: file, offset: offset, length: length, key: key)
+                        let digest = try await hash(file: file, offset: offset, length: length, key: key)
                         let checksum = Data(digest).base64EncodedString()
                         let response = try await send(
                             .put, key: key, query: "partNumber=\(index + 1)&uploadId=\(AWSURIEncoding.encode(uploadID))",
@@ -47,16 +42,42 @@ extension S3Client {
             let completed = try await send(.post, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))",
                                            headers: [("Content-Type", "application/xml")], body: .bytes(bytes),
                                            payloadHash: SigV4Signer.payloadHash(bytes))
-            // S3 can answer 200 with an error document for CompleteMultipartUpload.
-            let xml = S3XML(completed.body)
-            if let code = xml.values["Code"] {
-                throw S3Error(code: code, message: xml.values["Message"] ?? "", key: key, status: completed.status)
-            }
-            return xml.values["ETag"] ?? ""
+            return try Self.completedETag(completed, key: key)
         } catch {
-            _ = try? await send(.delete, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))")
+            try? await abortMultipartUpload(key: key, uploadID: uploadID)
             throw error
         }
+    }
+
+    /// Starts a multipart upload (parts checksummed with SHA-256); returns its upload id.
+    public func createMultipartUpload(key: String, contentType: String) async throws -> String {
+        try Self.validate(key)
+        let created = try await send(.post, key: key, query: "uploads=", headers: [
+            ("Content-Type", contentType), ("x-amz-checksum-algorithm", "SHA256"),
+        ])
+        guard let uploadID = S3XML(created.body).values["UploadId"], !uploadID.isEmpty else {
+            throw S3Error(code: "InvalidResponse", message: "CreateMultipartUpload answered without an UploadId", key: key, status: created.status)
+        }
+        return uploadID
+    }
+
+    /// Abandons a multipart upload; S3 deletes the parts stored so far.
+    public func abortMultipartUpload(key: String, uploadID: String) async throws {
+        try Self.validate(key)
+        _ = try await send(.delete, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))")
+    }
+
+    /// CompleteMultipartUpload's answer: S3 sends 200 at once and the outcome later in the body, so
+    /// a 200 can carry an `<Error>` document (AWS's API reference shows one with InternalError).
+    static func completedETag(_ response: HTTPResponse, key: String) throws -> String {
+        let xml = S3XML(response.body)
+        if let code = xml.values["Code"] {
+            throw S3Error(code: code, message: xml.values["Message"] ?? "", key: key, status: response.status)
+        }
+        guard let etag = xml.values["ETag"] else {
+            throw S3Error(code: "InvalidResponse", message: "CompleteMultipartUpload answered without an ETag or an error", key: key, status: response.status)
+        }
+        return etag
     }
 
     /// Upload ids of multipart uploads in progress under `prefix` (for tests and cleanup).

@@ -1,3 +1,4 @@
+public import CutlineBlocking
 import Crypto
 public import CutlineAWS
 public import CutlineHTTP
@@ -14,6 +15,8 @@ public struct S3Client: Sendable {
         public var multipartThreshold: Int64 = 64 * 1024 * 1024
         public var partSize: Int64 = 16 * 1024 * 1024
         public var partConcurrency = 4
+        /// Where files are hashed before they go up: blocking reads, kept off the cooperative pool.
+        public var executor: BlockingExecutor = .shared
         public init() {}
     }
 
@@ -80,7 +83,15 @@ public struct S3Client: Sendable {
         do {
             response = try await http.send(HTTPRequest(method: method, url: target, headers: signed, body: body, destination: destination), timeout: timeout)
         } catch let error as HTTPError {
-            throw S3Error(code: "NetworkError", message: "\(error)", key: key, status: 0)
+            switch error.kind {
+            case .network(let curlCode, let message):
+                let tries = error.attempts > 1 ? " (after \(error.attempts) attempts)" : ""
+                throw S3Error(code: "NetworkError", message: "\(method.rawValue) \(target.host ?? ""): \(message)\(tries)", key: key, status: 0, curlCode: curlCode)
+            case .file(let path, let message):
+                throw S3Error(code: "LocalFileError", message: "\(path): \(message)", key: key, status: 0)
+            case .status(let response):
+                throw Self.error(response, key: key)
+            }
         }
         guard (200..<300).contains(response.status) else { throw Self.error(response, key: key) }
         return response
@@ -110,7 +121,7 @@ public struct S3Client: Sendable {
         if size >= configuration.multipartThreshold {
             return try await putMultipart(key: key, file: file, size: size, contentType: contentType)
         }
-        let digest = try Self.sha256(file: file, offset: 0, length: size, key: key)
+        let digest = try await hash(file: file, offset: 0, length: size, key: key)
         let response = try await send(.put, key: key, headers: [
             ("Content-Type", contentType), ("x-amz-checksum-sha256", Data(digest).base64EncodedString()),
         ], body: .file(path: file), payloadHash: digest.hex, timeout: Self.transferTimeout(size))
@@ -195,8 +206,13 @@ public struct S3Client: Sendable {
         return size.int64Value
     }
 
+    /// SHA-256 of a file range, on the configured executor; cancelling the caller stops the reading.
+    func hash(file path: String, offset: Int64, length: Int64, key: String) async throws -> [UInt8] {
+        try await configuration.executor.run { job in try Self.sha256(file: path, offset: offset, length: length, key: key, job: job) }
+    }
+
     /// SHA-256 of a file range, read in 1 MiB chunks (memory stays flat however large the file).
-    static func sha256(file path: String, offset: Int64, length: Int64, key: String) throws -> [UInt8] {
+    static func sha256(file path: String, offset: Int64, length: Int64, key: String, job: BlockingJob? = nil) throws -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw S3Error(code: "LocalFileError", message: "cannot open \(path)", key: key, status: 0)
         }
@@ -205,6 +221,7 @@ public struct S3Client: Sendable {
         var hasher = SHA256()
         var remaining = length
         while remaining > 0 {
+            try job?.checkCancellation()
             let chunk = try handle.read(upToCount: Int(min(remaining, 1 << 20))) ?? Data()
             if chunk.isEmpty { break }
             hasher.update(data: chunk)

@@ -1,5 +1,6 @@
 import Crypto
 import CutlineAWS
+import CutlineBlocking
 import CutlineHTTP
 @testable import CutlineS3
 import CutlineTestSupport
@@ -123,6 +124,48 @@ final class S3ClientTests: @unchecked Sendable {
         #expect(try await small.headObject(key: key) == nil)
     }
 
+    /// The listing that the "aborted, leaves no parts" checks rely on does see an open upload.
+    @Test func openMultipartUploadIsListedUntilAborted() async throws {
+        let key = "uploads/\(UUID().uuidString.lowercased())/open"
+        let uploadID = try await client.createMultipartUpload(key: key, contentType: "video/mp4")
+        #expect(try await client.listMultipartUploads(prefix: key) == [uploadID])
+        try await client.abortMultipartUpload(key: key, uploadID: uploadID)
+        #expect(try await client.listMultipartUploads(prefix: key).isEmpty)
+    }
+
+    /// Hashing a file (a blocking read of all of it) runs on the configured executor, not on the
+    /// cooperative pool: one job for a single PUT, one per part for a multipart upload.
+    @Test func filesAreHashedOnTheBlockingExecutor() async throws {
+        let executor = BlockingExecutor(name: "s3-hash", threadCount: 1)
+        defer { executor.shutdown() }
+        var configuration = S3Client.Configuration()
+        configuration.executor = executor
+        configuration.multipartThreshold = 8 * 1024 * 1024
+        configuration.partSize = 5 * 1024 * 1024
+        let hashing = Self.client(server, secret: SeaweedFS.secretAccessKey, http: http, configuration: configuration)
+        try await hashing.putObject(key: "uploads/\(UUID().uuidString.lowercased())/source", file: video.path, contentType: "video/mp4")
+        #expect(executor.completedJobs == 1)
+        let source = directory.appendingPathComponent("parts.bin")
+        try Data(repeating: 3, count: 12 * 1024 * 1024).write(to: source)
+        try await hashing.putObject(key: "uploads/\(UUID().uuidString.lowercased())/parts", file: source.path)
+        #expect(executor.completedJobs == 1 + 3)
+    }
+
+    @Test func unreachableServerIsANetworkErrorWithCurlsCodeAndMessage() async throws {
+        let signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey),
+                                 region: AWSRegion("us-east-1"), service: .s3)
+        let nowhere = S3Client(bucket: "cutline-test", endpoint: URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())")!, signer: signer, http: http)
+        do {
+            _ = try await nowhere.headObject(key: "uploads/x/source")
+            Issue.record("a request to a closed port succeeded")
+        } catch let error as S3Error {
+            #expect(error.code == "NetworkError")
+            #expect(error.curlCode == 7, "CURLE_COULDNT_CONNECT")
+            #expect(error.message.contains("Failed to connect to 127.0.0.1 port"), "\(error.message)")
+            #expect(error.description.contains("curl error 7"))
+        }
+    }
+
     @Test func listingByPrefixFollowsContinuationTokens() async throws {
         let prefix = "clips/\(UUID().uuidString.lowercased())/"
         for index in 0..<5 { try await client.putObject(key: "\(prefix)\(index).mp4", bytes: [UInt8(index)]) }
@@ -155,5 +198,54 @@ final class S3ClientTests: @unchecked Sendable {
             #expect(error.status == 403)
             #expect(error.code == "SignatureDoesNotMatch" || error.code == "AccessDenied")
         }
+    }
+}
+
+/// CompleteMultipartUpload's answers as the Amazon S3 API reference shows them: S3 answers 200 before it
+/// knows the outcome, so an error arrives as a 200 with an `<Error>` body.
+@Suite struct CompleteMultipartUploadAnswerTests {
+    static func response(_ body: String) -> HTTPResponse {
+        HTTPResponse(status: 200, headers: [:], body: Array(body.utf8))
+    }
+
+    @Test func anErrorDocumentInA200IsAnError() {
+        let body = """
+            <?xml version="1.0" encoding="UTF-8"?>
+
+            <Error>
+              <Code>InternalError</Code>
+              <Message>We encountered an internal error. Please try again.</Message>
+              <RequestId>656c76696e6727732072657175657374</RequestId>
+              <HostId>Uuag1LuByRx9e6j5Onimru9pO4ZVKnJ2Qz7/C1NPcfTWAtRPfTaOFg==</HostId>
+            </Error>
+            """
+        do {
+            _ = try S3Client.completedETag(Self.response(body), key: "Example-Object")
+            Issue.record("a 200 carrying an error was taken for success")
+        } catch let error as S3Error {
+            #expect(error.code == "InternalError")
+            #expect(error.message == "We encountered an internal error. Please try again.")
+            #expect(error.key == "Example-Object")
+        } catch {
+            Issue.record("not an S3Error: \(error)")
+        }
+    }
+
+    @Test func theResultDocumentGivesTheETag() throws {
+        // The whitespace S3 sends to keep the connection open comes before the document.
+        let body = """
+                \n<?xml version="1.0" encoding="UTF-8"?>
+            <CompleteMultipartUploadResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">
+              <Location>http://Example-Bucket.s3.region.amazonaws.com/Example-Object</Location>
+              <Bucket>Example-Bucket</Bucket>
+              <Key>Example-Object</Key>
+              <ETag>"3858f62230ac3c915f300c664312c11f-9"</ETag>
+            </CompleteMultipartUploadResult>
+            """
+        #expect(try S3Client.completedETag(Self.response(body), key: "Example-Object") == "\"3858f62230ac3c915f300c664312c11f-9\"")
+    }
+
+    @Test func anAnswerWithNeitherIsRefused() {
+        #expect(throws: S3Error.self) { try S3Client.completedETag(Self.response("   "), key: "k") }
     }
 }
