@@ -56,23 +56,86 @@ public struct DynamoDBStatusSink: StatusStore {
               "text": .string(clip.text), "key": .string(clip.key), "size": .int(clip.size)])
     }
 
-    /// The stored record, or nil if the job is unknown.
+    /// The stored record, or nil if the job is unknown. Throws `StatusRecordError` naming the
+    /// attribute when the item is not a status record (a missing or unknown state, a missing version…).
     public func status(of jobID: JobID) async throws -> JobStatusRecord? {
         guard let item = try await client.getItem(table: table, key: ["job_id": .string(jobID.description)]) else { return nil }
-        let progress = item["progress"]?.map.map {
-            JobProgress(clipsDone: $0["clips_done"]?.int ?? 0, clipsTotal: $0["clips_total"]?.int ?? 0,
-                        framesDone: $0["frames_done"]?.int ?? 0, framesTotal: $0["frames_total"]?.int ?? 0)
+        let reader = ItemReader(jobID: jobID, store: "DynamoDB table \(table)")
+        let progress = try reader.optional(item, "progress") { value, path in
+            let m = try reader.map(value, path)
+            return JobProgress(clipsDone: try reader.int(m, "clips_done", path), clipsTotal: try reader.int(m, "clips_total", path),
+                               framesDone: try reader.int(m, "frames_done", path), framesTotal: try reader.int(m, "frames_total", path))
         }
-        let clips = (item["clips"]?.list ?? []).compactMap { value -> ClipRecord? in
-            guard let m = value.map else { return nil }
-            return ClipRecord(index: Int(m["index"]?.int ?? 0), start: m["start"]?.double ?? 0, duration: m["duration"]?.double ?? 0,
-                              text: m["text"]?.string ?? "", key: m["key"]?.string ?? "", size: m["size"]?.int ?? 0)
+        let clips: [ClipRecord] = try reader.optional(item, "clips") { value, path -> [ClipRecord] in
+            guard let list = value.list else { throw reader.corrupt(path, "is not a list") }
+            return try list.enumerated().map { index, value -> ClipRecord in
+                let path = "\(path)[\(index)]"
+                let m = try reader.map(value, path)
+                return ClipRecord(index: Int(try reader.int(m, "index", path)), start: try reader.double(m, "start", path),
+                                  duration: try reader.double(m, "duration", path), text: try reader.string(m, "text", path),
+                                  key: try reader.string(m, "key", path), size: try reader.int(m, "size", path))
+            }
+        } ?? []
+        let error = try reader.optional(item, "error") { value, path in
+            let m = try reader.map(value, path)
+            return JobFailure(code: try reader.string(m, "code", path), message: try reader.string(m, "message", path))
         }
-        let error = item["error"]?.map.map { JobFailure(code: $0["code"]?.string ?? "", message: $0["message"]?.string ?? "") }
+        let stateName = try reader.string(item, "state")
+        guard let state = JobState(rawValue: stateName) else { throw reader.corrupt("state", "is \"\(stateName)\", which is not a job state") }
         return JobStatusRecord(
-            jobID: jobID, version: item["version"]?.int ?? 0, state: JobState(rawValue: item["state"]?.string ?? "") ?? .created,
-            attempt: item["attempt"]?.int ?? 0, progress: progress, clips: clips, error: error, params: item["params"]?.string,
-            createdAt: item["created_at"]?.double.map(Date.init(timeIntervalSince1970:)),
-            updatedAt: Date(timeIntervalSince1970: item["updated_at"]?.double ?? 0))
+            jobID: jobID, version: try reader.int(item, "version"), state: state, attempt: try reader.int(item, "attempt"),
+            progress: progress, clips: clips, error: error,
+            params: try reader.optional(item, "params") { value, path in
+                guard let text = value.string else { throw reader.corrupt(path, "is not a string") }
+                return text
+            },
+            createdAt: try reader.optional(item, "created_at") { value, path in
+                guard let seconds = value.double else { throw reader.corrupt(path, "is not a number") }
+                return Date(timeIntervalSince1970: seconds)
+            },
+            updatedAt: Date(timeIntervalSince1970: try reader.double(item, "updated_at")))
+    }
+}
+
+/// Reads an item's attributes strictly, naming the attribute that is missing or of the wrong type.
+private struct ItemReader {
+    let jobID: JobID
+    let store: String
+
+    func corrupt(_ attribute: String, _ problem: String) -> StatusRecordError {
+        StatusRecordError(jobID: jobID, attribute: attribute, problem: problem, store: store)
+    }
+
+    private func name(_ parent: String?, _ key: String) -> String { parent.map { "\($0).\(key)" } ?? key }
+
+    private func value(_ item: Item, _ key: String, _ parent: String?) throws -> AttributeValue {
+        guard let value = item[key] else { throw corrupt(name(parent, key), "is missing") }
+        return value
+    }
+
+    func map(_ value: AttributeValue, _ path: String) throws -> Item {
+        guard let map = value.map else { throw corrupt(path, "is not a map") }
+        return map
+    }
+
+    func string(_ item: Item, _ key: String, _ parent: String? = nil) throws -> String {
+        guard let text = try value(item, key, parent).string else { throw corrupt(name(parent, key), "is not a string") }
+        return text
+    }
+
+    func int(_ item: Item, _ key: String, _ parent: String? = nil) throws -> Int64 {
+        guard let number = try value(item, key, parent).int else { throw corrupt(name(parent, key), "is not an integer") }
+        return number
+    }
+
+    func double(_ item: Item, _ key: String, _ parent: String? = nil) throws -> Double {
+        guard let number = try value(item, key, parent).double else { throw corrupt(name(parent, key), "is not a number") }
+        return number
+    }
+
+    /// nil when absent or null (a field no write has owned yet); otherwise read by `read`.
+    func optional<T>(_ item: Item, _ key: String, _ read: (AttributeValue, String) throws -> T) throws -> T? {
+        guard let value = item[key], value != .null else { return nil }
+        return try read(value, key)
     }
 }

@@ -17,3 +17,25 @@ public enum SinkOutcome: Sendable, Hashable {
 public protocol StatusStore: StatusSink {
     func status(of jobID: JobID) async throws -> JobStatusRecord?
 }
+
+/// A stored status record that cannot be read as one: never shown as some default (a missing state is
+/// not CREATED, a missing version is not 0), since that would move the job backwards for its readers.
+public struct StatusRecordError: Error, Sendable, CustomStringConvertible {
+    public let jobID: JobID
+    /// The attribute (or column) at fault, e.g. `state`, `progress.clips_done`, `clips[2].key`.
+    public let attribute: String
+    public let problem: String
+    /// Where the record lives: the table's name or file.
+    public let store: String
+
+    public init(jobID: JobID, attribute: String, problem: String, store: String) {
+        self.jobID = jobID
+        self.attribute = attribute
+        self.problem = problem
+        self.store = store
+    }
+
+    public var description: String {
+        "job \(jobID): the status record in \(store) is corrupt: \(attribute) \(problem)"
+    }
+}

@@ -68,14 +68,29 @@ public struct SQLiteStatusStore: StatusStore {
                 "SELECT version, state, attempt, progress, clips, error, params, created_at, updated_at FROM job_status WHERE job_id = ?",
                 [.text(jobID.description)]).first else { return nil }
             let decoder = JSONDecoder()
-            func decode<T: Decodable>(_ type: T.Type, _ index: Int) throws -> T? {
-                try row.text(index).map { try decoder.decode(T.self, from: Data($0.utf8)) }
+            func corrupt(_ column: String, _ problem: String) -> StatusRecordError {
+                StatusRecordError(jobID: jobID, attribute: column, problem: problem, store: database.path)
             }
+            func decode<T: Decodable>(_ type: T.Type, _ index: Int, _ column: String) throws -> T? {
+                guard let text = row.text(index) else { return nil }
+                do {
+                    return try decoder.decode(T.self, from: Data(text.utf8))
+                } catch {
+                    throw corrupt(column, "is not a \(T.self) (\(error))")
+                }
+            }
+            // The columns are NOT NULL; a state outside the enum is what another program could leave.
+            guard let version = row.integer(0) else { throw corrupt("version", "is not an integer") }
+            guard let state = row.text(1).flatMap(JobState.init(rawValue:)) else {
+                throw corrupt("state", "is \(row.text(1).map { "\"\($0)\"" } ?? "not text"), which is not a job state")
+            }
+            guard let attempt = row.integer(2) else { throw corrupt("attempt", "is not an integer") }
+            guard let updatedAt = row.real(8) else { throw corrupt("updated_at", "is not a number") }
             return JobStatusRecord(
-                jobID: jobID, version: row.integer(0) ?? 0, state: JobState(rawValue: row.text(1) ?? "") ?? .created,
-                attempt: row.integer(2) ?? 0, progress: try decode(JobProgress.self, 3), clips: try decode([ClipRecord].self, 4) ?? [],
-                error: try decode(JobFailure.self, 5), params: row.text(6),
-                createdAt: row.real(7).map { Date(timeIntervalSince1970: $0) }, updatedAt: Date(timeIntervalSince1970: row.real(8) ?? 0))
+                jobID: jobID, version: version, state: state,
+                attempt: attempt, progress: try decode(JobProgress.self, 3, "progress"), clips: try decode([ClipRecord].self, 4, "clips") ?? [],
+                error: try decode(JobFailure.self, 5, "error"), params: row.text(6),
+                createdAt: row.real(7).map { Date(timeIntervalSince1970: $0) }, updatedAt: Date(timeIntervalSince1970: updatedAt))
         }
     }
 }

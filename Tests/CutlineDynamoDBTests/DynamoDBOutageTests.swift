@@ -83,7 +83,7 @@ struct DynamoDBOutageTests {
         try await waitFor(timeout: 30) { try await store.list(stuckOnly: false, limit: 1).first?.attempts ?? 0 > 0 }
         let during = try await store.stats()
         #expect(during.pending == 200)
-        #expect(try await store.list(stuckOnly: false, limit: 1).first?.lastError?.contains("Timeout") == true)
+        #expect(try await store.list(stuckOnly: false, limit: 1).first?.lastError?.contains("timed out") == true)
 
         moto.server.process.signal(SIGCONT)
         try await waitFor(timeout: 60) { try await store.stats().pending == 0 }

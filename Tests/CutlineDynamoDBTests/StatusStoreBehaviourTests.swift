@@ -35,13 +35,20 @@ enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 
 final class StoreFixture: @unchecked Sendable {
     let store: any StatusStore
+    /// Writes a raw attribute (or column) over what the store holds for a job, as a broken or foreign
+    /// writer could.
+    let overwrite: (_ job: JobID, _ attribute: String, _ value: String) async throws -> Void
     private let cleanup: () -> Void
 
     init(_ kind: StoreKind) async throws {
         switch kind {
         case .sqlite:
             let directory = try TestEnvironment.temporaryDirectory("status")
-            store = try SQLiteStatusStore(path: directory.appendingPathComponent("status.sqlite").path)
+            let sqlite = try SQLiteStatusStore(path: directory.appendingPathComponent("status.sqlite").path)
+            store = sqlite
+            overwrite = { job, column, value in
+                try await sqlite.database.write { try $0.execute("UPDATE job_status SET \(column) = ? WHERE job_id = ?", [.text(value), .text(job.description)]) }
+            }
             cleanup = { try? FileManager.default.removeItem(at: directory) }
         case .dynamodb:
             let moto = try MotoServer()
@@ -49,6 +56,10 @@ final class StoreFixture: @unchecked Sendable {
             let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: moto.environment, http: http), table: "cutline-jobs")
             try await sink.createTable()
             store = sink
+            overwrite = { job, attribute, value in
+                _ = try await sink.client.updateItem(table: sink.table, key: ["job_id": .string(job.description)], update: "SET #a = :v",
+                                                     condition: nil, names: ["#a": attribute], values: [":v": .string(value)])
+            }
             cleanup = {
                 http.shutdown()
                 moto.stop()
@@ -59,7 +70,7 @@ final class StoreFixture: @unchecked Sendable {
     deinit { cleanup() }
 }
 
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(3)))
 struct StatusStoreBehaviourTests {
     @Test(arguments: StoreKind.allCases)
     func writeIsStoredWithEveryField(kind: StoreKind) async throws {
@@ -121,9 +132,74 @@ struct StatusStoreBehaviourTests {
         try await database.write { connection in
             for clip in 0..<5 { for job in jobs { try Outbox.enqueue(StatusWrite(jobID: job, state: .processing, clipsDone: Int64(clip)), on: connection) } }
         }
-        while try await store.stats().pending > 0 { try await relay.deliverOnce() }
+        for _ in 0..<100 where try await store.stats().pending > 0 { try await relay.deliverOnce() }
+        #expect(try await store.stats().pending == 0)
         for job in jobs {
             #expect(try await fixture.store.status(of: job)?.version == StatusVersion(attempt: 1, state: .processing, clipsDone: 4).value)
+        }
+    }
+
+    /// A record that is not one (here: a state no version of Cutline writes) is an error naming the
+    /// job and the attribute, never read as CREATED.
+    @Test(arguments: StoreKind.allCases)
+    func corruptStateIsAnErrorNamingTheJobAndTheAttribute(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let job = JobID.make()
+        _ = try await fixture.store.apply(StatusWrite(jobID: job, state: .processing, clipsDone: 2))
+        try await fixture.overwrite(job, "state", "EXPLODED")
+        do {
+            _ = try await fixture.store.status(of: job)
+            Issue.record("a record with an unknown state was read")
+        } catch let error as StatusRecordError {
+            #expect(error.jobID == job && error.attribute == "state")
+            #expect(error.description.contains(job.description) && error.description.contains("EXPLODED"))
+        }
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(2)))
+struct DynamoDBCorruptItemTests {
+    /// Items another writer left without what a status record must have.
+    @Test(arguments: [("state", "is missing"), ("version", "is missing"), ("updated_at", "is missing")])
+    func missingAttributeIsNamed(attribute: String, problem: String) async throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: moto.environment, http: http), table: "cutline-jobs")
+        try await sink.createTable()
+        let job = JobID.make()
+        var item: Item = ["job_id": .string(job.description), "state": .string("QUEUED"), "version": .int(1_003_000_000),
+                          "attempt": .int(1), "updated_at": .double(1_700_000_000)]
+        item[attribute] = nil
+        try await sink.client.putItem(table: sink.table, item: item)
+        do {
+            _ = try await sink.status(of: job)
+            Issue.record("an item without \(attribute) was read")
+        } catch let error as StatusRecordError {
+            #expect(error.attribute == attribute && error.problem == problem && error.jobID == job)
+        }
+    }
+
+    @Test func wrongTypeInANestedAttributeIsNamedByItsPath() async throws {
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        let http = try HTTPClient()
+        defer { http.shutdown() }
+        let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: moto.environment, http: http), table: "cutline-jobs")
+        try await sink.createTable()
+        let job = JobID.make()
+        let clip: AttributeValue = .map(["index": .int(0), "start": .double(0), "duration": .double(5), "text": .string("a"),
+                                         "key": .int(7), "size": .int(10)])
+        try await sink.client.putItem(table: sink.table, item: [
+            "job_id": .string(job.description), "state": .string("PROCESSING"), "version": .int(1_004_000_001),
+            "attempt": .int(1), "updated_at": .double(1_700_000_000), "clips": .list([clip]),
+        ])
+        do {
+            _ = try await sink.status(of: job)
+            Issue.record("a clip whose key is a number was read")
+        } catch let error as StatusRecordError {
+            #expect(error.attribute == "clips[0].key")
         }
     }
 }
