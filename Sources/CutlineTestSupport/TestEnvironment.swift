@@ -21,6 +21,12 @@ public enum TestEnvironment {
         return repository.appendingPathComponent(".build/debug")
     }
 
+    /// Set by scripts/test: the loopback servers the tests use (SeaweedFS, moto) must be there, and a
+    /// suite that needs a missing one fails instead of being skipped.
+    public static var testServersRequired: Bool {
+        ProcessInfo.processInfo.environment["CUTLINE_REQUIRE_TEST_SERVERS"] == "1"
+    }
+
     public static func executable(_ name: String) -> String { productsDirectory.appendingPathComponent(name).path }
 
     /// A loopback TCP port that was free a moment ago (the system picks it).

@@ -71,7 +71,11 @@ struct OverlayTests {
         #expect(read.contains(#"C:\New"#), "read: \(read)")
     }
 
-    @Test func hostileTextsRenderWithoutError() async throws {
+    /// Texts that break naive renderers (quotes and separators of filter syntax, ASS override tags,
+    /// drawtext expansions, 2,000 characters, emoji, right-to-left scripts, control characters) each
+    /// render, and each clip shows its overlay: the bottom of every frame differs from the same clip
+    /// rendered without text while the top does not, and OCR reads the ASCII ones literally.
+    @Test func hostileTextsEachShowTheirOverlay() async throws {
         let dir = try TemporaryDirectory()
         let hostile = [
             #"She said "it's" fine; a:b, c=d [x] 'q'"#,
@@ -85,10 +89,49 @@ struct OverlayTests {
             "שלום עולם — Hebrew",
             "line one\nline two\r\nline three\u{2028}four \u{0}\u{7} controls",
         ]
-        let (plan, clips) = try await renderClips(try Fixtures.bikes, mode: .fixed(seconds: 1), texts: { hostile[$0] }, in: dir)
+        // Large enough for OCR at the source's 640×272.
+        let style = OverlayStyle(fontSize: 0.1)
+        let (plan, clips) = try await renderClips(try Fixtures.bikes, mode: .fixed(seconds: 1), texts: { hostile[$0] }, style: style, in: dir)
         #expect(plan.count == hostile.count)
-        #expect(clips.count == hostile.count)
+        try #require(clips.count == hostile.count)
+        let plainDir = try TemporaryDirectory()
+        let (_, plain) = try await renderClips(try Fixtures.bikes, mode: .fixed(seconds: 1), in: plainDir)
+
+        for (index, text) in hostile.enumerated() {
+            let bottom = try bandPSNR(clips[index].path, plain[index].path, at: 0.5, band: (2, 3))
+            #expect(bottom < 30, "clip \(index) (\(text.prefix(30))): the bottom looks as without text (PSNR \(bottom) dB)")
+            // The long and the multi-line texts reach up the frame; the others leave the top alone.
+            if index != 4 && index != 9 {
+                let top = try bandPSNR(clips[index].path, plain[index].path, at: 0.5, band: (0, 3))
+                #expect(top > 35, "clip \(index): the top changed too (PSNR \(top) dB)")
+            }
+        }
+        for (index, expected) in [(0, "shesaid"), (1, "backslash"), (2, "localtime"), (3, "fs200")] {
+            let read = normalized(try ocr(clips[index].path, at: 0.5, band: (2, 3), in: dir))
+            #expect(read.contains(expected), "clip \(index) read: \(read)")
+        }
     }
+}
+
+/// ffmpeg's PSNR between two videos' frames `seconds` in, over one horizontal band (`band` of
+/// `count`, from the top): high where they look alike ("inf" when identical).
+func bandPSNR(_ a: String, _ b: String, at seconds: Double, band: (Int, Int)) throws -> Double {
+    let (index, count) = band
+    let crop = "crop=iw:ih/\(count):0:ih*\(index)/\(count)"
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["ffmpeg", "-hide_banner", "-ss", String(seconds), "-i", a, "-ss", String(seconds), "-i", b, "-frames:v", "1",
+                         "-lavfi", "[0:v]\(crop)[x];[1:v]\(crop)[y];[x][y]psnr", "-f", "null", "-"]
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    let data = errors.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    let text = String(decoding: data, as: UTF8.self)
+    guard let range = text.range(of: "average:") else { throw ToolFailure(description: "no PSNR in: \(text.suffix(500))") }
+    let value = text[range.upperBound...].prefix { !$0.isWhitespace }
+    return value == "inf" ? .infinity : Double(value) ?? 0
 }
 
 @Suite("Text pre-flight")

@@ -92,6 +92,8 @@ struct FFProbe {
         let width: Int?
         let height: Int?
         let sideDataRotation: Double?
+        /// The frame count the container declares for the stream.
+        let frameCount: Int?
     }
 
     let streams: [Stream]
@@ -110,7 +112,8 @@ struct FFProbe {
                 startTime: (s["start_time"] as? String).flatMap(Double.init),
                 width: s["width"] as? Int,
                 height: s["height"] as? Int,
-                sideDataRotation: rotation
+                sideDataRotation: rotation,
+                frameCount: (s["nb_frames"] as? String).flatMap(Int.init)
             )
         }
         let format = json["format"] as? [String: Any] ?? [:]

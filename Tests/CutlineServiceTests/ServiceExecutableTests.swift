@@ -4,7 +4,7 @@ import Testing
 
 /// The built executables, run as an operator would: start, answer `cutline health`, log structured
 /// lines, stop cleanly on SIGTERM, and refuse bad settings with a message naming them.
-@Suite(.serialized)
+@Suite(.serialized, .timeLimit(.minutes(5)))
 struct ServiceExecutableTests {
     static let services = [("cutline-gateway", "gateway", "CUTLINE_GATEWAY_RPC_LISTEN"),
                            ("cutline-media", "media", "CUTLINE_MEDIA_RPC_LISTEN"),
@@ -22,10 +22,11 @@ struct ServiceExecutableTests {
         defer { service.stop() }
 
         var health: (code: Int32, stdout: String, stderr: String) = (1, "", "")
-        // Up to 30 s: other suites may keep the machine busy while this one waits.
-        for _ in 0..<300 {
+        // Up to 30 s in all (each try waits at most 1 s): other suites may keep the machine busy.
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
             health = try await Task.detached {
-                try ChildProcess.run([TestEnvironment.executable("cutline"), "health", address, "--json"], environment: environment)
+                try ChildProcess.run([TestEnvironment.executable("cutline"), "health", address, "--json", "--timeout", "1"], environment: environment)
             }.value
             if health.code == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
