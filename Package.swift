@@ -136,7 +136,7 @@ let package = Package(
         .executableTarget(
             name: "CutlineStateBench",
             dependencies: [
-                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineDynamoDB", "CutlineHTTP",
+                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineDynamoDB", "CutlineHTTP", "CutlineStatusStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -196,7 +196,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineBlobStoreTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineAWSTests",
             dependencies: ["CutlineAWS", "CutlineTestSupport"],

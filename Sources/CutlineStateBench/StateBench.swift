@@ -2,6 +2,7 @@ import ArgumentParser
 import CutlineCore
 import CutlineOutbox
 import CutlineSQLite
+import CutlineStatusStore
 import CutlineDynamoDB
 import CutlineHTTP
 import Foundation
@@ -97,18 +98,30 @@ struct Write: ParsableCommand {
 
 struct Drain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Deliver every pending outbox row of --db to DynamoDB (standard AWS variables, CUTLINE_DYNAMODB_TABLE) and report the rate.")
+        abstract: "Deliver every pending outbox row of --db to DynamoDB (standard AWS variables, CUTLINE_DYNAMODB_TABLE), or to the embedded status table --status-db, and report the rate.")
 
     @Option(help: "The service database holding the outbox.")
     var db: String
 
+    @Option(help: "Deliver into this embedded status table (SQLite file) instead of DynamoDB.")
+    var statusDb: String?
+
     func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        guard let table = environment["CUTLINE_DYNAMODB_TABLE"], !table.isEmpty else { throw ValidationError("set CUTLINE_DYNAMODB_TABLE") }
         let http = try HTTPClient()
         defer { http.shutdown() }
-        let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: http), table: table)
-        try await sink.createTable()
+        let sink: any StatusSink
+        let target: String
+        if let statusDb {
+            sink = try SQLiteStatusStore(path: statusDb)
+            target = statusDb
+        } else {
+            guard let table = environment["CUTLINE_DYNAMODB_TABLE"], !table.isEmpty else { throw ValidationError("set CUTLINE_DYNAMODB_TABLE, or pass --status-db") }
+            let dynamo = DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: http), table: table)
+            try await dynamo.createTable()
+            sink = dynamo
+            target = "DynamoDB"
+        }
         let store = OutboxStore(database: try SQLiteDatabase(path: db, migrations: nil))
         var logger = Logger(label: "bench")
         logger.logLevel = .error
@@ -119,6 +132,6 @@ struct Drain: AsyncParsableCommand {
             delivered += try await relay.deliverOnce()
         }
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "delivered %d status writes to DynamoDB in %.3f s: %.0f writes/s", delivered, seconds, Double(delivered) / max(seconds, 1e-9)))
+        print(String(format: "delivered %d status writes to %@ in %.3f s: %.0f writes/s", delivered, target, seconds, Double(delivered) / max(seconds, 1e-9)))
     }
 }

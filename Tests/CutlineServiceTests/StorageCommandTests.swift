@@ -1,3 +1,4 @@
+import CutlineBlobStore
 import CutlineTestSupport
 import Foundation
 import Testing
@@ -11,7 +12,8 @@ struct StorageCommandTests {
         try ChildProcess.run([TestEnvironment.executable("cutline")] + arguments, environment: environment)
     }
 
-    func roundTrip(_ environment: [String: String], scratch: URL) throws {
+    /// `fetch`: what the presigned GET URL gives, the way its reader gets it.
+    func roundTrip(_ environment: [String: String], scratch: URL, fetch: (URL, String) throws -> Data) throws {
         let key = "uploads/\(UUID().uuidString.lowercased())/source"
         #expect(try cutline(["storage", "put", Self.video.path, key, "--content-type", "video/mp4"], environment).code == 0)
         let listed = try cutline(["storage", "ls", "uploads/"], environment)
@@ -21,6 +23,8 @@ struct StorageCommandTests {
         #expect(try Data(contentsOf: copy) == Data(contentsOf: Self.video))
         let presigned = try cutline(["storage", "presign-get", key, "--expires", "60"], environment)
         #expect(presigned.code == 0 && presigned.stdout.split(separator: "\n").count == 1, "only the URL on stdout")
+        let url = try #require(URL(string: presigned.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        #expect(try fetch(url, key) == Data(contentsOf: Self.video), "the presigned URL gives the object")
         #expect(try cutline(["storage", "rm", key], environment).code == 0)
         let missing = try cutline(["storage", "get", key, copy.path], environment)
         #expect(missing.code == 1)
@@ -34,7 +38,16 @@ struct StorageCommandTests {
         var environment = ProcessInfo.processInfo.environment
         environment["CUTLINE_DATA_DIR"] = data.path
         environment["CUTLINE_S3_BUCKET"] = nil
-        try roundTrip(environment, scratch: data)
+        // The Gateway serves these URLs (not yet built): it checks them against the data directory's
+        // blob secret, as here, and a URL changed in any way is refused.
+        try roundTrip(environment, scratch: data) { url, key in
+            let store = try BlobStore(root: data.appendingPathComponent("blobs"), secret: try Data(contentsOf: data.appendingPathComponent("blob.secret")))
+            let query = Dictionary(uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+            #expect(url.path == "/blob/\(key)")
+            try store.verify(method: "GET", key: key, query: query, contentType: nil)
+            #expect(throws: BlobStoreError.self) { try store.verify(method: "GET", key: key + "x", query: query, contentType: nil) }
+            return Data(try store.get(key: key))
+        }
         let hostile = try cutline(["storage", "put", Self.video.path, "../outside"], environment)
         #expect(hostile.code == 1 && hostile.stderr.contains("InvalidKey"))
     }
@@ -56,7 +69,11 @@ struct StorageCommandTests {
         let bucket = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
                                          "\(server.endpoint.absoluteString)/cli-bucket"])
         #expect(bucket.status == 200)
-        try roundTrip(environment, scratch: scratch)
+        try roundTrip(environment, scratch: scratch) { url, _ in
+            let answer = try SeaweedFS.curl([url.absoluteString])
+            #expect(answer.status == 200)
+            return answer.body
+        }
 
         var wrong = environment
         wrong["AWS_SECRET_ACCESS_KEY"] = "wrong-secret"
