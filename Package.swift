@@ -89,6 +89,12 @@ let package = Package(
             dependencies: ["CutlineAWS", "CutlineHTTP", "CutlineBlocking", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        // One object-store interface, on S3 or on the embedded blob store.
+        .target(
+            name: "CutlineStorage",
+            dependencies: ["CutlineS3", "CutlineBlobStore", "CutlineBlocking"],
+            swiftSettings: swiftSettings
+        ),
         // DynamoDB's JSON protocol, signed with SigV4, and the DynamoDB status sink.
         .target(
             name: "CutlineDynamoDB",
@@ -196,6 +202,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineBlobStoreTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "CutlineStorageTests",
+            dependencies: ["CutlineStorage", "CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineBlobStore", "CutlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineAWSTests",

@@ -30,6 +30,8 @@ public struct BlobStore: Sendable {
             guard !segment.isEmpty, segment != ".", segment != ".." else {
                 throw .invalidKey(key, "a key may not contain empty, '.' or '..' segments")
             }
+            // Names starting with a dot are the store's own (temporary files, multipart uploads).
+            guard !segment.hasPrefix(".") else { throw .invalidKey(key, "a key's segments may not start with '.'") }
         }
     }
 
@@ -119,7 +121,8 @@ public struct BlobStore: Sendable {
 
     /// Keys under `prefix`, sorted (temporary files are not objects).
     public func list(prefix: String = "") throws -> [String] {
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]) else { return [] }
+        // Hidden entries are the store's own: temporary files and multipart uploads in progress.
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return [] }
         var keys: [String] = []
         for case let url as URL in walker {
             guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, !url.lastPathComponent.hasPrefix(".tmp-") else { continue }
@@ -138,6 +141,9 @@ public struct BlobStoreError: Error, Sendable, Hashable, CustomStringConvertible
     public static func invalidKey(_ key: String, _ reason: String) -> BlobStoreError { .init(code: "InvalidKey", key: key, message: reason) }
     public static func noSuchKey(_ key: String) -> BlobStoreError { .init(code: "NoSuchKey", key: key, message: "no object with this key") }
     public static func io(_ key: String, _ message: String) -> BlobStoreError { .init(code: "IOError", key: key, message: message) }
+    public static func noSuchUpload(_ uploadID: String) -> BlobStoreError { .init(code: "NoSuchUpload", key: nil, message: "no multipart upload \(uploadID) for this key") }
+    public static func invalidPart(_ key: String, _ message: String) -> BlobStoreError { .init(code: "InvalidPart", key: key, message: message) }
+    public static func invalidRange(_ key: String, _ message: String) -> BlobStoreError { .init(code: "InvalidRange", key: key, message: message) }
     public static func configuration(_ message: String) -> BlobStoreError { .init(code: "Configuration", key: nil, message: message) }
     public static func signature(_ message: String) -> BlobStoreError { .init(code: "SignatureDoesNotMatch", key: nil, message: message) }
     public static func expired(_ message: String) -> BlobStoreError { .init(code: "AccessDenied", key: nil, message: message) }

@@ -1,6 +1,6 @@
 import CutlineAWS
 import CutlineHTTP
-import Foundation
+public import Foundation
 
 extension S3Client {
     /// Multipart upload: create, parts in parallel (each with its SHA-256 checksum), complete; on any
@@ -49,16 +49,66 @@ extension S3Client {
         }
     }
 
-    /// Starts a multipart upload (parts checksummed with SHA-256); returns its upload id.
-    public func createMultipartUpload(key: String, contentType: String) async throws -> String {
+    /// Starts a multipart upload; returns its upload id. With `checksummed`, every part must carry its
+    /// SHA-256 (as this client's own uploads do); parts a browser sends to presigned URLs carry none.
+    public func createMultipartUpload(key: String, contentType: String, checksummed: Bool = true) async throws -> String {
         try Self.validate(key)
-        let created = try await send(.post, key: key, query: "uploads=", headers: [
-            ("Content-Type", contentType), ("x-amz-checksum-algorithm", "SHA256"),
-        ])
+        let created = try await send(.post, key: key, query: "uploads=", headers: [("Content-Type", contentType)]
+            + (checksummed ? [("x-amz-checksum-algorithm", "SHA256")] : []))
         guard let uploadID = S3XML(created.body).values["UploadId"], !uploadID.isEmpty else {
             throw S3Error(code: "InvalidResponse", message: "CreateMultipartUpload answered without an UploadId", key: key, status: created.status)
         }
         return uploadID
+    }
+
+    /// A URL anyone may PUT one part to until it expires.
+    public func presignedUploadPart(key: String, uploadID: String, partNumber: Int, expires: Duration = .seconds(3600)) throws -> URL {
+        try Self.validate(key)
+        return try signer.presignedURL(method: "PUT", url: url(key, query: "partNumber=\(partNumber)&uploadId=\(AWSURIEncoding.encode(uploadID))"), expires: expires)
+    }
+
+    public struct Part: Sendable, Hashable {
+        public var number: Int
+        public var etag: String
+        public var size: Int64
+    }
+
+    /// The parts stored so far, following the listing's pages.
+    public func listParts(key: String, uploadID: String) async throws -> [Part] {
+        try Self.validate(key)
+        var parts: [(Part, String)] = []
+        var marker: String?
+        repeat {
+            var query = "max-parts=1000&uploadId=\(AWSURIEncoding.encode(uploadID))"
+            if let marker { query = "part-number-marker=\(marker)&" + query }
+            let response = try await send(.get, key: key, query: query)
+            let xml = S3XML(response.body, group: "Part")
+            parts += xml.groups.compactMap { group in
+                guard let number = group["PartNumber"].flatMap(Int.init) else { return nil }
+                return (Part(number: number, etag: group["ETag"] ?? "", size: Int64(group["Size"] ?? "") ?? 0), group["LastModified"] ?? "")
+            }
+            marker = xml.values["IsTruncated"] == "true" ? xml.values["NextPartNumberMarker"] : nil
+        } while marker != nil
+        // S3 keeps one copy of a part sent twice; SeaweedFS lists both: the newest is the one that counts
+        // (ISO 8601 times compare as text; equal times keep the later entry).
+        var newest: [Int: (part: Part, modified: String)] = [:]
+        for (part, modified) in parts where modified >= newest[part.number]?.modified ?? "" {
+            newest[part.number] = (part, modified)
+        }
+        return newest.values.map(\.part).sorted { $0.number < $1.number }
+    }
+
+    /// Joins the given parts (number and ETag, as stored) into the object.
+    public func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) async throws {
+        try Self.validate(key)
+        let body = "<CompleteMultipartUpload>" + parts.map { part in
+            "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag></Part>"
+        }.joined() + "</CompleteMultipartUpload>"
+        let bytes = Array(body.utf8)
+        let completed = try await send(.post, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))",
+                                       headers: [("Content-Type", "application/xml")], body: .bytes(bytes),
+                                       payloadHash: SigV4Signer.payloadHash(bytes))
+        _ = try Self.completedETag(completed, key: key)
     }
 
     /// Abandons a multipart upload; S3 deletes the parts stored so far.

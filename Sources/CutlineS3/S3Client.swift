@@ -136,15 +136,16 @@ public struct S3Client: Sendable {
         ], body: .bytes(bytes), payloadHash: digest.hex)
     }
 
-    /// Downloads to `file` (atomically: a partial download never appears under that name).
-    public func getObject(key: String, to file: String) async throws {
+    /// Downloads to `file` (atomically: a partial download never appears under that name), the whole
+    /// object or the bytes `range` names (an HTTP Range, e.g. `bytes=0-1023`).
+    public func getObject(key: String, to file: String, range: String? = nil) async throws {
         try Self.validate(key)
-        _ = try await send(.get, key: key, destination: .file(path: file), timeout: .seconds(3600))
+        _ = try await send(.get, key: key, headers: range.map { [("Range", $0)] } ?? [], destination: .file(path: file), timeout: .seconds(3600))
     }
 
-    public func getObject(key: String) async throws -> [UInt8] {
+    public func getObject(key: String, range: String? = nil) async throws -> [UInt8] {
         try Self.validate(key)
-        return try await send(.get, key: key).body
+        return try await send(.get, key: key, headers: range.map { [("Range", $0)] } ?? []).body
     }
 
     /// nil when the object does not exist.
@@ -192,9 +193,12 @@ public struct S3Client: Sendable {
         return try signer.presignedURL(method: "PUT", url: url(key), headers: headers, expires: expires)
     }
 
-    public func presignedGet(key: String, expires: Duration = .seconds(900)) throws -> URL {
+    /// With `downloadName`, S3 answers with `Content-Disposition: attachment` naming the file (the
+    /// `response-content-disposition` parameter, which the signature covers).
+    public func presignedGet(key: String, downloadName: String? = nil, expires: Duration = .seconds(900)) throws -> URL {
         try Self.validate(key)
-        return try signer.presignedURL(method: "GET", url: url(key), expires: expires)
+        let query = downloadName.map { "response-content-disposition=\(AWSURIEncoding.encode(ContentDisposition.attachment($0)))" }
+        return try signer.presignedURL(method: "GET", url: url(key, query: query), expires: expires)
     }
 
     // MARK: Helpers
