@@ -105,26 +105,62 @@ let package = Package(
         .target(name: "CutlineStatusStore", dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox"], swiftSettings: swiftSettings),
         // Each service's methods with their request and response types.
         .target(name: "CutlineContracts", dependencies: ["CutlineCore", "CutlineRPC"], swiftSettings: swiftSettings),
-        // What the three service executables share: configuration, logging bootstrap, the service group.
+        // Every setting (CUTLINE_* and AWS) resolved and validated in one place, and the one place the
+        // object store and the status store are chosen, for the services and the CLI.
+        .target(
+            name: "CutlineSettings",
+            dependencies: [
+                "CutlineRPC", "CutlineWire", "CutlineHTTP", "CutlineStorage", "CutlineS3", "CutlineBlobStore",
+                "CutlineOutbox", "CutlineStatusStore", "CutlineDynamoDB",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // What the three services share: logging bootstrap (job_id on every line), the service group.
         .target(
             name: "CutlineServiceHost",
             dependencies: [
-                "CutlineRPC", "CutlineContracts",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
+        // Each service's composition root: everything it runs, built from its settings.
+        .target(
+            name: "CutlineGatewayApp",
+            dependencies: ["CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CutlineProcessor",
+            dependencies: ["CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "CutlineTextApp",
+            dependencies: ["CutlineServiceHost", "CutlineSettings", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
 
-        .executableTarget(name: "CutlineGateway", dependencies: ["CutlineServiceHost"], swiftSettings: swiftSettings),
-        .executableTarget(name: "CutlineMedia", dependencies: ["CutlineServiceHost"], swiftSettings: swiftSettings),
-        .executableTarget(name: "CutlineText", dependencies: ["CutlineServiceHost"], swiftSettings: swiftSettings),
+        // The executables only parse options, build, and run.
+        .executableTarget(name: "CutlineGateway", dependencies: [
+            "CutlineGatewayApp", "CutlineServiceHost", "CutlineSettings",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .executableTarget(name: "CutlineMedia", dependencies: [
+            "CutlineProcessor", "CutlineServiceHost", "CutlineSettings",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
+        .executableTarget(name: "CutlineText", dependencies: [
+            "CutlineTextApp", "CutlineServiceHost", "CutlineSettings",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+        ], swiftSettings: swiftSettings),
         .executableTarget(
             name: "CutlineCLI",
             dependencies: [
-                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineOutbox", "CutlineSQLite",
+                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite",
                 "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -205,6 +241,16 @@ let package = Package(
         .testTarget(
             name: "CutlineStorageTests",
             dependencies: ["CutlineStorage", "CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineBlobStore", "CutlineTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutlineServiceAppTests",
+            dependencies: [
+                "CutlineGatewayApp", "CutlineProcessor", "CutlineTextApp", "CutlineSettings", "CutlineServiceHost", "CutlineContracts",
+                "CutlineRPC", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),

@@ -2,6 +2,7 @@ import ArgumentParser
 import CutlineContracts
 import CutlineRPC
 import CutlineServiceHost
+import CutlineSettings
 import CutlineWire
 import Foundation
 import Logging

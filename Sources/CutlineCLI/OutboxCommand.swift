@@ -2,6 +2,7 @@ import ArgumentParser
 import CutlineCore
 import CutlineOutbox
 import CutlineServiceHost
+import CutlineSettings
 import CutlineSQLite
 import Foundation
 

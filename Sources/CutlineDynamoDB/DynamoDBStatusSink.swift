@@ -8,14 +8,18 @@ import Foundation
 public struct DynamoDBStatusSink: StatusStore {
     public let client: DynamoDBClient
     public let table: String
+    /// The table's hash key attribute (a string holding the job_id): `job_id` unless an existing
+    /// table is keyed another way (`CUTLINE_DYNAMODB_KEY`).
+    public let keyAttribute: String
 
-    public init(client: DynamoDBClient, table: String) {
+    public init(client: DynamoDBClient, table: String, keyAttribute: String = "job_id") {
         self.client = client
         self.table = table
+        self.keyAttribute = keyAttribute
     }
 
     public func createTable() async throws {
-        try await client.createTable(table, hashKey: "job_id")
+        try await client.createTable(table, hashKey: keyAttribute)
     }
 
     public func apply(_ write: StatusWrite) async throws -> SinkOutcome {
@@ -41,7 +45,7 @@ public struct DynamoDBStatusSink: StatusStore {
             values[":created_at"] = .double(created.timeIntervalSince1970)
         }
         let applied = try await client.updateItem(
-            table: table, key: ["job_id": .string(write.jobID.description)], update: "SET " + sets.joined(separator: ", "),
+            table: table, key: [keyAttribute: .string(write.jobID.description)], update: "SET " + sets.joined(separator: ", "),
             condition: "attribute_not_exists(#version) OR #version < :version", names: names, values: values)
         return applied ? .applied : .stale
     }
@@ -59,7 +63,7 @@ public struct DynamoDBStatusSink: StatusStore {
     /// The stored record, or nil if the job is unknown. Throws `StatusRecordError` naming the
     /// attribute when the item is not a status record (a missing or unknown state, a missing version…).
     public func status(of jobID: JobID) async throws -> JobStatusRecord? {
-        guard let item = try await client.getItem(table: table, key: ["job_id": .string(jobID.description)]) else { return nil }
+        guard let item = try await client.getItem(table: table, key: [keyAttribute: .string(jobID.description)]) else { return nil }
         let reader = ItemReader(jobID: jobID, store: "DynamoDB table \(table)")
         let progress = try reader.optional(item, "progress") { value, path in
             let m = try reader.map(value, path)

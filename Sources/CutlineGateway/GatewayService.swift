@@ -1,5 +1,8 @@
 import ArgumentParser
+import CutlineGatewayApp
 import CutlineServiceHost
+import CutlineSettings
+import Logging
 
 @main
 struct GatewayService: AsyncParsableCommand {
@@ -10,8 +13,13 @@ struct GatewayService: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ServiceOptions
+    @OptionGroup var storage: StorageOptions
+    @OptionGroup var status: StatusOptions
 
     func run() async throws {
-        try await ServiceHost.run(service: "gateway", defaultListen: "127.0.0.1:7410", options: options)
+        let settings = try ServiceSettings(service: "gateway", defaultListen: "127.0.0.1:7410", options: options, storage: storage, status: status)
+        LogSetup.bootstrap(format: settings.common.logFormat, level: settings.common.logLevel)
+        let logger = Logger(label: "cutline.gateway")
+        try await ServiceHost.run(try buildGateway(settings, logger: logger).service, logger: logger)
     }
 }

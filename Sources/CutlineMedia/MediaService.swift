@@ -1,5 +1,8 @@
 import ArgumentParser
+import CutlineProcessor
 import CutlineServiceHost
+import CutlineSettings
+import Logging
 
 @main
 struct MediaService: AsyncParsableCommand {
@@ -10,8 +13,13 @@ struct MediaService: AsyncParsableCommand {
     )
 
     @OptionGroup var options: ServiceOptions
+    @OptionGroup var storage: StorageOptions
+    @OptionGroup var status: StatusOptions
 
     func run() async throws {
-        try await ServiceHost.run(service: "media", defaultListen: "127.0.0.1:7420", options: options)
+        let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:7420", options: options, storage: storage, status: status)
+        LogSetup.bootstrap(format: settings.common.logFormat, level: settings.common.logLevel)
+        let logger = Logger(label: "cutline.media")
+        try await ServiceHost.run(try buildProcessor(settings, logger: logger).service, logger: logger)
     }
 }

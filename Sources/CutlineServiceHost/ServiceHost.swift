@@ -1,64 +1,43 @@
-public import ArgumentParser
-public import CutlineContracts
 public import CutlineRPC
-public import Foundation
+import CutlineContracts
+public import CutlineSettings
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
 import UnixSignals
 
-/// Runs one Cutline service: resolves its settings, bootstraps logging, serves RPC (health included),
-/// and stops gracefully on SIGTERM or SIGINT. The executables are thin shells over this.
-public enum ServiceHost {
-    public static func run(
-        service name: String,
-        defaultListen: String,
-        options: ServiceOptions,
-        environment: [String: String] = ProcessInfo.processInfo.environment,
-        register: (inout RPCRouter, Logger) throws -> Void = { _, _ in }
-    ) async throws {
-        let configuration = try serverConfiguration(service: name, defaultListen: defaultListen, options: options, environment: environment)
-        let common = try ResolvedCommon(options.common, environment: environment)
-        LogSetup.bootstrap(format: common.logFormat, level: common.logLevel)
-        let logger = Logger(label: "cutline.\(name)")
+/// What a service's composition root assembles: the long-running parts (RPC server, outbox relay, …)
+/// that run together, and the RPC server among them (its address, for tests and logs).
+public struct AssembledService: Sendable {
+    public let name: String
+    public let rpcServer: RPCServer
+    /// In start order; a graceful shutdown stops them in reverse, so list what others use first
+    /// (the relay before the RPC server, whose last calls may still enqueue status writes).
+    public let services: [any Service]
 
-        var router = RPCRouter()
-        router.registerHealth()
-        try register(&router, logger)
-        let server = RPCServer(configuration: configuration, router: router, version: CutlineVersion.current, logger: logger)
-        try server.bind()
-        logger.info("starting", metadata: ["version": "\(CutlineVersion.current)", "methods": "\(router.methodNames.joined(separator: ","))"])
+    public init(name: String, rpcServer: RPCServer, services: [any Service]) {
+        self.name = name
+        self.rpcServer = rpcServer
+        self.services = services
+    }
+}
+
+/// Runs an assembled service under one `ServiceGroup`, which owns signal handling (SIGTERM, SIGINT)
+/// and graceful shutdown. The executables are thin shells: parse options, build, run.
+public enum ServiceHost {
+    public static func run(_ service: AssembledService, logger: Logger) async throws {
+        try service.rpcServer.bind()
+        logger.info("starting", metadata: ["version": "\(CutlineVersion.current)", "parts": "\(service.services.map { "\(type(of: $0))" }.joined(separator: ","))"])
         let group = ServiceGroup(
-            configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            configuration: .init(services: service.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
     }
 
-    /// Resolves and validates every setting of a service, naming the one that is wrong.
-    public static func serverConfiguration(
-        service name: String, defaultListen: String, options: ServiceOptions,
-        environment: [String: String] = ProcessInfo.processInfo.environment
-    ) throws -> RPCServerConfiguration {
-        let common = try ResolvedCommon(options.common, environment: environment)
-        func setting(_ flag: String, _ env: String, _ value: String?) -> Setting {
-            Setting(flag: flag, env: env, value: value, environment: environment)
-        }
-        let listenSetting = setting("listen", "CUTLINE_\(name.uppercased())_RPC_LISTEN", options.listen)
-        let listen: SocketAddress
-        do {
-            listen = try SocketAddress(parsing: listenSetting.string(default: defaultListen))
-        } catch {
-            throw ValidationError("\(listenSetting.name): \(error)")
-        }
-        var configuration = RPCServerConfiguration(listen: listen, secret: try common.loadSecret(createIfMissing: true), serviceName: name)
-        configuration.maxFrameLength = common.maxFrameBytes
-        configuration.maxInFlightPerConnection = try setting("max-in-flight", "CUTLINE_RPC_MAX_IN_FLIGHT", options.maxInFlight)
-            .integer(default: 64, range: 1...100_000)
-        configuration.idleTimeout = try setting("idle-timeout", "CUTLINE_RPC_IDLE_TIMEOUT", options.idleTimeout)
-            .seconds(default: 300, range: 1...86_400)
-        configuration.readTimeout = try setting("read-timeout", "CUTLINE_RPC_READ_TIMEOUT", options.readTimeout)
-            .seconds(default: 10, range: 0.1...3600)
-        configuration.shutdownGrace = try setting("shutdown-grace", "CUTLINE_SHUTDOWN_GRACE", options.shutdownGrace)
-            .seconds(default: 10, range: 0...3600)
-        return configuration
+    /// The RPC server of a service, with `system.health` and whatever `register` adds.
+    public static func rpcServer(_ configuration: RPCServerConfiguration, logger: Logger, register: (inout RPCRouter) -> Void = { _ in }) -> RPCServer {
+        var router = RPCRouter()
+        router.registerHealth()
+        register(&router)
+        return RPCServer(configuration: configuration, router: router, version: CutlineVersion.current, logger: logger)
     }
 }

@@ -1,9 +1,7 @@
+public import CutlineCore
+public import CutlineSettings
 import Foundation
 public import Logging
-
-public enum LogFormat: String, Sendable {
-    case logfmt, json
-}
 
 /// One line per event on standard error, as logfmt (`ts=… level=info msg="…" job_id=…`) or JSON, with
 /// every metadata key as a field so `job_id` can be grepped across services.
@@ -25,27 +23,36 @@ public struct StructuredLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    public init(label: String, format: LogFormat, level: Logger.Level, metadataProvider: Logger.MetadataProvider?) {
+        self.init(label: label, format: format, level: level)
+        self.metadataProvider = metadataProvider
+    }
+
     public func log(event: LogEvent) {
+        FileHandle.standardError.write(Data((line(level: event.level, message: event.message, metadata: event.metadata) + "\n").utf8))
+    }
+
+    /// The line an event becomes: the handler's metadata, then the provider's (`job_id`), then the event's.
+    public func line(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?) -> String {
         var fields = metadata
         if let provided = metadataProvider?.get() { fields.merge(provided) { _, new in new } }
-        if let extra = event.metadata { fields.merge(extra) { _, new in new } }
+        if let extra { fields.merge(extra) { _, new in new } }
         let timestamp = Date().formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
         var line: String
         switch format {
         case .logfmt:
-            line = "ts=\(timestamp) level=\(event.level) logger=\(Self.logfmt(label)) msg=\(Self.logfmt(event.message.description))"
+            line = "ts=\(timestamp) level=\(level) logger=\(Self.logfmt(label)) msg=\(Self.logfmt(message.description))"
             for key in fields.keys.sorted() {
                 line += " \(key)=\(Self.logfmt(fields[key]!.description))"
             }
         case .json:
-            line = "{\"ts\":\(Self.json(timestamp)),\"level\":\"\(event.level)\",\"logger\":\(Self.json(label)),\"msg\":\(Self.json(event.message.description))"
+            line = "{\"ts\":\(Self.json(timestamp)),\"level\":\"\(level)\",\"logger\":\(Self.json(label)),\"msg\":\(Self.json(message.description))"
             for key in fields.keys.sorted() {
                 line += ",\(Self.json(key)):\(Self.json(fields[key]!.description))"
             }
             line += "}"
         }
-        line += "\n"
-        FileHandle.standardError.write(Data(line.utf8))
+        return line
     }
 
     static func logfmt(_ value: String) -> String {
@@ -73,8 +80,18 @@ public struct StructuredLogHandler: LogHandler {
 
 public enum LogSetup {
     /// Installs the structured handler for the whole process; executables call this once at start.
+    /// Every line logged inside a job's work (`JobContext.$jobID.withValue`) carries its `job_id`, from
+    /// whichever library logs it.
     public static func bootstrap(format: LogFormat, level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
-        LoggingSystem.bootstrap { label in StructuredLogHandler(label: label, format: format, level: parsed) }
+        LoggingSystem.bootstrap({ label, provider in
+            StructuredLogHandler(label: label, format: format, level: parsed, metadataProvider: provider)
+        }, metadataProvider: jobMetadata)
+    }
+
+    /// `job_id` from the task-local job context, when there is one.
+    public static let jobMetadata = Logger.MetadataProvider {
+        guard let jobID = JobContext.jobID else { return [:] }
+        return ["job_id": "\(jobID)"]
     }
 }

@@ -59,7 +59,7 @@ public struct EmbeddedObjectStore: ObjectStore {
         }
     }
 
-    public func presignedPut(key: String, contentType: String, contentLength: Int64, expires: Duration) throws -> PresignedUpload {
+    public func presignedPut(key: String, contentType: String, contentLength: Int64?, expires: Duration) throws -> PresignedUpload {
         try mapped(key) {
             PresignedUpload(url: try blobs.presign(method: "PUT", key: key, base: publicURL, expires: expires, contentType: contentType,
                                                    contentLength: contentLength),

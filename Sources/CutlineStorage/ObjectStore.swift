@@ -23,8 +23,9 @@ public protocol ObjectStore: Sendable {
     /// Every object under `prefix`, in key order.
     func list(prefix: String) async throws -> [ObjectInfo]
 
-    /// A URL a browser may PUT exactly `contentLength` bytes of `contentType` to, until it expires.
-    func presignedPut(key: String, contentType: String, contentLength: Int64, expires: Duration) throws -> PresignedUpload
+    /// A URL a browser may PUT `contentType` to until it expires; with `contentLength`, exactly that
+    /// many bytes (the size is signed too).
+    func presignedPut(key: String, contentType: String, contentLength: Int64?, expires: Duration) throws -> PresignedUpload
     /// A URL anyone may GET (with Range) until it expires; with `downloadName`, browsers save it under
     /// that name.
     func presignedGet(key: String, downloadName: String?, expires: Duration) throws -> URL

@@ -43,7 +43,7 @@ public struct S3ObjectStore: ObjectStore {
         }
     }
 
-    public func presignedPut(key: String, contentType: String, contentLength: Int64, expires: Duration) throws -> PresignedUpload {
+    public func presignedPut(key: String, contentType: String, contentLength: Int64?, expires: Duration) throws -> PresignedUpload {
         try mappedSync(key) {
             // Content-Length is signed too: S3 refuses a body of any other size.
             PresignedUpload(url: try client.presignedPut(key: key, contentType: contentType, contentLength: contentLength, expires: expires),

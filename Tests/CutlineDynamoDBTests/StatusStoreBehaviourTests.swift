@@ -10,23 +10,6 @@ import Foundation
 import Logging
 import Testing
 
-/// moto's standalone DynamoDB-API server on a loopback port (the only one installable here). It keeps
-/// everything in memory and does not check signatures; the signer is proven by AWS's vectors.
-final class MotoServer: @unchecked Sendable {
-    let server: LoopbackServer
-    let environment: [String: String]
-
-    init() throws {
-        server = try LoopbackServer(["moto_server", "-H", "127.0.0.1", "-p", "{port}"], readyTimeout: 60)
-        environment = [
-            "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-            "AWS_ENDPOINT_URL_DYNAMODB": server.baseURL.absoluteString,
-        ]
-    }
-
-    func stop() { server.stop() }
-}
-
 /// The two status stores behind one set of behaviours: the embedded SQLite table and DynamoDB.
 enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case sqlite, dynamodb

@@ -6,6 +6,10 @@ public import Foundation
 import Glibc
 #endif
 
+public enum LogFormat: String, Sendable {
+    case logfmt, json
+}
+
 public enum CutlineVersion {
     public static let current = "0.1.0"
 }

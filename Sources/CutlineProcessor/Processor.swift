@@ -1,0 +1,31 @@
+public import CutlineOutbox
+public import CutlineServiceHost
+public import CutlineSettings
+public import CutlineSQLite
+public import CutlineStorage
+public import Logging
+
+/// The MediaProcessor as assembled from its settings: its RPC server, its object store and status
+/// store (chosen once, from configuration), and its outbox with the relay that delivers it.
+public struct Processor: Sendable {
+    public let service: AssembledService
+    public let objects: any ObjectStore
+    public let status: any StatusStore
+    /// The processor's own database: its outbox (and, with the job runner, its accepted jobs).
+    public let database: SQLiteDatabase
+    public let outbox: OutboxStore
+}
+
+/// The MediaProcessor's composition root: everything it runs, built from resolved settings.
+public func buildProcessor(_ settings: ServiceSettings, logger: Logger) throws -> Processor {
+    let (objects, status) = try settings.makeStores()
+    let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations)
+    let outbox = OutboxStore(database: database)
+    var relayLogger = logger
+    relayLogger[metadataKey: "part"] = "relay"
+    let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
+    let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger)
+    logger.info("media processor assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
+    return Processor(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc]),
+                     objects: objects, status: status, database: database, outbox: outbox)
+}

@@ -1,0 +1,54 @@
+public import ArgumentParser
+import CutlineDynamoDB
+public import CutlineHTTP
+public import CutlineOutbox
+import CutlineStatusStore
+public import Foundation
+
+/// Where job status is kept, for the services and the CLI alike.
+public struct StatusOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("dynamodb-table"), help: "Keep job status in this DynamoDB table (with the standard AWS variables). Env CUTLINE_DYNAMODB_TABLE. Unset: the embedded table DATA_DIR/status.sqlite.")
+    public var dynamodbTable: String?
+
+    @Option(name: .customLong("dynamodb-key"), help: "The table's hash key attribute (a string). Env CUTLINE_DYNAMODB_KEY, default job_id.")
+    public var dynamodbKey: String?
+
+    public init() {}
+}
+
+/// The resolved status-store choice; `makeStatusStore` is the one place the adapter is chosen.
+public enum StatusSettings: Sendable, Hashable {
+    case dynamoDB(table: String, keyAttribute: String, environment: [String: String])
+    /// The embedded table, one SQLite file that every service's relay writes and the Gateway reads.
+    case embedded(path: String)
+
+    public init(_ options: StatusOptions, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        try self.init(dynamodbTable: options.dynamodbTable, dynamodbKey: options.dynamodbKey, common: common, environment: environment)
+    }
+
+    /// From flag values (nil: not given), the environment, and the defaults.
+    public init(dynamodbTable: String?, dynamodbKey: String?, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let table = Setting(flag: "dynamodb-table", env: "CUTLINE_DYNAMODB_TABLE", value: dynamodbTable, environment: environment)
+        let key = Setting(flag: "dynamodb-key", env: "CUTLINE_DYNAMODB_KEY", value: dynamodbKey, environment: environment)
+        guard let name = table.raw else {
+            self = .embedded(path: "\(common.dataDirectory)/status.sqlite")
+            return
+        }
+        // DynamoDB's rules for table and attribute names.
+        guard (3...255).contains(name.count), name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) }) else {
+            throw ValidationError("\(table.name): \"\(name)\" is not a DynamoDB table name (3–255 of a–z, A–Z, 0–9, '_', '-', '.')")
+        }
+        let attribute = key.string(default: "job_id")
+        guard (1...255).contains(attribute.utf8.count) else { throw ValidationError("\(key.name): an attribute name is 1–255 bytes") }
+        self = .dynamoDB(table: name, keyAttribute: attribute, environment: environment)
+    }
+
+    public func makeStatusStore(http: () throws -> HTTPClient) throws -> any StatusStore {
+        switch self {
+        case .dynamoDB(let table, let keyAttribute, let environment):
+            return DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: try http()), table: table, keyAttribute: keyAttribute)
+        case .embedded(let path):
+            return try SQLiteStatusStore(path: path)
+        }
+    }
+}

@@ -1,0 +1,95 @@
+public import ArgumentParser
+import CutlineBlobStore
+public import CutlineHTTP
+import CutlineS3
+public import CutlineStorage
+public import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where files are kept, for the services and the CLI alike.
+public struct StorageOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("s3-bucket"), help: "Keep files in this S3 bucket (with the standard AWS variables). Env CUTLINE_S3_BUCKET. Unset: the embedded store in DATA_DIR/blobs.")
+    public var s3Bucket: String?
+
+    @Option(name: .customLong("public-url"), help: "The Gateway's public base URL, for links and embedded-store signed URLs. Env CUTLINE_PUBLIC_URL, default http://127.0.0.1:8080.")
+    public var publicURL: String?
+
+    public init() {}
+}
+
+/// The resolved object-store choice: one setting decides it, and `makeObjectStore` is the one place
+/// an adapter is chosen.
+public enum StorageSettings: Sendable, Hashable {
+    /// S3 or any S3 API: the bucket, and the environment the AWS variables are read from.
+    case s3(bucket: String, environment: [String: String])
+    /// The embedded store: its directory, the file holding its signing secret, and the Gateway's
+    /// public URL its signed URLs point at.
+    case embedded(directory: URL, secretFile: URL, publicURL: URL)
+
+    public init(_ options: StorageOptions, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        try self.init(s3Bucket: options.s3Bucket, publicURL: options.publicURL, common: common, environment: environment)
+    }
+
+    /// From flag values (nil: not given), the environment, and the defaults.
+    public init(s3Bucket: String?, publicURL: String?, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let bucket = Setting(flag: "s3-bucket", env: "CUTLINE_S3_BUCKET", value: s3Bucket, environment: environment)
+        if let name = bucket.raw {
+            // S3's own rule for bucket names, checked here so the mistake is named at start.
+            let valid = (3...63).contains(name.count) && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }
+                && name.first.map { $0.isLetter || $0.isNumber } == true
+            guard valid else { throw ValidationError("\(bucket.name): \"\(name)\" is not an S3 bucket name (3–63 lower-case letters, digits, '-' and '.')") }
+            self = .s3(bucket: name, environment: environment)
+            return
+        }
+        let public_ = Setting(flag: "public-url", env: "CUTLINE_PUBLIC_URL", value: publicURL, environment: environment)
+        let text = public_.string(default: "http://127.0.0.1:8080")
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
+            throw ValidationError("\(public_.name): \"\(text)\" is not an http(s) URL")
+        }
+        let data = URL(fileURLWithPath: common.dataDirectory)
+        self = .embedded(directory: data.appendingPathComponent("blobs"), secretFile: data.appendingPathComponent("blob.secret"), publicURL: url)
+    }
+
+    /// The Gateway's public base URL (embedded mode), for the links it gives out.
+    public var publicURL: URL? {
+        if case .embedded(_, _, let url) = self { return url }
+        return nil
+    }
+
+    /// The store these settings name; `http` is asked for only when the store needs one.
+    public func makeObjectStore(http: () throws -> HTTPClient) throws -> any ObjectStore {
+        switch self {
+        case .s3(let bucket, let environment):
+            return S3ObjectStore(client: try S3Client(bucket: bucket, environment: environment, http: try http()))
+        case .embedded(let directory, let secretFile, let publicURL):
+            let blobs = try BlobStore(root: directory, secret: try BlobSecret.load(secretFile))
+            return EmbeddedObjectStore(blobs: blobs, publicURL: publicURL)
+        }
+    }
+}
+
+/// The embedded store's signing secret: 32 random bytes in a file of the data directory, created on
+/// first use (readable by its owner only) by whichever process needs it first.
+enum BlobSecret {
+    static func load(_ path: URL) throws -> Data {
+        if let data = try? Data(contentsOf: path), data.count >= 16 { return data }
+        let directory = path.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw ValidationError("cannot create the data directory \(directory.path) (CUTLINE_DATA_DIR): \(error.localizedDescription)")
+        }
+        var generator = SystemRandomNumberGenerator()
+        let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let temporary = directory.appendingPathComponent("\(path.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: secret, attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write the blob store secret \(temporary.path)")
+        }
+        // link() fails if another process created the file meanwhile; then its secret wins.
+        _ = link(temporary.path, path.path)
+        unlink(temporary.path)
+        return try Data(contentsOf: path)
+    }
+}

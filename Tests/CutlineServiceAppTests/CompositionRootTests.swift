@@ -1,0 +1,178 @@
+import ArgumentParser
+import CutlineContracts
+import CutlineCore
+import CutlineDynamoDB
+import CutlineGatewayApp
+import CutlineOutbox
+import CutlineProcessor
+import CutlineRPC
+import CutlineServiceHost
+import CutlineSettings
+import CutlineSQLite
+import CutlineStorage
+import CutlineTestSupport
+import CutlineTextApp
+import Foundation
+import Logging
+import ServiceLifecycle
+import Testing
+
+/// The composition roots build what the executables run: the same settings give the same parts, and
+/// the run mode is only configuration.
+@Suite(.serialized, .timeLimit(.minutes(3)))
+struct CompositionRootTests {
+    static var quiet: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    static func settings(_ name: String, data: URL, extra: [String: String] = [:]) throws -> ServiceSettings {
+        var environment = ["CUTLINE_DATA_DIR": data.path, "CUTLINE_\(name.uppercased())_RPC_LISTEN": "127.0.0.1:0"]
+        environment.merge(extra) { _, new in new }
+        return try ServiceSettings(service: name, defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
+    }
+
+    /// Runs the assembled parts until the body is done, then shuts them down as SIGTERM would.
+    @discardableResult
+    static func running<T: Sendable>(_ service: AssembledService, _ body: () async throws -> T) async throws -> T {
+        let group = ServiceGroup(services: service.services, logger: quiet)
+        let task = Task { try await group.run() }
+        defer { task.cancel() }
+        let result = try await body()
+        await group.triggerGracefulShutdown()
+        try await task.value
+        return result
+    }
+
+    static func health(_ service: AssembledService) async throws -> HealthResponse {
+        let address = try service.rpcServer.start()
+        let client = RPCClient(configuration: .init(address: address, secret: service.rpcServer.configuration.secret, clientName: "test"), logger: quiet)
+        defer { client.close() }
+        return try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(10))
+    }
+
+    @Test func embeddedSettingsGiveLocalStoresSharedByBothServices() async throws {
+        let data = try TestEnvironment.temporaryDirectory("root-embedded")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let gateway = try buildGateway(try Self.settings("gateway", data: data), logger: Self.quiet)
+        let processor = try buildProcessor(try Self.settings("media", data: data), logger: Self.quiet)
+        #expect(gateway.objects.location == "embedded store at \(data.appendingPathComponent("blobs").path)")
+        #expect(processor.objects.location == gateway.objects.location)
+
+        // A file one puts, the other reads; a status write each enqueues reaches the one shared table.
+        try await processor.objects.put(key: "clips/x/0.mp4", bytes: [1, 2, 3], contentType: "video/mp4")
+        #expect(try await gateway.objects.get(key: "clips/x/0.mp4", range: nil) == [1, 2, 3])
+        let (queued, processing) = (JobID.make(), JobID.make())
+        try await gateway.database.write { try Outbox.enqueue(StatusWrite(jobID: queued, state: .queued), on: $0) }
+        try await processor.database.write { try Outbox.enqueue(StatusWrite(jobID: processing, state: .processing, clipsDone: 1), on: $0) }
+        try await Self.running(gateway.service) {
+            try await Self.running(processor.service) {
+                #expect(try await Self.health(gateway.service).name == "gateway")
+                #expect(try await Self.health(processor.service).name == "media")
+                try await waitFor {
+                    let first = try await gateway.status.status(of: queued)
+                    let second = try await gateway.status.status(of: processing)
+                    return first != nil && second != nil
+                }
+            }
+        }
+        #expect(try await gateway.status.status(of: processing)?.state == .processing)
+        #expect(FileManager.default.fileExists(atPath: data.appendingPathComponent("status.sqlite").path))
+    }
+
+    @Test func s3AndDynamoDBSettingsGiveThoseStores() async throws {
+        let data = try TestEnvironment.temporaryDirectory("root-aws")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let seaweed = try SeaweedFS()
+        defer { seaweed.stop() }
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        var aws = moto.environment
+        aws["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID  // moto accepts any key; SeaweedFS checks it
+        aws["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
+        aws["AWS_ENDPOINT_URL_S3"] = seaweed.endpoint.absoluteString
+        aws["CUTLINE_S3_BUCKET"] = "root-bucket"
+        aws["CUTLINE_DYNAMODB_TABLE"] = "root-jobs"
+        aws["CUTLINE_DYNAMODB_KEY"] = "video_id"
+        let processor = try buildProcessor(try Self.settings("media", data: data, extra: aws), logger: Self.quiet)
+        #expect(processor.objects.location.hasPrefix("s3://root-bucket"))
+        let sink = try #require(processor.status as? DynamoDBStatusSink)
+        #expect(sink.table == "root-jobs" && sink.keyAttribute == "video_id")
+        try await sink.createTable()
+        let curl = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+                                       "\(seaweed.endpoint.absoluteString)/root-bucket"])
+        #expect(curl.status == 200)
+
+        try await processor.objects.put(key: "clips/y/0.mp4", bytes: [9, 8, 7], contentType: "video/mp4")
+        let url = try processor.objects.presignedGet(key: "clips/y/0.mp4", downloadName: nil, expires: .seconds(60))
+        #expect(try SeaweedFS.curl([url.absoluteString]).body == Data([9, 8, 7]))
+        let job = JobID.make()
+        try await processor.database.write { try Outbox.enqueue(StatusWrite(jobID: job, state: .processing, clipsDone: 2), on: $0) }
+        try await Self.running(processor.service) {
+            try await waitFor { try await processor.status.status(of: job) != nil }
+        }
+        // The item is keyed by the configured attribute.
+        #expect(try await sink.client.getItem(table: "root-jobs", key: ["video_id": .string(job.description)]) != nil)
+    }
+
+    @Test func textServiceAnswersHealth() async throws {
+        let data = try TestEnvironment.temporaryDirectory("root-text")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let text = try buildTextService(try Self.settings("text", data: data), logger: Self.quiet)
+        let health = try await Self.running(text.service) { try await Self.health(text.service) }
+        #expect(health.name == "text")
+    }
+
+    @Test(arguments: [
+        (["CUTLINE_S3_BUCKET": "Not_A_Bucket"], "CUTLINE_S3_BUCKET (--s3-bucket)"),
+        (["CUTLINE_PUBLIC_URL": "ftp://example"], "CUTLINE_PUBLIC_URL (--public-url)"),
+        (["CUTLINE_DYNAMODB_TABLE": "x"], "CUTLINE_DYNAMODB_TABLE (--dynamodb-table)"),
+    ])
+    func badStorageOrStatusSettingIsNamed(environment: [String: String], named: String) throws {
+        let data = try TestEnvironment.temporaryDirectory("root-bad")
+        defer { try? FileManager.default.removeItem(at: data) }
+        do {
+            _ = try Self.settings("gateway", data: data, extra: environment)
+            Issue.record("a bad setting was accepted")
+        } catch {
+            #expect("\(error)".contains(named), "\(error)")
+        }
+    }
+}
+
+/// Every line logged inside a job's work carries its job_id, whoever logs it.
+@Suite struct JobLogMetadataTests {
+    @Test func theJobContextPutsJobIDOnTheLine() {
+        let job = JobID.make()
+        let handler = StructuredLogHandler(label: "t", format: .logfmt, level: .info, metadataProvider: LogSetup.jobMetadata)
+        let inside = JobContext.$jobID.withValue(job) { handler.line(level: .info, message: "clip uploaded", metadata: nil) }
+        #expect(inside.contains(" job_id=\(job)"), "\(inside)")
+        let outside = handler.line(level: .info, message: "idle", metadata: nil)
+        #expect(!outside.contains("job_id="), "\(outside)")
+    }
+
+    @Test func childTasksInheritTheJob() async {
+        let job = JobID.make()
+        let seen = await JobContext.$jobID.withValue(job) {
+            await Task { LogSetup.jobMetadata.get()["job_id"]?.description }.value
+        }
+        #expect(seen == job.description)
+    }
+}
+
+func waitUntil(_ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestSupportError("condition did not hold within 30 s") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+func waitFor(_ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(30)
+    while try await !condition() {
+        guard ContinuousClock.now < deadline else { throw TestSupportError("condition did not hold within 30 s") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
