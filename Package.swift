@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // The Gateway's HTTP server. swift-configuration support is not used, so its trait is off.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
     ],
     targets: [
         // Native libraries, found through pkg-config; shims hold what Swift cannot import.
@@ -130,7 +132,12 @@ let package = Package(
         // Each service's composition root: everything it runs, built from its settings.
         .target(
             name: "CutlineGatewayApp",
-            dependencies: ["CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
+                "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP",
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .target(

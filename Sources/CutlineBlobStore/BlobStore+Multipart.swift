@@ -40,7 +40,16 @@ extension BlobStore {
         return uploadID
     }
 
-    /// Stores part `number` from chunks (the Gateway's PUT handler), replacing an earlier copy of it.
+    /// Starts writing part `number` from a stream; its commit replaces an earlier copy of the part.
+    public func beginPart(key: String, uploadID: String, number: Int) throws -> BlobWriter {
+        guard (1...Self.maximumPartNumber).contains(number) else {
+            throw BlobStoreError.invalidPart(key, "part numbers are 1 to \(Self.maximumPartNumber), not \(number)")
+        }
+        let directory = try existingUpload(uploadID, key: key)
+        return try BlobWriter(key: key, target: directory.appendingPathComponent("part-\(number)"))
+    }
+
+    /// Stores part `number` from chunks, replacing an earlier copy of it.
     public func writePart(key: String, uploadID: String, number: Int, _ produce: (FileHandle) throws -> Void) throws {
         guard (1...Self.maximumPartNumber).contains(number) else {
             throw BlobStoreError.invalidPart(key, "part numbers are 1 to \(Self.maximumPartNumber), not \(number)")

@@ -43,11 +43,7 @@ public enum StorageSettings: Sendable, Hashable {
             self = .s3(bucket: name, environment: environment)
             return
         }
-        let public_ = Setting(flag: "public-url", env: "CUTLINE_PUBLIC_URL", value: publicURL, environment: environment)
-        let text = public_.string(default: "http://127.0.0.1:8080")
-        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
-            throw ValidationError("\(public_.name): \"\(text)\" is not an http(s) URL")
-        }
+        let url = try Setting(flag: "public-url", env: "CUTLINE_PUBLIC_URL", value: publicURL, environment: environment).publicURL()
         let data = URL(fileURLWithPath: common.dataDirectory)
         self = .embedded(directory: data.appendingPathComponent("blobs"), secretFile: data.appendingPathComponent("blob.secret"), publicURL: url)
     }

@@ -8,7 +8,7 @@ public struct EmbeddedObjectStore: ObjectStore {
     public let blobs: BlobStore
     /// The Gateway's public address; signed URLs are `publicURL/blob/{key}?…`.
     public let publicURL: URL
-    let executor: BlockingExecutor
+    public let executor: BlockingExecutor
 
     public init(blobs: BlobStore, publicURL: URL, executor: BlockingExecutor = .shared) {
         self.blobs = blobs

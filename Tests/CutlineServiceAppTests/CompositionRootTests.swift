@@ -55,14 +55,14 @@ struct CompositionRootTests {
     @Test func embeddedSettingsGiveLocalStoresSharedByBothServices() async throws {
         let data = try TestEnvironment.temporaryDirectory("root-embedded")
         defer { try? FileManager.default.removeItem(at: data) }
-        let gateway = try buildGateway(try Self.settings("gateway", data: data), logger: Self.quiet)
+        let gateway = try buildGateway(try Self.settings("gateway", data: data), http: try GatewayHTTPSettings(nil, environment: ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:0"]), logger: Self.quiet)
         let processor = try buildProcessor(try Self.settings("media", data: data), logger: Self.quiet)
         #expect(gateway.objects.location == "embedded store at \(data.appendingPathComponent("blobs").path)")
         #expect(processor.objects.location == gateway.objects.location)
 
         // A file one puts, the other reads; a status write each enqueues reaches the one shared table.
         try await processor.objects.put(key: "clips/x/0.mp4", bytes: [1, 2, 3], contentType: "video/mp4")
-        #expect(try await gateway.objects.get(key: "clips/x/0.mp4", range: nil) == [1, 2, 3])
+        #expect(try await gateway.objects.get(key: "clips/x/0.mp4", range: ByteRange?.none) == [1, 2, 3])
         let (queued, processing) = (JobID.make(), JobID.make())
         try await gateway.database.write { try Outbox.enqueue(StatusWrite(jobID: queued, state: .queued), on: $0) }
         try await processor.database.write { try Outbox.enqueue(StatusWrite(jobID: processing, state: .processing, clipsDone: 1), on: $0) }

@@ -1,0 +1,254 @@
+public import CutlineCore
+public import CutlineOutbox
+public import CutlineSettings
+public import CutlineStorage
+import Foundation
+public import Hummingbird
+
+/// The HTTP API's handlers (the contract is `openapi.yaml`, served at `/api/openapi.yaml`).
+public struct GatewayAPI: Sendable {
+    let jobs: JobStore
+    let objects: any ObjectStore
+    let status: any StatusStore
+    let settings: GatewayHTTPSettings
+    /// How long upload and download URLs stay valid.
+    static let urlLifetime: Duration = .seconds(3600)
+    static let maximumParts = 10_000
+
+    public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, settings: GatewayHTTPSettings) {
+        self.jobs = jobs
+        self.objects = objects
+        self.status = status
+        self.settings = settings
+    }
+
+    func add(to router: Router<BasicRequestContext>) {
+        let api = router.group("api")
+        if let token = settings.apiToken { api.add(middleware: TokenMiddleware(token: Array(token.utf8))) }
+        api.get("openapi.yaml") { _, _ in
+            guard let text = OpenAPIDocument.text else {
+                throw APIError(.internalServerError, "internal", "this Gateway was built without its openapi.yaml resource")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        api.post("upload/initiate") { request, _ in try await initiate(request) }
+        api.get("upload/{job_id}/parts") { _, context in try await parts(try Self.jobID(context)) }
+        api.get("jobs/{job_id}/status") { request, context in try await jobStatus(try Self.jobID(context), request: request) }
+        api.get("jobs") { request, _ in try await recentJobs(request) }
+    }
+
+    static func jobID(_ context: BasicRequestContext) throws -> JobID {
+        let text = context.parameters.get("job_id") ?? ""
+        do {
+            return try JobID(validating: text)
+        } catch {
+            throw APIError.badRequest("\"\(text)\" is not a job id (a UUID such as 3f1c2a4e-9b7d-4c55-8a10-2e6f4b1d0c93)")
+        }
+    }
+
+    // MARK: POST /api/upload/initiate
+
+    struct InitiateRequest: Decodable {
+        let filename: String
+        let contentType: String
+        let size: Int64
+    }
+
+    struct UploadTarget: Encodable {
+        struct Part: Encodable {
+            let number: Int
+            let url: String
+        }
+        let kind: String
+        let method: String
+        let url: String?
+        let partSize: Int64?
+        let parts: [Part]?
+        let headers: [String: String]
+    }
+
+    struct InitiateResponse: Encodable {
+        let jobId: String
+        let expiresAt: Date
+        let upload: UploadTarget
+    }
+
+    func initiate(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(InitiateRequest.self, from: request)
+        let filename = body.filename.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !filename.isEmpty, filename.count <= 255, !filename.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else {
+            throw APIError.badRequest("filename must be 1–255 characters without control characters")
+        }
+        let type = body.contentType.lowercased().trimmingCharacters(in: .whitespaces)
+        guard type.hasPrefix("video/"), type.count > 6, type.count <= 100,
+              type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/.+-".contains($0)) }) else {
+            throw APIError(.unsupportedMediaType, "unsupported_media_type", "content_type \"\(body.contentType)\" is not a video type (video/mp4, video/quicktime, video/webm, …)")
+        }
+        guard body.size > 0 else { throw APIError.badRequest("size must be the file's size in bytes, more than 0") }
+        guard body.size <= settings.maxUploadBytes else {
+            throw APIError(.contentTooLarge, "too_large", "the file is \(body.size) bytes; this Gateway accepts up to \(settings.maxUploadBytes) (CUTLINE_UPLOAD_MAX_BYTES)")
+        }
+        let jobID = JobID.make()
+        let key = "uploads/\(jobID)/source"
+        let now = Date()
+        let expiresAt = now.addingTimeInterval(Double(Self.urlLifetime.components.seconds))
+        let target: UploadTarget
+        var job = JobStore.Job(jobID: jobID, state: .created, filename: filename, contentType: type, size: body.size, sourceKey: key,
+                               uploadID: nil, partSize: nil, createdAt: now)
+        if body.size >= settings.multipartThreshold {
+            let partSize = Self.partSize(for: body.size)
+            let uploadID = try await storage { try await objects.createMultipartUpload(key: key, contentType: type) }
+            job.uploadID = uploadID
+            job.partSize = partSize
+            let count = Int((body.size + partSize - 1) / partSize)
+            let parts = try (1...count).map { number in
+                UploadTarget.Part(number: number, url: try objects.presignedUploadPart(key: key, uploadID: uploadID, partNumber: number, expires: Self.urlLifetime).absoluteString)
+            }
+            target = UploadTarget(kind: "multipart", method: "PUT", url: nil, partSize: partSize, parts: parts, headers: [:])
+        } else {
+            let upload = try objects.presignedPut(key: key, contentType: type, contentLength: body.size, expires: Self.urlLifetime)
+            target = UploadTarget(kind: "single", method: "PUT", url: upload.url.absoluteString, partSize: nil, parts: nil, headers: upload.headers)
+        }
+        try await jobs.create(job)
+        return try JSONBody.response(InitiateResponse(jobId: jobID.description, expiresAt: expiresAt, upload: target), status: .created)
+    }
+
+    /// Parts of at least 16 MiB, larger when needed to stay within S3's 10,000 parts.
+    static func partSize(for size: Int64) -> Int64 {
+        let minimum: Int64 = 16 << 20
+        let needed = (size + Int64(maximumParts) - 1) / Int64(maximumParts)
+        let mebibyte: Int64 = 1 << 20
+        return max(minimum, (needed + mebibyte - 1) / mebibyte * mebibyte)
+    }
+
+    // MARK: GET /api/upload/{job_id}/parts
+
+    struct PartsResponse: Encodable {
+        struct Stored: Encodable {
+            let number: Int
+            let size: Int64
+        }
+        let jobId: String
+        let partSize: Int64
+        let partsTotal: Int
+        let done: [Stored]
+        let parts: [UploadTarget.Part]
+        let expiresAt: Date
+    }
+
+    func parts(_ jobID: JobID) async throws -> Response {
+        guard let job = try await jobs.job(jobID) else { throw APIError.notFound("no job \(jobID)") }
+        guard let uploadID = job.uploadID, let partSize = job.partSize else {
+            throw APIError.conflict("job \(jobID) is a single upload, not a multipart one: PUT the whole file to its URL")
+        }
+        guard job.state == .created else { throw APIError.conflict("job \(jobID) is \(job.state.rawValue): its upload is already complete") }
+        let stored = try await storage { try await objects.listParts(key: job.sourceKey, uploadID: uploadID) }
+        let count = Int((job.size + partSize - 1) / partSize)
+        let done = Set(stored.map(\.number))
+        let missing = try (1...count).filter { !done.contains($0) }.map { number in
+            UploadTarget.Part(number: number, url: try objects.presignedUploadPart(key: job.sourceKey, uploadID: uploadID, partNumber: number, expires: Self.urlLifetime).absoluteString)
+        }
+        return try JSONBody.response(PartsResponse(
+            jobId: jobID.description, partSize: partSize, partsTotal: count,
+            done: stored.filter { $0.number <= count }.map { .init(number: $0.number, size: $0.size) }, parts: missing,
+            expiresAt: Date().addingTimeInterval(Double(Self.urlLifetime.components.seconds))))
+    }
+
+    // MARK: GET /api/jobs/{job_id}/status
+
+    struct StatusResponse: Encodable {
+        struct Progress: Encodable {
+            let clipsDone: Int64
+            let clipsTotal: Int64
+            let framesDone: Int64
+            let framesTotal: Int64
+        }
+        struct Clip: Encodable {
+            let index: Int
+            let start: Double
+            let duration: Double
+            let text: String
+            let size: Int64
+            let url: String
+        }
+        struct Failure: Encodable {
+            let code: String
+            let message: String
+        }
+        let jobId: String
+        let state: String
+        let version: Int64
+        let progress: Progress
+        let clips: [Clip]
+        let error: Failure?
+        let createdAt: Date?
+        let updatedAt: Date
+    }
+
+    func jobStatus(_ jobID: JobID, request: Request) async throws -> Response {
+        let record: JobStatusRecord
+        if let stored = try await status.status(of: jobID) {
+            record = stored
+        } else if let job = try await jobs.job(jobID) {
+            // Created here a moment ago; the relay has not delivered its first write yet.
+            record = JobStatusRecord(jobID: jobID, version: 0, state: job.state, attempt: 1, progress: nil, clips: [], error: nil,
+                                     params: nil, createdAt: job.createdAt, updatedAt: job.createdAt)
+        } else {
+            throw APIError.notFound("no job \(jobID)")
+        }
+        let etag = "\"v\(record.version)\""
+        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+            return Response(status: .notModified, headers: [.eTag: etag])
+        }
+        let base = try await jobs.job(jobID).map { ($0.filename as NSString).deletingPathExtension } ?? "clip"
+        let clips = try record.clips.sorted { $0.index < $1.index }.map { clip in
+            StatusResponse.Clip(index: clip.index, start: clip.start, duration: clip.duration, text: clip.text, size: clip.size,
+                                url: try objects.presignedGet(key: clip.key, downloadName: "\(base) - clip \(clip.index + 1).mp4", expires: Self.urlLifetime).absoluteString)
+        }
+        let progress = record.progress ?? JobProgress(clipsDone: 0, clipsTotal: 0)
+        let body = StatusResponse(
+            jobId: jobID.description, state: record.state.rawValue, version: record.version,
+            progress: .init(clipsDone: progress.clipsDone, clipsTotal: progress.clipsTotal, framesDone: progress.framesDone, framesTotal: progress.framesTotal),
+            clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt, updatedAt: record.updatedAt)
+        return try JSONBody.response(body, headers: [.eTag: etag, .cacheControl: "no-cache"])
+    }
+
+    // MARK: GET /api/jobs?limit=N
+
+    struct RecentResponse: Encodable {
+        struct Job: Encodable {
+            let jobId: String
+            let filename: String
+            let size: Int64
+            let state: String
+            let createdAt: Date
+        }
+        let jobs: [Job]
+    }
+
+    func recentJobs(_ request: Request) async throws -> Response {
+        let limitText = request.uri.queryParameters.get("limit") ?? "20"
+        guard let limit = Int(limitText), (1...100).contains(limit) else { throw APIError.badRequest("limit must be a whole number from 1 to 100, not \"\(limitText)\"") }
+        var listed: [RecentResponse.Job] = []
+        for job in try await jobs.recent(limit: limit) {
+            let state = try await status.status(of: job.jobID)?.state ?? job.state
+            listed.append(.init(jobId: job.jobID.description, filename: job.filename, size: job.size, state: state.rawValue, createdAt: job.createdAt))
+        }
+        return try JSONBody.response(RecentResponse(jobs: listed))
+    }
+
+    // MARK: Storage failures
+
+    /// A storage failure the person cannot fix is the Gateway's 502/503 with the store's words.
+    func storage<T>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let error as StorageError {
+            switch error.code {
+            case .unavailable: throw APIError(.serviceUnavailable, "storage_unavailable", "the object store cannot be reached: \(error.message); try again shortly")
+            case .noSuchUpload: throw APIError.conflict("the upload is no longer open (\(error.message)); start a new one")
+            default: throw APIError(.badGateway, "storage_failed", "the object store refused: \(error)")
+            }
+        }
+    }
+}

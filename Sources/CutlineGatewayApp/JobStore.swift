@@ -1,0 +1,89 @@
+public import CutlineCore
+import CutlineOutbox
+public import CutlineSQLite
+public import Foundation
+
+/// The Gateway's own record of the jobs it created, in its database beside its outbox: every change
+/// and the status write that reports it commit in one transaction.
+public struct JobStore: Sendable {
+    public let database: SQLiteDatabase
+
+    public static let migrations = [
+        SQLiteMigration("gateway: jobs", """
+        CREATE TABLE jobs (
+            job_id TEXT PRIMARY KEY,
+            state TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            content_type TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            source_key TEXT NOT NULL,
+            upload_id TEXT,
+            part_size INTEGER,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        );
+        CREATE INDEX jobs_recent ON jobs (created_at DESC);
+        """),
+    ]
+
+    public struct Job: Sendable, Hashable {
+        public var jobID: JobID
+        public var state: JobState
+        public var filename: String
+        public var contentType: String
+        public var size: Int64
+        public var sourceKey: String
+        /// Set for a multipart upload.
+        public var uploadID: String?
+        public var partSize: Int64?
+        public var createdAt: Date
+    }
+
+    public init(database: SQLiteDatabase) {
+        self.database = database
+    }
+
+    /// Records a new job (CREATED) and its first status write, in one transaction.
+    public func create(_ job: Job) async throws {
+        let params = try Self.params(["filename": job.filename, "content_type": job.contentType, "size": "\(job.size)", "source_key": job.sourceKey])
+        try await database.write { connection in
+            try connection.execute("""
+                INSERT INTO jobs (job_id, state, filename, content_type, size, source_key, upload_id, part_size, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(job.jobID.description), .text(job.state.rawValue), .text(job.filename), .text(job.contentType),
+                      .integer(job.size), .text(job.sourceKey), job.uploadID.map(SQLiteValue.text) ?? .null,
+                      job.partSize.map(SQLiteValue.integer) ?? .null, .real(job.createdAt.timeIntervalSince1970),
+                      .real(job.createdAt.timeIntervalSince1970)])
+            try Outbox.enqueue(StatusWrite(jobID: job.jobID, state: .created, params: params, createdAt: job.createdAt, updatedAt: job.createdAt),
+                               on: connection, now: job.createdAt)
+        }
+    }
+
+    public func job(_ jobID: JobID) async throws -> Job? {
+        try await database.read { connection in
+            try connection.query("SELECT \(Self.columns) FROM jobs WHERE job_id = ?", [.text(jobID.description)]).first.flatMap(Self.job)
+        }
+    }
+
+    /// The most recent jobs, newest first.
+    public func recent(limit: Int) async throws -> [Job] {
+        try await database.read { connection in
+            try connection.query("SELECT \(Self.columns) FROM jobs ORDER BY created_at DESC, job_id LIMIT ?", [.integer(Int64(limit))]).compactMap(Self.job)
+        }
+    }
+
+    static let columns = "job_id, state, filename, content_type, size, source_key, upload_id, part_size, created_at"
+
+    static func job(_ row: SQLiteRow) -> Job? {
+        guard let id = row.text(0).flatMap({ try? JobID(validating: $0) }), let state = row.text(1).flatMap(JobState.init(rawValue:)) else { return nil }
+        return Job(jobID: id, state: state, filename: row.text(2) ?? "", contentType: row.text(3) ?? "", size: row.integer(4) ?? 0,
+                   sourceKey: row.text(5) ?? "", uploadID: row.text(6), partSize: row.integer(7),
+                   createdAt: Date(timeIntervalSince1970: row.real(8) ?? 0))
+    }
+
+    static func params(_ values: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(["upload": values]), as: UTF8.self)
+    }
+}

@@ -1,0 +1,64 @@
+public import ArgumentParser
+public import Foundation
+
+/// The Gateway's HTTP settings.
+public struct GatewayOptions: ParsableArguments, Sendable {
+    @Option(name: .customLong("http-listen"), help: "Address to serve HTTP (the API and the page) on, HOST:PORT. Env CUTLINE_GATEWAY_HTTP_LISTEN, default 127.0.0.1:8080.")
+    public var httpListen: String?
+
+    @Option(name: .customLong("upload-max-bytes"), help: "Largest upload accepted, in bytes. Env CUTLINE_UPLOAD_MAX_BYTES, default 4294967296 (4 GiB).")
+    public var uploadMaxBytes: String?
+
+    @Option(name: .customLong("upload-multipart-threshold"), help: "Uploads from this size on go up in parts, in bytes. Env CUTLINE_UPLOAD_MULTIPART_THRESHOLD, default 67108864 (64 MiB).")
+    public var uploadMultipartThreshold: String?
+
+    @Option(name: .customLong("api-token"), help: "When set, every /api call needs 'Authorization: Bearer TOKEN'. Env CUTLINE_API_TOKEN.")
+    public var apiToken: String?
+
+    public init() {}
+}
+
+public struct GatewayHTTPSettings: Sendable, Hashable {
+    public var host: String
+    public var port: Int
+    /// Where links point (clip downloads, the embedded store's signed URLs).
+    public var publicURL: URL
+    public var maxUploadBytes: Int64
+    public var multipartThreshold: Int64
+    public var apiToken: String?
+
+    public init(_ options: GatewayOptions?, publicURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        func setting(_ flag: String, _ env: String, _ value: String?) -> Setting {
+            Setting(flag: flag, env: env, value: value, environment: environment)
+        }
+        let listen = setting("http-listen", "CUTLINE_GATEWAY_HTTP_LISTEN", options?.httpListen)
+        let text = listen.string(default: "127.0.0.1:8080")
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port),
+              !text[..<colon].isEmpty else {
+            throw ValidationError("\(listen.name): \"\(text)\" is not HOST:PORT")
+        }
+        host = String(text[..<colon])
+        self.port = port
+        self.publicURL = try Setting(flag: "public-url", env: "CUTLINE_PUBLIC_URL", value: publicURL, environment: environment).publicURL()
+        maxUploadBytes = Int64(try setting("upload-max-bytes", "CUTLINE_UPLOAD_MAX_BYTES", options?.uploadMaxBytes)
+            .integer(default: 4 << 30, range: 1...(5 << 40)))
+        multipartThreshold = Int64(try setting("upload-multipart-threshold", "CUTLINE_UPLOAD_MULTIPART_THRESHOLD", options?.uploadMultipartThreshold)
+            .integer(default: 64 << 20, range: (5 << 20)...(5 << 30)))
+        let token = setting("api-token", "CUTLINE_API_TOKEN", options?.apiToken)
+        if let value = token.raw, value.count < 16 {
+            throw ValidationError("\(token.name): a token of at least 16 characters, so it cannot be guessed")
+        }
+        apiToken = token.raw
+    }
+}
+
+extension Setting {
+    /// An http(s) URL with a host (CUTLINE_PUBLIC_URL), default http://127.0.0.1:8080.
+    func publicURL() throws -> URL {
+        let text = string(default: "http://127.0.0.1:8080")
+        guard let url = URL(string: text), let scheme = url.scheme, ["http", "https"].contains(scheme.lowercased()), url.host != nil else {
+            throw ValidationError("\(name): \"\(text)\" is not an http(s) URL")
+        }
+        return url
+    }
+}
