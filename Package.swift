@@ -94,7 +94,7 @@ let package = Package(
         // One object-store interface, on S3 or on the embedded blob store.
         .target(
             name: "CutlineStorage",
-            dependencies: ["CutlineS3", "CutlineBlobStore", "CutlineBlocking"],
+            dependencies: ["CutlineCore", "CutlineS3", "CutlineBlobStore", "CutlineBlocking"],
             swiftSettings: swiftSettings
         ),
         // DynamoDB's JSON protocol, signed with SigV4, and the DynamoDB status sink.
@@ -106,7 +106,7 @@ let package = Package(
         // The embedded job status table (the sink when no DynamoDB table is configured).
         .target(name: "CutlineStatusStore", dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox"], swiftSettings: swiftSettings),
         // Each service's methods with their request and response types.
-        .target(name: "CutlineContracts", dependencies: ["CutlineCore", "CutlineRPC"], swiftSettings: swiftSettings),
+        .target(name: "CutlineContracts", dependencies: ["CutlineCore", "CutlineRPC", "CutlineWire"], swiftSettings: swiftSettings),
         // Every setting (CUTLINE_* and AWS) resolved and validated in one place, and the one place the
         // object store and the status store are chosen, for the services and the CLI.
         .target(
@@ -142,7 +142,11 @@ let package = Package(
         ),
         .target(
             name: "CutlineProcessor",
-            dependencies: ["CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore", "CutlineContracts",
+                "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .target(

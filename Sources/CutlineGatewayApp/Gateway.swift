@@ -1,4 +1,5 @@
 import CutlineBlobStore
+import CutlineRPC
 public import CutlineOutbox
 public import CutlineServiceHost
 public import CutlineSettings
@@ -51,7 +52,12 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    GatewayAPI(jobs: jobs, objects: objects, status: status, settings: httpSettings).add(to: router)
+    var mediaLogger = logger
+    mediaLogger[metadataKey: "part"] = "media-client"
+    var mediaClient = RPCClientConfiguration(address: httpSettings.mediaAddress, secret: settings.rpc.secret, clientName: "gateway")
+    mediaClient.maxFrameLength = settings.common.maxFrameBytes
+    let media = RPCClient(configuration: mediaClient, logger: mediaLogger)
+    GatewayAPI(jobs: jobs, objects: objects, status: status, settings: httpSettings, media: media).add(to: router)
     // Only the embedded store has URLs for the Gateway to serve; S3's are S3's.
     if let embedded = objects as? EmbeddedObjectStore {
         BlobRoutes(blobs: embedded.blobs, executor: embedded.executor).add(to: router)

@@ -1,4 +1,5 @@
 public import CutlineCore
+public import CutlineRPC
 public import CutlineOutbox
 public import CutlineSettings
 public import CutlineStorage
@@ -11,15 +12,18 @@ public struct GatewayAPI: Sendable {
     let objects: any ObjectStore
     let status: any StatusStore
     let settings: GatewayHTTPSettings
+    /// The MediaProcessor, for probes and jobs.
+    let media: RPCClient
     /// How long upload and download URLs stay valid.
     static let urlLifetime: Duration = .seconds(3600)
     static let maximumParts = 10_000
 
-    public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, settings: GatewayHTTPSettings) {
+    public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, settings: GatewayHTTPSettings, media: RPCClient) {
         self.jobs = jobs
         self.objects = objects
         self.status = status
         self.settings = settings
+        self.media = media
     }
 
     func add(to router: Router<BasicRequestContext>) {
@@ -35,6 +39,8 @@ public struct GatewayAPI: Sendable {
         api.get("upload/{job_id}/parts") { _, context in try await parts(try Self.jobID(context)) }
         api.get("jobs/{job_id}/status") { request, context in try await jobStatus(try Self.jobID(context), request: request) }
         api.get("jobs") { request, _ in try await recentJobs(request) }
+        api.post("video/analyze-duration") { request, _ in try await analyze(request) }
+        api.post("upload/complete") { request, _ in try await complete(request) }
     }
 
     static func jobID(_ context: BasicRequestContext) throws -> JobID {

@@ -19,6 +19,9 @@ public struct JobStore: Sendable {
             source_key TEXT NOT NULL,
             upload_id TEXT,
             part_size INTEGER,
+            probe TEXT,
+            submitted TEXT,
+            attempt INTEGER NOT NULL DEFAULT 1,
             created_at REAL NOT NULL,
             updated_at REAL NOT NULL
         );
@@ -37,6 +40,11 @@ public struct JobStore: Sendable {
         public var uploadID: String?
         public var partSize: Int64?
         public var createdAt: Date
+        /// The probe summary as JSON, once analysed.
+        public var probe: String? = nil
+        /// The submit request as sent to the processor (JSON), once completed.
+        public var submitted: String? = nil
+        public var attempt: Int64 = 1
     }
 
     public init(database: SQLiteDatabase) {
@@ -72,13 +80,36 @@ public struct JobStore: Sendable {
         }
     }
 
-    static let columns = "job_id, state, filename, content_type, size, source_key, upload_id, part_size, created_at"
+    static let columns = "job_id, state, filename, content_type, size, source_key, upload_id, part_size, created_at, probe, submitted, attempt"
 
     static func job(_ row: SQLiteRow) -> Job? {
         guard let id = row.text(0).flatMap({ try? JobID(validating: $0) }), let state = row.text(1).flatMap(JobState.init(rawValue:)) else { return nil }
         return Job(jobID: id, state: state, filename: row.text(2) ?? "", contentType: row.text(3) ?? "", size: row.integer(4) ?? 0,
                    sourceKey: row.text(5) ?? "", uploadID: row.text(6), partSize: row.integer(7),
-                   createdAt: Date(timeIntervalSince1970: row.real(8) ?? 0))
+                   createdAt: Date(timeIntervalSince1970: row.real(8) ?? 0), probe: row.text(9), submitted: row.text(10),
+                   attempt: row.integer(11) ?? 1)
+    }
+
+    /// Records the probe and, the first time, UPLOADED with its status write.
+    public func uploaded(_ jobID: JobID, probe: String) async throws {
+        try await database.write { connection in
+            try connection.execute("UPDATE jobs SET probe = ?, updated_at = ? WHERE job_id = ?", [.text(probe), .real(Date().timeIntervalSince1970), .text(jobID.description)])
+            try connection.execute("UPDATE jobs SET state = 'UPLOADED' WHERE job_id = ? AND state = 'CREATED'", [.text(jobID.description)])
+            if connection.changes > 0 { try Outbox.enqueue(StatusWrite(jobID: jobID, state: .uploaded), on: connection) }
+        }
+    }
+
+    /// Fixes what is rendered and records QUEUED with its status write, once: false when the job was
+    /// already submitted (then `submitted` must be compared by the caller).
+    public func queue(_ jobID: JobID, submitted: String, params: String) async throws -> Bool {
+        try await database.write { connection in
+            try connection.execute("""
+                UPDATE jobs SET state = 'QUEUED', submitted = ?, updated_at = ? WHERE job_id = ? AND submitted IS NULL
+                """, [.text(submitted), .real(Date().timeIntervalSince1970), .text(jobID.description)])
+            guard connection.changes > 0 else { return false }
+            try Outbox.enqueue(StatusWrite(jobID: jobID, state: .queued, params: params), on: connection)
+            return true
+        }
     }
 
     static func params(_ values: [String: String]) throws -> String {

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+public import CutlineCore
 
 /// A media failure with the context a person needs: what went wrong, the file, and FFmpeg's own message.
 public struct MediaError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -72,4 +73,20 @@ func check(_ status: Int32, _ operation: String, path: String? = nil, code: Medi
         throw MediaError.ffmpeg(status, operation, path: path, code: code)
     }
     return status
+}
+
+extension MediaError: JobFailureConvertible {
+    /// The code and FFmpeg's words, without the path (for a job it is a signed URL, not for a person).
+    public var jobFailure: JobFailure {
+        let advice: String = switch code {
+        case .notMedia, .unreadable: "the upload is not a video Cutline can read; upload an MP4, MOV, MKV or WebM file"
+        case .noVideoStream: "the file has no video stream; upload a video, not an audio file or an image"
+        case .corrupt: "the video is damaged or was cut off during upload; upload it again"
+        case .unsupportedCodec: "the video's codec is not supported here; convert it to H.264 (e.g. with HandBrake) and upload it again"
+        case .invalidRequest: "the job's parameters are not valid"
+        case .cancelled: "the job was cancelled"
+        case .ffmpeg: "FFmpeg failed while rendering"
+        }
+        return JobFailure(code: "media_\(code.rawValue)", message: "\(advice) (\(operation): \(message))")
+    }
 }

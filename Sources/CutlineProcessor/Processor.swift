@@ -4,6 +4,7 @@ public import CutlineSettings
 public import CutlineSQLite
 public import CutlineStorage
 public import Logging
+import Foundation
 
 /// The MediaProcessor as assembled from its settings: its RPC server, its object store and status
 /// store (chosen once, from configuration), and its outbox with the relay that delivers it.
@@ -14,18 +15,26 @@ public struct Processor: Sendable {
     /// The processor's own database: its outbox (and, with the job runner, its accepted jobs).
     public let database: SQLiteDatabase
     public let outbox: OutboxStore
+    public let jobs: ProcessorJobs
 }
 
 /// The MediaProcessor's composition root: everything it runs, built from resolved settings.
 public func buildProcessor(_ settings: ServiceSettings, logger: Logger) throws -> Processor {
     let (objects, status) = try settings.makeStores()
-    let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations)
+    let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + ProcessorJobs.migrations)
     let outbox = OutboxStore(database: database)
+    let jobs = ProcessorJobs(database: database)
     var relayLogger = logger
     relayLogger[metadataKey: "part"] = "relay"
     let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
-    let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger)
+    let handlers = MediaHandlers(jobs: jobs, objects: objects)
+    let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
+    var runnerLogger = logger
+    runnerLogger[metadataKey: "part"] = "runner"
+    let runner = JobRunner(jobs: jobs, objects: objects, workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
+                           logger: runnerLogger)
     logger.info("media processor assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
-    return Processor(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc]),
-                     objects: objects, status: status, database: database, outbox: outbox)
+    // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
+    return Processor(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, runner]),
+                     objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)
 }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import CutlineRPC
 public import Foundation
 
 /// The Gateway's HTTP settings.
@@ -11,6 +12,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
 
     @Option(name: .customLong("upload-multipart-threshold"), help: "Uploads from this size on go up in parts, in bytes. Env CUTLINE_UPLOAD_MULTIPART_THRESHOLD, default 67108864 (64 MiB).")
     public var uploadMultipartThreshold: String?
+
+    @Option(name: .customLong("media-address"), help: "The MediaProcessor's RPC address, HOST:PORT. Env CUTLINE_MEDIA_ADDRESS, default 127.0.0.1:7420.")
+    public var mediaAddress: String?
 
     @Option(name: .customLong("api-token"), help: "When set, every /api call needs 'Authorization: Bearer TOKEN'. Env CUTLINE_API_TOKEN.")
     public var apiToken: String?
@@ -26,6 +30,7 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
     public var maxUploadBytes: Int64
     public var multipartThreshold: Int64
     public var apiToken: String?
+    public var mediaAddress: SocketAddress
 
     public init(_ options: GatewayOptions?, publicURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func setting(_ flag: String, _ env: String, _ value: String?) -> Setting {
@@ -49,6 +54,12 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
             throw ValidationError("\(token.name): a token of at least 16 characters, so it cannot be guessed")
         }
         apiToken = token.raw
+        let media = setting("media-address", "CUTLINE_MEDIA_ADDRESS", options?.mediaAddress)
+        do {
+            mediaAddress = try SocketAddress(parsing: media.string(default: "127.0.0.1:7420"))
+        } catch {
+            throw ValidationError("\(media.name): \(error)")
+        }
     }
 }
 

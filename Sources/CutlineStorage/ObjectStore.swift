@@ -1,3 +1,4 @@
+public import CutlineCore
 public import Foundation
 
 /// Where Cutline keeps files (uploads and clips): S3 or any S3 API (`S3ObjectStore`), or a local
@@ -122,5 +123,16 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
 
     public var description: String {
         "\(key.map { "key \($0)" } ?? "storage"): \(code.rawValue): \(message)"
+    }
+}
+
+extension StorageError: JobFailureConvertible {
+    public var jobFailure: JobFailure {
+        switch code {
+        case .noSuchKey: JobFailure(code: "storage_missing", message: "\(key ?? "an object") is not in storage (was the upload finished?)")
+        case .unavailable: JobFailure(code: "storage_unavailable", message: "the object store could not be reached past the retries: \(message)")
+        case .localFile: JobFailure(code: "disk", message: "a local file could not be written or read (is the disk full?): \(message)")
+        default: JobFailure(code: "storage_failed", message: "the object store refused: \(description)")
+        }
     }
 }

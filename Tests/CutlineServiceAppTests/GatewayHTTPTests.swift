@@ -19,17 +19,17 @@ final class RunningGateway: @unchecked Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    init(environment extra: [String: String] = [:]) async throws {
-        data = try TestEnvironment.temporaryDirectory("gateway-http")
+    init(data: URL? = nil, environment extra: [String: String] = [:]) async throws {
+        self.data = try data ?? TestEnvironment.temporaryDirectory("gateway-http")
         let port = TestEnvironment.freePort()
         var environment = [
-            "CUTLINE_DATA_DIR": data.path, "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:0",
+            "CUTLINE_DATA_DIR": self.data.path, "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:0",
             "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
         ]
         environment.merge(extra) { _, new in new }
         let settings = try ServiceSettings(service: "gateway", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
         gateway = try buildGateway(settings, http: try GatewayHTTPSettings(nil, environment: environment), logger: CompositionRootTests.quiet)
-        base = URL(string: "http://127.0.0.1:\(port)")!
+        base = URL(string: environment["CUTLINE_PUBLIC_URL"]!)!
         group = ServiceGroup(services: gateway.service.services, logger: CompositionRootTests.quiet)
         let group = self.group
         task = Task { try await group.run() }

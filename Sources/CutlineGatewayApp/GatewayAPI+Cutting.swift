@@ -1,0 +1,252 @@
+import CutlineContracts
+import CutlineCore
+import CutlineRPC
+import CutlineStorage
+import CutlineWire
+import Foundation
+import Hummingbird
+
+/// Analysing an upload (probe and plan) and starting its job.
+extension GatewayAPI {
+    struct Cutting: Codable {
+        let mode: String
+        let seconds: Double?
+        let min: Double?
+        let max: Double?
+        let seed: UInt64?
+    }
+
+    struct TextChoice: Codable {
+        let mode: String
+        let text: String?
+        let baseText: String?
+        let texts: [String]?
+    }
+
+    struct Style: Codable {
+        let position: String?
+        let fontSize: Double?
+        let textColor: String?
+        let boxColor: String?
+    }
+
+    struct AnalyzeRequest: Decodable {
+        let jobId: String
+        let cutting: Cutting
+        let text: TextChoice?
+    }
+
+    struct AnalyzeResponse: Encodable {
+        struct Segment: Encodable {
+            let index: Int
+            let start: Double
+            let duration: Double
+        }
+        struct Source: Encodable {
+            let width: Int
+            let height: Int
+            let fps: Double
+            let hasAudio: Bool
+            let videoCodec: String
+        }
+        let jobId: String
+        let duration: Double
+        let count: Int
+        let seed: UInt64?
+        let segments: [Segment]
+        let warnings: [String]
+        let source: Source
+    }
+
+    func analyze(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(AnalyzeRequest.self, from: request)
+        let (job, probe) = try await probed(try Self.jobID(body.jobId))
+        let (mode, seed) = try Self.mode(body.cutting)
+        let plan = try Self.plan(probe, mode)
+        var warnings: [String] = []
+        if let text = body.text { warnings = try Self.texts(text, count: plan.count).warnings }
+        return try JSONBody.response(AnalyzeResponse(
+            jobId: job.jobID.description, duration: probe.duration, count: plan.count, seed: seed,
+            segments: plan.segments.map { .init(index: $0.index, start: $0.start, duration: $0.duration) }, warnings: warnings,
+            source: .init(width: probe.width, height: probe.height, fps: probe.frameRate.framesPerSecond, hasAudio: probe.hasAudio, videoCodec: probe.videoCodec)))
+    }
+
+    struct CompleteRequest: Decodable {
+        let jobId: String
+        let cutting: Cutting
+        let text: TextChoice
+        let style: Style?
+    }
+
+    struct CompleteResponse: Encodable {
+        let jobId: String
+        let state: String
+    }
+
+    func complete(_ request: Request) async throws -> Response {
+        let body = try await JSONBody.decode(CompleteRequest.self, from: request)
+        let jobID = try Self.jobID(body.jobId)
+        let (job, probe) = try await probed(jobID)
+        guard job.state != .cancelled else { throw APIError.conflict("job \(jobID) is CANCELLED; start a new one") }
+        // A random plan must be the one the person previewed: its seed comes with the request.
+        if body.cutting.mode == "random" && body.cutting.seed == nil {
+            throw APIError(.unprocessableContent, "seed_required", "random cutting needs the seed that analyze-duration returned, so the clips rendered are the clips previewed")
+        }
+        let (mode, _) = try Self.mode(body.cutting)
+        return try await start(job, probe: probe, mode: mode, body: body)
+    }
+
+    private func start(_ job: JobStore.Job, probe: ProbeSummary, mode: CuttingMode, body: CompleteRequest) async throws -> Response {
+        let plan = try Self.plan(probe, mode)
+        let texts = try Self.texts(body.text, count: plan.count).texts
+        let style = try Self.style(body.style)
+        let submit = SubmitRequest(jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: style)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let submitted = String(decoding: try encoder.encode(submit), as: UTF8.self)
+        let params = String(decoding: try encoder.encode(["cutting": body.cutting]), as: UTF8.self)
+        if try await !jobs.queue(job.jobID, submitted: submitted, params: params) {
+            // Already started: the same request answers the same; another one is a conflict.
+            let current = try await jobs.job(job.jobID)
+            guard current?.submitted == submitted else {
+                throw APIError.conflict("job \(job.jobID) was already started with other settings (it is \(current?.state.rawValue ?? "?")); start a new job to cut differently")
+            }
+        }
+        // Sent again on a repeat: the processor keeps the first and changes nothing.
+        do {
+            _ = try await media.call(MediaContract.submit, submit, timeout: .seconds(30))
+        } catch let error as RPCError {
+            throw APIError(.serviceUnavailable, "media_unavailable", "the job is queued but the MediaProcessor did not take it (\(error.message)); send the same request again to retry")
+        }
+        return try JSONBody.response(CompleteResponse(jobId: job.jobID.description, state: JobState.queued.rawValue), status: .accepted)
+    }
+
+    static func jobID(_ text: String) throws -> JobID {
+        do {
+            return try JobID(validating: text)
+        } catch {
+            throw APIError.badRequest("job_id \"\(text)\" is not a job id (a UUID)")
+        }
+    }
+
+    /// The job and its source's probe: the upload finished first (a multipart one is joined here), then
+    /// probed once by the MediaProcessor, straight from storage.
+    func probed(_ jobID: JobID) async throws -> (JobStore.Job, ProbeSummary) {
+        guard let job = try await jobs.job(jobID) else { throw APIError.notFound("no job \(jobID)") }
+        if let stored = job.probe, let probe = try? JSONDecoder().decode(ProbeSummary.self, from: Data(stored.utf8)) {
+            return (job, probe)
+        }
+        try await finishUpload(job)
+        let probe: ProbeSummary
+        do {
+            probe = try await media.call(MediaContract.probe, ProbeRequest(jobID: jobID, sourceKey: job.sourceKey), timeout: .seconds(60))
+        } catch let error as RPCError {
+            switch error.code {
+            case .badRequest: throw APIError(.unprocessableContent, "not_a_video", error.message)
+            case .notFound: throw APIError.conflict("the upload of job \(jobID) has not finished: \(error.message)")
+            default: throw APIError(.serviceUnavailable, "media_unavailable", "the MediaProcessor could not probe the upload (\(error.message)); try again shortly")
+            }
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try await jobs.uploaded(jobID, probe: String(decoding: try encoder.encode(probe), as: UTF8.self))
+        return (job, probe)
+    }
+
+    /// Joins a multipart upload's parts once they are all stored; a single upload must just be there.
+    func finishUpload(_ job: JobStore.Job) async throws {
+        if try await storage({ try await objects.head(key: job.sourceKey) }) != nil { return }
+        guard let uploadID = job.uploadID, let partSize = job.partSize else {
+            throw APIError.conflict("the upload of job \(job.jobID) has not arrived: PUT the file to the URL from /api/upload/initiate first")
+        }
+        let parts = try await storage { try await objects.listParts(key: job.sourceKey, uploadID: uploadID) }
+        let total = Int((job.size + partSize - 1) / partSize)
+        guard parts.map(\.number) == Array(1...total) else {
+            throw APIError.conflict("the upload of job \(job.jobID) has \(parts.count) of its \(total) parts; send the rest (GET /api/upload/\(job.jobID)/parts)")
+        }
+        let stored = parts.map(\.size).reduce(0, +)
+        guard stored == job.size else {
+            throw APIError.conflict("the parts of job \(job.jobID) hold \(stored) bytes, not the \(job.size) announced; send the wrong parts again")
+        }
+        try await storage { try await objects.completeMultipartUpload(key: job.sourceKey, uploadID: uploadID, parts: parts) }
+    }
+
+    static func mode(_ cutting: Cutting) throws -> (CuttingMode, UInt64?) {
+        switch cutting.mode {
+        case "fixed":
+            guard let seconds = cutting.seconds else { throw APIError.badRequest("cutting.seconds is missing (fixed cutting needs the clip length in seconds)") }
+            return (.fixed(seconds: seconds), nil)
+        case "random":
+            guard let low = cutting.min, let high = cutting.max else { throw APIError.badRequest("cutting.min and cutting.max are needed for random cutting") }
+            // JavaScript numbers hold integers exactly up to 2^53: seeds stay below it.
+            let seed = cutting.seed ?? UInt64.random(in: 0..<(1 << 53))
+            return (.random(min: low, max: high, seed: seed), seed)
+        default:
+            throw APIError.badRequest("cutting.mode is \"fixed\" or \"random\", not \"\(cutting.mode)\"")
+        }
+    }
+
+    static func plan(_ probe: ProbeSummary, _ mode: CuttingMode) throws -> SegmentPlan {
+        do {
+            return try SegmentPlan.plan(duration: probe.duration, frameRate: probe.frameRate, mode: mode)
+        } catch {
+            throw APIError(.unprocessableContent, "bad_cutting", error.description)
+        }
+    }
+
+    /// The text of each clip, from the person's choice; what the planner found odd as warnings.
+    static func texts(_ choice: TextChoice, count: Int) throws -> (texts: [String], warnings: [String]) {
+        let texts: [String]
+        switch choice.mode {
+        case "single":
+            guard let text = choice.text else { throw APIError.badRequest("text.text is missing (single mode gives one text for every clip)") }
+            texts = Array(repeating: text, count: count)
+        case "unique", "vary":
+            guard let given = choice.texts else {
+                if choice.mode == "vary" {
+                    throw APIError(.unprocessableContent, "texts_required", "vary mode needs its texts in text.texts (this Gateway has no TextService to ask yet)")
+                }
+                throw APIError.badRequest("text.texts is missing (unique mode gives one text per clip)")
+            }
+            guard given.count == count else {
+                throw APIError(.unprocessableContent, "text_count", "the plan has \(count) clips but text.texts has \(given.count) texts; give one per clip")
+            }
+            texts = given
+        default:
+            throw APIError.badRequest("text.mode is \"single\", \"vary\" or \"unique\", not \"\(choice.mode)\"")
+        }
+        if let long = texts.firstIndex(where: { $0.count > 1000 }) {
+            throw APIError(.unprocessableContent, "text_too_long", "the text of clip \(long + 1) has \(texts[long].count) characters; at most 1000 fit on a clip")
+        }
+        let empty = texts.enumerated().filter { $0.element.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.map { $0.offset + 1 }
+        return (texts, empty.isEmpty || choice.mode == "single" ? [] : ["clips \(empty.map(String.init).joined(separator: ", ")) have no text"])
+    }
+
+    static func style(_ given: Style?) throws -> OverlayStyle {
+        var style = OverlayStyle()
+        guard let given else { return style }
+        if let position = given.position {
+            guard let parsed = OverlayStyle.Position(rawValue: position) else {
+                throw APIError.badRequest("style.position is top, center or bottom, not \"\(position)\"")
+            }
+            style.position = parsed
+        }
+        if let size = given.fontSize {
+            guard (0.01...0.3).contains(size) else { throw APIError.badRequest("style.font_size is a fraction of the frame height from 0.01 to 0.3, not \(size)") }
+            style.fontSize = size
+        }
+        if let text = given.textColor {
+            guard let color = OverlayStyle.Color(hex: text) else { throw APIError.badRequest("style.text_color is #RRGGBB or #RRGGBBAA, not \"\(text)\"") }
+            style.textColor = color
+        }
+        if let box = given.boxColor {
+            if box == "none" {
+                style.boxColor = nil
+            } else {
+                guard let color = OverlayStyle.Color(hex: box) else { throw APIError.badRequest("style.box_color is #RRGGBB, #RRGGBBAA or none, not \"\(box)\"") }
+                style.boxColor = color
+            }
+        }
+        return style
+    }
+}

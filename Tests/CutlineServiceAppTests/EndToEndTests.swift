@@ -1,0 +1,139 @@
+import ArgumentParser
+import CutlineCore
+import CutlineGatewayApp
+import CutlineProcessor
+import CutlineRPC
+import CutlineServiceHost
+import CutlineSettings
+import CutlineSQLite
+import CutlineStorage
+import CutlineTestSupport
+import Foundation
+import ServiceLifecycle
+import Testing
+
+/// The Gateway and a MediaProcessor, in embedded mode on one data directory, as `scripts/run` starts them.
+final class RunningProduct: @unchecked Sendable {
+    let gateway: RunningGateway
+    let processor: Processor
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+
+    init() async throws {
+        let data = try TestEnvironment.temporaryDirectory("product")
+        // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
+        let port = TestEnvironment.freePort()
+        var environment = ["CUTLINE_DATA_DIR": data.path, "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:0",
+                           "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)"]
+        let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
+        processor = try buildProcessor(settings, logger: CompositionRootTests.quiet)
+        let address = try processor.service.rpcServer.start()
+        group = ServiceGroup(services: processor.service.services, logger: CompositionRootTests.quiet)
+        let group = self.group
+        task = Task { try await group.run() }
+        environment["CUTLINE_MEDIA_ADDRESS"] = "\(address)"
+        gateway = try await RunningGateway(data: data, environment: environment)
+    }
+
+    func stop() async {
+        await gateway.stop()
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+
+    /// Polls the status endpoint until the job is in a terminal state.
+    func finished(_ jobID: String, timeout: Double = 240) async throws -> RunningGateway.Answer {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let status = try gateway.curl("/api/jobs/\(jobID)/status")
+            if ["COMPLETED", "FAILED", "CANCELLED"].contains(status.json["state"] as? String ?? "") { return status }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+        throw TestSupportError("job \(jobID) did not finish within \(timeout) s")
+    }
+}
+
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct EndToEndTests {
+    static let video = TestEnvironment.fixtures.appendingPathComponent("media/bigbuckbunny.mp4")
+
+    /// Upload, analyze, complete, poll, download: the clips are the planned ones, with their text.
+    @Test func oneJobFromUploadToDownloadedClips() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let initiated = try server.initiate(Self.video)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let upload = try #require(initiated.json["upload"] as? [String: Any])
+        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
+        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+
+        let cutting = #"{"mode": "fixed", "seconds": 2}"#
+        let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)
+        #expect(analyzed.status == 200, "\(String(decoding: analyzed.body, as: UTF8.self))")
+        let count = try #require(analyzed.json["count"] as? Int)
+        #expect((analyzed.json["segments"] as? [[String: Any]])?.count == count)
+        #expect((analyzed.json["source"] as? [String: Any])?["width"] as? Int == 1280)
+
+        let complete = #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "Cutline end to end"}}"#
+        let started = try server.postJSON("/api/upload/complete", complete)
+        #expect(started.status == 202 && started.json["state"] as? String == "QUEUED", "\(String(decoding: started.body, as: UTF8.self))")
+        // The same request again: the same answer, and no second job at the processor.
+        #expect(try server.postJSON("/api/upload/complete", complete).status == 202)
+        let other = #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 3}, "text": {"mode": "single", "text": "x"}}"#
+        #expect(try server.postJSON("/api/upload/complete", other).status == 409)
+
+        let status = try await product.finished(jobID)
+        #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))")
+        let clips = try #require(status.json["clips"] as? [[String: Any]])
+        #expect(clips.count == count, "the analyzed count is the rendered count")
+        let processorJobs = try await product.processor.database.read { try $0.query("SELECT count(*) FROM jobs").first?.integer(0) }
+        #expect(processorJobs == 1)
+        for clip in clips {
+            let answer = try server.curl(clip["url"] as! String)
+            #expect(answer.status == 200 && answer.headers["content-disposition"]?.contains("bigbuckbunny - clip") == true)
+            let file = server.data.appendingPathComponent("clip-\(clip["index"] as! Int).mp4")
+            try answer.body.write(to: file)
+            let probe = try ChildProcess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file.path])
+            let duration = try #require(Double(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+            #expect(abs(duration - (clip["duration"] as! Double)) < 0.1, "clip \(clip["index"]!): \(duration) s")
+        }
+        // The overlay is in the picture (OCR of the first clip's frame, as the media tests read it).
+        let first = server.data.appendingPathComponent("clip-0.mp4")
+        let frame = server.data.appendingPathComponent("frame.png")
+        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-ss", "1", "-i", first.path, "-frames:v", "1",
+                                  "-vf", "format=gray,scale=iw*2:ih*2,lut=y='if(gt(val,225),0,255)'", frame.path])
+        let read = try ChildProcess.run(["tesseract", frame.path, "-"]).stdout.lowercased().filter { $0.isLetter }
+        #expect(read.contains("cutlineendtoend"), "OCR read: \(read)")
+        let objects = try await product.processor.objects.list(prefix: "clips/\(jobID)/")
+        #expect(objects.count == count, "every clip exactly once in storage")
+    }
+
+    @Test func aFileThatIsNotAVideoIsRefusedWithTheReason() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let fake = server.data.appendingPathComponent("holiday.mp4")
+        try Data(String(repeating: "this is not a video\n", count: 500).utf8).write(to: fake)
+        let initiated = try server.initiate(fake)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let upload = try #require(initiated.json["upload"] as? [String: Any])
+        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(fake.path)"]).status == 200)
+        let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
+        #expect(analyzed.status == 422 && analyzed.errorCode == "not_a_video", "\(analyzed.status) \(analyzed.errorMessage)")
+        #expect(analyzed.errorMessage.contains("not a video Cutline can read"), "\(analyzed.errorMessage)")
+        let complete = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "x"}}"#)
+        #expect(complete.status == 422, "\(complete.errorMessage)")
+    }
+
+    @Test func analyzingBeforeTheUploadArrivedSaysSo() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let initiated = try product.gateway.initiate(Self.video)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let analyzed = try product.gateway.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
+        #expect(analyzed.status == 409 && analyzed.errorMessage.contains("has not arrived"), "\(analyzed.errorMessage)")
+        let unique = try product.gateway.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(JobID.make())", "cutting": {"mode": "fixed", "seconds": 2}}"#)
+        #expect(unique.status == 404)
+    }
+}
