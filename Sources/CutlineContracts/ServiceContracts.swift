@@ -16,6 +16,35 @@ public enum MediaContract {
     public static let probe = RPCMethod<ProbeRequest, ProbeSummary>("media.probe")
     /// Accepts a job: acknowledged once it is stored; the same job_id again changes nothing.
     public static let submit = RPCMethod<SubmitRequest, SubmitResponse>("media.submit")
+    /// Stops a job: a waiting one never starts, a running one stops within a second (finished clips stay).
+    public static let cancel = RPCMethod<CancelRequest, CancelResponse>("media.cancel")
+}
+
+public struct CancelRequest: Codable, Sendable, Hashable {
+    public var jobID: JobID
+
+    public init(jobID: JobID) {
+        self.jobID = jobID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id"
+    }
+}
+
+public struct CancelResponse: Codable, Sendable, Hashable {
+    public var jobID: JobID
+    /// Whether this processor had the job (and it was not finished yet).
+    public var stopped: Bool
+
+    public init(jobID: JobID, stopped: Bool) {
+        self.jobID = jobID
+        self.stopped = stopped
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", stopped
+    }
 }
 
 public struct ProbeRequest: Codable, Sendable, Hashable {

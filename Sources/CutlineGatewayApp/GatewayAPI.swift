@@ -5,6 +5,8 @@ public import CutlineSettings
 public import CutlineStorage
 import Foundation
 public import Hummingbird
+import CutlineContracts
+import Logging
 
 /// The HTTP API's handlers (the contract is `openapi.yaml`, served at `/api/openapi.yaml`).
 public struct GatewayAPI: Sendable {
@@ -40,6 +42,7 @@ public struct GatewayAPI: Sendable {
         api.get("jobs/{job_id}/status") { request, context in try await jobStatus(try Self.jobID(context), request: request) }
         api.get("jobs") { request, _ in try await recentJobs(request) }
         api.post("video/analyze-duration") { request, _ in try await analyze(request) }
+        api.delete("jobs/{job_id}") { _, context in try await cancel(try Self.jobID(context), logger: context.logger) }
         api.post("upload/complete") { request, _ in try await complete(request) }
     }
 
@@ -217,6 +220,27 @@ public struct GatewayAPI: Sendable {
             progress: .init(clipsDone: progress.clipsDone, clipsTotal: progress.clipsTotal, framesDone: progress.framesDone, framesTotal: progress.framesTotal),
             clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt, updatedAt: record.updatedAt)
         return try JSONBody.response(body, headers: [.eTag: etag, .cacheControl: "no-cache"])
+    }
+
+    // MARK: DELETE /api/jobs/{job_id}
+
+    struct CancelAnswer: Encodable {
+        let jobId: String
+        let state: String
+    }
+
+    func cancel(_ jobID: JobID, logger: Logger) async throws -> Response {
+        guard let job = try await jobs.job(jobID) else { throw APIError.notFound("no job \(jobID)") }
+        let state = try await status.status(of: jobID)?.state ?? job.state
+        guard !state.isTerminal else { throw APIError.conflict("job \(jobID) is \(state.rawValue) already; there is nothing to cancel") }
+        try await jobs.cancel(jobID, attempt: job.attempt)
+        do {
+            _ = try await media.call(MediaContract.cancel, CancelRequest(jobID: jobID), timeout: .seconds(5))
+        } catch {
+            // CANCELLED stands either way: whatever the processor reports later is an older version.
+            logger.warning("the MediaProcessor did not hear the cancel", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+        }
+        return try JSONBody.response(CancelAnswer(jobId: jobID.description, state: JobState.cancelled.rawValue), status: .accepted)
     }
 
     // MARK: GET /api/jobs?limit=N

@@ -112,6 +112,15 @@ public struct JobStore: Sendable {
         }
     }
 
+    /// Records CANCELLED with its status write (the first terminal write of an attempt wins, so a
+    /// render finishing later cannot undo it).
+    public func cancel(_ jobID: JobID, attempt: Int64) async throws {
+        try await database.write { connection in
+            try connection.execute("UPDATE jobs SET state = 'CANCELLED', updated_at = ? WHERE job_id = ?", [.real(Date().timeIntervalSince1970), .text(jobID.description)])
+            try Outbox.enqueue(StatusWrite(jobID: jobID, state: .cancelled, attempt: attempt), on: connection)
+        }
+    }
+
     static func params(_ values: [String: String]) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]

@@ -6,6 +6,7 @@ public import CutlineStorage
 public import Foundation
 public import Logging
 public import ServiceLifecycle
+import Synchronization
 
 /// Renders the accepted jobs, the oldest first: reads the source through a presigned URL (so the render
 /// starts before it is all fetched, in both storage modes), uploads each clip as soon as it is written
@@ -19,6 +20,8 @@ public final class JobRunner: Service, Sendable {
     let workDirectory: URL
     let logger: Logger
     let pollInterval: Duration
+    /// The job being rendered, so a cancel can stop it.
+    private let current = Mutex<(jobID: JobID, task: Task<Void, Never>)?>(nil)
 
     public init(jobs: ProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, pollInterval: Duration = .milliseconds(100)) {
         self.jobs = jobs
@@ -43,6 +46,8 @@ public final class JobRunner: Service, Sendable {
             }
             // A shutdown stops the render; the job stays running in the table and resumes on restart.
             let work = Task { await self.process(job) }
+            current.withLock { $0 = (job.request.jobID, work) }
+            defer { current.withLock { $0 = nil } }
             await withGracefulShutdownHandler {
                 await withTaskCancellationHandler {
                     await work.value
@@ -53,6 +58,11 @@ public final class JobRunner: Service, Sendable {
                 work.cancel()
             }
         }
+    }
+
+    /// Stops `jobID`'s render if it is the one running (its state is already cancelled in the table).
+    public func stop(_ jobID: JobID) {
+        current.withLock { $0 }.map { $0.jobID == jobID ? $0.task.cancel() : () }
     }
 
     func process(_ job: ProcessorJobs.Job) async {
@@ -73,21 +83,37 @@ public final class JobRunner: Service, Sendable {
                     defer { announce.finish() }
                     return try await Renderer.render(render, clipFinished: { announce.yield($0) })
                 }
-                // Each clip goes up as soon as it is written, while the render goes on.
-                for await clip in finished {
-                    let key = "clips/\(request.jobID)/\(clip.index).mp4"
-                    try await objects.put(key: key, file: URL(fileURLWithPath: clip.path), contentType: "video/mp4")
-                    try? FileManager.default.removeItem(atPath: clip.path)
-                    clips.append(ClipRecord(index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key, size: clip.bytes))
-                    try await jobs.clipUploaded(request, clips: clips)
-                    logger.info("clip uploaded", metadata: ["clip": "\(clip.index)", "key": "\(key)", "bytes": "\(clip.bytes)"])
+                // Each clip goes up as soon as it is written, while the render goes on. Cancelling this
+                // job cancels the render too (it stops at its next packet and removes the partial clip),
+                // and the render is always awaited, so its files are gone before the directory is.
+                try await withTaskCancellationHandler {
+                    do {
+                        for await clip in finished {
+                            let key = "clips/\(request.jobID)/\(clip.index).mp4"
+                            try await objects.put(key: key, file: URL(fileURLWithPath: clip.path), contentType: "video/mp4")
+                            try? FileManager.default.removeItem(atPath: clip.path)
+                            clips.append(ClipRecord(index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key, size: clip.bytes))
+                            try await jobs.clipUploaded(request, clips: clips)
+                            logger.info("clip uploaded", metadata: ["clip": "\(clip.index)", "key": "\(key)", "bytes": "\(clip.bytes)"])
+                        }
+                    } catch {
+                        rendering.cancel()
+                        _ = try? await rendering.value
+                        throw error
+                    }
+                    _ = try await rendering.value
+                } onCancel: {
+                    rendering.cancel()
                 }
-                _ = try await rendering.value
                 try Task.checkCancellation()
                 try await jobs.complete(request, clips: clips)
                 logger.info("job completed", metadata: ["clips": "\(clips.count)"])
             } catch where Task.isCancelled {
-                logger.info("job interrupted; it starts again when the processor does", metadata: ["clips_uploaded": "\(clips.count)"])
+                if (try? await jobs.job(request.jobID))?.state == .cancelled {
+                    logger.info("job cancelled", metadata: ["clips_uploaded": "\(clips.count)"])
+                } else {
+                    logger.info("job interrupted; it starts again when the processor does", metadata: ["clips_uploaded": "\(clips.count)"])
+                }
             } catch {
                 let failure = JobFailure(error: error)
                 logger.error("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])

@@ -12,10 +12,12 @@ import Logging
 struct MediaHandlers: Sendable {
     let jobs: ProcessorJobs
     let objects: any ObjectStore
+    let runner: JobRunner
 
     func register(_ router: inout RPCRouter) {
         router.register(MediaContract.probe) { request, context in try await probe(request, context) }
         router.register(MediaContract.submit) { request, context in try await submit(request, context) }
+        router.register(MediaContract.cancel) { request, context in try await cancel(request, context) }
     }
 
     func probe(_ request: ProbeRequest, _ context: RPCContext) async throws -> ProbeSummary {
@@ -41,6 +43,15 @@ struct MediaHandlers: Sendable {
                 // The source is not something to cut: the caller's input, worded for its person.
                 throw RPCError.badRequest(error.jobFailure.message)
             }
+        }
+    }
+
+    func cancel(_ request: CancelRequest, _ context: RPCContext) async throws -> CancelResponse {
+        try await JobContext.$jobID.withValue(request.jobID) {
+            let stopped = try await jobs.cancel(request.jobID)
+            if stopped { runner.stop(request.jobID) }
+            context.logger.info(stopped ? "job cancelled" : "cancel of a job not waiting or running")
+            return CancelResponse(jobID: request.jobID, stopped: stopped)
         }
     }
 

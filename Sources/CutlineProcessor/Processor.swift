@@ -27,12 +27,12 @@ public func buildProcessor(_ settings: ServiceSettings, logger: Logger) throws -
     var relayLogger = logger
     relayLogger[metadataKey: "part"] = "relay"
     let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
-    let handlers = MediaHandlers(jobs: jobs, objects: objects)
-    let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
     var runnerLogger = logger
     runnerLogger[metadataKey: "part"] = "runner"
     let runner = JobRunner(jobs: jobs, objects: objects, workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
                            logger: runnerLogger)
+    let handlers = MediaHandlers(jobs: jobs, objects: objects, runner: runner)
+    let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
     logger.info("media processor assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
     return Processor(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, runner]),

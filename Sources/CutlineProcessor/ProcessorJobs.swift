@@ -103,6 +103,16 @@ public struct ProcessorJobs: Sendable {
             progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count)), clips: clips))
     }
 
+    /// Marks a waiting or running job cancelled, with its CANCELLED write; false if it was not one.
+    public func cancel(_ jobID: JobID) async throws -> Bool {
+        guard let job = try await job(jobID), job.state == .queued || job.state == .running else { return false }
+        let request = job.request
+        try await update(jobID, state: .cancelled, clips: job.clips, write: StatusWrite(
+            jobID: jobID, state: .cancelled, attempt: request.attempt, clipsDone: Int64(job.clips.count),
+            progress: JobProgress(clipsDone: Int64(job.clips.count), clipsTotal: Int64(request.plan.count)), clips: job.clips))
+        return true
+    }
+
     public func fail(_ request: SubmitRequest, clips: [ClipRecord], failure: JobFailure) async throws {
         try await update(request.jobID, state: .failed, clips: clips, write: StatusWrite(
             jobID: request.jobID, state: .failed, attempt: request.attempt, clipsDone: Int64(clips.count),
@@ -112,9 +122,11 @@ public struct ProcessorJobs: Sendable {
     private func update(_ jobID: JobID, state: State, clips: [ClipRecord], write: StatusWrite) async throws {
         let encoded = String(decoding: try Self.encoder.encode(clips), as: UTF8.self)
         try await database.write { connection in
-            try connection.execute("UPDATE jobs SET state = ?, clips = ?, clips_uploaded = ?, updated_at = ? WHERE job_id = ?",
+            // A cancelled job stays cancelled, whatever its render reports on the way out.
+            try connection.execute("UPDATE jobs SET state = ?, clips = ?, clips_uploaded = ?, updated_at = ? WHERE job_id = ? AND state != 'cancelled'",
                                    [.text(state.rawValue), .text(encoded), .integer(Int64(clips.count)), .real(write.updatedAt.timeIntervalSince1970),
                                     .text(jobID.description)])
+            guard connection.changes > 0 || state == .cancelled else { return }
             try Outbox.enqueue(write, on: connection)
         }
     }

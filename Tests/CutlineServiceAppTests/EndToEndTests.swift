@@ -109,6 +109,49 @@ struct EndToEndTests {
         #expect(objects.count == count, "every clip exactly once in storage")
     }
 
+    /// Cancel while clips are still being rendered: CANCELLED at once, the render stops, the clips
+    /// already finished stay downloadable, and nothing more is uploaded.
+    @Test func cancellingMidRenderStopsItAndKeepsTheFinishedClips() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        // 32 s of 720p (the fixture looped by the ffmpeg CLI, streams copied): long enough to cancel mid-way.
+        let long = server.data.appendingPathComponent("long.mp4")
+        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", Self.video.path, "-c", "copy", long.path])
+        let initiated = try server.initiate(long)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let upload = try #require(initiated.json["upload"] as? [String: Any])
+        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
+        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(long.path)"] + headers).status == 200)
+        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "stop me"}}"#)
+        #expect(started.status == 202)
+        let deadline = Date().addingTimeInterval(120)
+        var done = 0
+        while Date() < deadline {
+            done = (try server.curl("/api/jobs/\(jobID)/status").json["clips"] as? [Any])?.count ?? 0
+            if done >= 1 { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        try #require(done >= 1)
+        let cancelled = try server.curl("/api/jobs/\(jobID)", ["-X", "DELETE"])
+        #expect(cancelled.status == 202 && cancelled.json["state"] as? String == "CANCELLED")
+        let status = try await product.finished(jobID, timeout: 10)
+        #expect(status.json["state"] as? String == "CANCELLED")
+        // The processor stops within a second; then nothing more arrives.
+        try await Task.sleep(for: .seconds(1))
+        let stored = try await product.processor.objects.list(prefix: "clips/\(jobID)/").count
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await product.processor.objects.list(prefix: "clips/\(jobID)/").count == stored, "uploads went on after the cancel")
+        #expect(stored < 16, "the render was stopped before its end (\(stored) of 16 clips)")
+        let clips = try #require(try server.curl("/api/jobs/\(jobID)/status").json["clips"] as? [[String: Any]])
+        #expect(!clips.isEmpty)
+        for clip in clips { #expect(try server.curl(clip["url"] as! String, ["-I"]).status == 200) }
+        let work = server.data.appendingPathComponent("work/\(jobID)")
+        #expect(!FileManager.default.fileExists(atPath: work.path), "the job's temporary files are gone")
+        let again = try server.curl("/api/jobs/\(jobID)", ["-X", "DELETE"])
+        #expect(again.status == 409 && again.errorMessage.contains("CANCELLED"))
+    }
+
     @Test func aFileThatIsNotAVideoIsRefusedWithTheReason() async throws {
         let product = try await RunningProduct()
         defer { Task { await product.stop() } }
