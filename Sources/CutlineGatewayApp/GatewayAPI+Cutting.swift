@@ -105,7 +105,7 @@ extension GatewayAPI {
         encoder.outputFormatting = [.sortedKeys]
         let submitted = String(decoding: try encoder.encode(submit), as: UTF8.self)
         let params = String(decoding: try encoder.encode(["cutting": body.cutting]), as: UTF8.self)
-        if try await !jobs.queue(job.jobID, submitted: submitted, params: params) {
+        if try await !jobs.queue(job.jobID, submitted: submitted, params: params, clips: plan.count) {
             // Already started: the same request answers the same; another one is a conflict.
             let current = try await jobs.job(job.jobID)
             guard current?.submitted == submitted else {

@@ -101,13 +101,13 @@ public struct JobStore: Sendable {
 
     /// Fixes what is rendered and records QUEUED with its status write, once: false when the job was
     /// already submitted (then `submitted` must be compared by the caller).
-    public func queue(_ jobID: JobID, submitted: String, params: String) async throws -> Bool {
+    public func queue(_ jobID: JobID, submitted: String, params: String, clips: Int) async throws -> Bool {
         try await database.write { connection in
             try connection.execute("""
                 UPDATE jobs SET state = 'QUEUED', submitted = ?, updated_at = ? WHERE job_id = ? AND submitted IS NULL
                 """, [.text(submitted), .real(Date().timeIntervalSince1970), .text(jobID.description)])
             guard connection.changes > 0 else { return false }
-            try Outbox.enqueue(StatusWrite(jobID: jobID, state: .queued, params: params), on: connection)
+            try Outbox.enqueue(StatusWrite(jobID: jobID, state: .queued, progress: JobProgress(clipsDone: 0, clipsTotal: Int64(clips)), params: params), on: connection)
             return true
         }
     }
