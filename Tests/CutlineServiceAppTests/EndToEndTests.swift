@@ -19,12 +19,13 @@ final class RunningProduct: @unchecked Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    init() async throws {
+    init(environment extra: [String: String] = [:]) async throws {
         let data = try TestEnvironment.temporaryDirectory("product")
         // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
         let port = TestEnvironment.freePort()
         var environment = ["CUTLINE_DATA_DIR": data.path, "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:0",
                            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)"]
+        environment.merge(extra) { _, new in new }
         let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
         processor = try buildProcessor(settings, logger: CompositionRootTests.quiet)
         let address = try processor.service.rpcServer.start()
@@ -178,5 +179,69 @@ struct EndToEndTests {
         #expect(analyzed.status == 409 && analyzed.errorMessage.contains("has not arrived"), "\(analyzed.errorMessage)")
         let unique = try product.gateway.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(JobID.make())", "cutting": {"mode": "fixed", "seconds": 2}}"#)
         #expect(unique.status == 404)
+    }
+
+    /// The same job against S3 (SeaweedFS, signatures enforced) and DynamoDB (moto): the upload goes to
+    /// S3's own presigned URL, the processor reads it from S3, and the status the Gateway answers is the
+    /// item in DynamoDB, read here with boto3.
+    @Test func oneJobOnS3AndDynamoDB() async throws {
+        let seaweed = try SeaweedFS()
+        defer { seaweed.stop() }
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        var aws = moto.environment
+        aws["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
+        aws["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
+        aws["AWS_ENDPOINT_URL_S3"] = seaweed.endpoint.absoluteString
+        aws["CUTLINE_S3_BUCKET"] = "e2e-bucket"
+        aws["CUTLINE_DYNAMODB_TABLE"] = "e2e-jobs"
+        let bucket = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+                                         "\(seaweed.endpoint.absoluteString)/e2e-bucket"])
+        #expect(bucket.status == 200)
+        let table = try ChildProcess.run([TestEnvironment.executable("cutline"), "dynamodb", "create-table"], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
+        #expect(table.code == 0, "\(table.stderr)")
+
+        let product = try await RunningProduct(environment: aws)
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let initiated = try server.initiate(Self.video)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let upload = try #require(initiated.json["upload"] as? [String: Any])
+        let url = try #require(upload["url"] as? String)
+        #expect(url.hasPrefix(seaweed.endpoint.absoluteString), "the browser uploads to S3, not through the Gateway")
+        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
+        #expect(try server.curl(url, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+        let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "random", "min": 1.5, "max": 2.5}}"#)
+        #expect(analyzed.status == 200, "\(analyzed.errorMessage)")
+        let seed = try #require(analyzed.json["seed"] as? Int)
+        let count = try #require(analyzed.json["count"] as? Int)
+        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "random", "min": 1.5, "max": 2.5, "seed": \#(seed)}, "text": {"mode": "single", "text": "on S3"}}"#)
+        #expect(started.status == 202, "\(started.errorMessage)")
+        let status = try await product.finished(jobID)
+        #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))")
+        let clips = try #require(status.json["clips"] as? [[String: Any]])
+        #expect(clips.count == count)
+        for clip in clips {
+            let link = clip["url"] as! String
+            #expect(link.hasPrefix(seaweed.endpoint.absoluteString))
+            #expect(try SeaweedFS.curl([link]).status == 200)
+        }
+        // Independent readers: boto3 for the DynamoDB item and the bucket's listing.
+        let script = """
+            import boto3, json, sys
+            ddb = boto3.client("dynamodb", endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+            item = ddb.get_item(TableName="e2e-jobs", Key={"job_id": {"S": sys.argv[3]}}, ConsistentRead=True)["Item"]
+            s3 = boto3.client("s3", endpoint_url=sys.argv[2], region_name="us-east-1", aws_access_key_id=sys.argv[4], aws_secret_access_key=sys.argv[5])
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="e2e-bucket", Prefix="clips/" + sys.argv[3] + "/").get("Contents", [])]
+            print(json.dumps({"state": item["state"]["S"], "version": int(item["version"]["N"]), "clips": len(item["clips"]["L"]), "keys": sorted(keys)}))
+            """
+        let read = try ChildProcess.run(["python3", "-c", script, moto.server.baseURL.absoluteString, seaweed.endpoint.absoluteString, jobID,
+                                         SeaweedFS.accessKeyID, SeaweedFS.secretAccessKey])
+        #expect(read.code == 0, "\(read.stderr)")
+        let stored = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any])
+        #expect(stored["state"] as? String == "COMPLETED")
+        #expect(stored["version"] as? Int == status.json["version"] as? Int)
+        #expect(stored["clips"] as? Int == count)
+        #expect(stored["keys"] as? [String] == (0..<count).map { "clips/\(jobID)/\($0).mp4" }.sorted())
     }
 }
