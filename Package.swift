@@ -172,6 +172,7 @@ let package = Package(
             name: "CutlineCLI",
             dependencies: [
                 "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite",
+                "CutlineGatewayApp", "CutlineProcessor", .product(name: "Logging", package: "swift-log"),
                 "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

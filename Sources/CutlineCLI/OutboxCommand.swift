@@ -3,15 +3,17 @@ import CutlineCore
 import CutlineOutbox
 import CutlineServiceHost
 import CutlineSettings
+import CutlineHTTP
 import CutlineSQLite
 import Foundation
+import Logging
 
 /// `cutline outbox stats|list [--stuck]`: what the status outboxes hold, for operators.
 struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
         abstract: "Inspect the services' status outboxes (pending, delivered and stuck status writes).",
-        subcommands: [Stats.self, List.self]
+        subcommands: [Stats.self, List.self, Replay.self]
     )
 
     struct Target: ParsableArguments {
@@ -85,6 +87,37 @@ struct OutboxCommand: AsyncParsableCommand {
                     let quarantined = row.quarantinedAt == nil ? "" : " quarantined"
                     print("  #\(row.id) job_id=\(row.jobID) state=\(state) version=\(row.version) attempts=\(row.attempts)\(quarantined) created=\(row.createdAt.formatted(.iso8601)) last_error=\(row.lastError ?? "-")")
                 }
+            }
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Deliver pending writes now, whatever their backoff (stuck ones by default; --all: every pending one).")
+        @OptionGroup var target: Target
+        @OptionGroup var status: StatusOptions
+        @Flag(help: "Every pending write, not only the stuck ones.") var all = false
+
+        func run() async throws {
+            let common = try ResolvedCommon(target.common)
+            let sink = try StatusSettings(status, common: common).makeStatusStore { try HTTPClient() }
+            for (path, store) in try target.stores() {
+                let jobs = all ? nil : Set(try await store.list(stuckOnly: true, policy: target.policy).map(\.jobID))
+                var due = 0
+                if let jobs {
+                    for job in jobs { due += try await store.makeDue(jobID: job) }
+                } else {
+                    due = try await store.makeDue()
+                }
+                let relay = OutboxRelay(store: store, sink: sink, logger: Logger(label: "cutline.outbox"))
+                var delivered = 0
+                for _ in 0..<1000 where try await store.stats().pending > 0 {
+                    let settled = try await relay.deliverOnce()
+                    delivered += settled
+                    if settled == 0 { break }
+                }
+                let left = try await store.stats(policy: target.policy)
+                print("\(path): \(due) write(s) made due, \(delivered) delivered, \(left.pending) pending, \(left.quarantined) quarantined")
             }
         }
     }

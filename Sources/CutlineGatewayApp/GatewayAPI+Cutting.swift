@@ -114,7 +114,7 @@ extension GatewayAPI {
         }
         // Sent again on a repeat: the processor keeps the first and changes nothing.
         do {
-            _ = try await media.call(MediaContract.submit, submit, timeout: .seconds(30))
+            _ = try await media.call(MediaContract.submit, submit, timeout: .seconds(10))
         } catch let error as RPCError {
             throw APIError(.serviceUnavailable, "media_unavailable", "the job is queued but the MediaProcessor did not take it (\(error.message)); send the same request again to retry")
         }
@@ -139,7 +139,7 @@ extension GatewayAPI {
         try await finishUpload(job)
         let probe: ProbeSummary
         do {
-            probe = try await media.call(MediaContract.probe, ProbeRequest(jobID: jobID, sourceKey: job.sourceKey), timeout: .seconds(60))
+            probe = try await media.call(MediaContract.probe, ProbeRequest(jobID: jobID, sourceKey: job.sourceKey), timeout: .seconds(30))
         } catch let error as RPCError {
             switch error.code {
             case .badRequest: throw APIError(.unprocessableContent, "not_a_video", error.message)

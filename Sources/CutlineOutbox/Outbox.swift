@@ -199,6 +199,25 @@ public struct OutboxStore: Sendable {
         }
     }
 
+    /// Every row about one job (delivered ones too, while kept), in order.
+    public func rows(jobID: String) async throws -> [OutboxRow] {
+        try await database.read { connection in
+            try connection.query("SELECT \(Self.columns) FROM outbox WHERE job_id = ? ORDER BY id", [.text(jobID)]).map(Self.row)
+        }
+    }
+
+    /// Makes undelivered rows due now, whatever their backoff (of one job, or all): the operator's
+    /// replay. Quarantined rows stay aside. Returns how many.
+    @discardableResult
+    public func makeDue(jobID: String? = nil, now: Date = Date()) async throws -> Int {
+        try await database.write { connection in
+            try connection.execute("""
+                UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL AND quarantined_at IS NULL AND (? IS NULL OR job_id = ?)
+                """, [.real(now.timeIntervalSince1970), jobID.map(SQLiteValue.text) ?? .null, jobID.map(SQLiteValue.text) ?? .null])
+            return connection.changes
+        }
+    }
+
     /// Undelivered rows (all, or only the stuck and quarantined ones), oldest first.
     public func list(stuckOnly: Bool, policy: StuckPolicy = .init(), limit: Int = 1000, now: Date = Date()) async throws -> [OutboxRow] {
         let ageCutoff = now.timeIntervalSince1970 - policy.age.timeInterval
