@@ -49,27 +49,6 @@ extension BlobStore {
         return try BlobWriter(key: key, target: directory.appendingPathComponent("part-\(number)"))
     }
 
-    /// Stores part `number` from chunks, replacing an earlier copy of it.
-    public func writePart(key: String, uploadID: String, number: Int, _ produce: (FileHandle) throws -> Void) throws {
-        guard (1...Self.maximumPartNumber).contains(number) else {
-            throw BlobStoreError.invalidPart(key, "part numbers are 1 to \(Self.maximumPartNumber), not \(number)")
-        }
-        let directory = try existingUpload(uploadID, key: key)
-        let target = directory.appendingPathComponent("part-\(number)")
-        let temporary = directory.appendingPathComponent(".tmp-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw BlobStoreError.io(key, "cannot create \(temporary.path)") }
-        do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try produce(handle)
-            try handle.synchronize()
-            try Self.replace(target, with: temporary)
-        } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw error
-        }
-    }
-
     public struct StoredPart: Sendable, Hashable {
         public var number: Int
         public var size: Int64
@@ -110,7 +89,7 @@ extension BlobStore {
             for part in parts {
                 let input = try FileHandle(forReadingFrom: directory.appendingPathComponent("part-\(part.number)"))
                 defer { try? input.close() }
-                while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try output.write(contentsOf: chunk) }
+                while let chunk = try input.read(upToCount: 1 << 20), !chunk.isEmpty { try output.write(chunk) }
             }
         }
         try? FileManager.default.removeItem(at: directory)

@@ -73,20 +73,14 @@ public struct BlobStore: Sendable {
         }
     }
 
-    /// Streams a body into place from chunks (the Gateway's PUT handler), atomically.
-    public func write(key: String, _ produce: (FileHandle) throws -> Void) throws {
-        let target = try path(key)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let temporary = target.deletingLastPathComponent().appendingPathComponent(".tmp-\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw BlobStoreError.io(key, "cannot create \(temporary.path)") }
+    /// Writes an object from chunks, atomically: it appears whole once `produce` returns, or not at all.
+    public func write(key: String, _ produce: (BlobWriter) throws -> Void) throws {
+        let writer = try beginWrite(key: key)
         do {
-            let handle = try FileHandle(forWritingTo: temporary)
-            defer { try? handle.close() }
-            try produce(handle)
-            try handle.synchronize()
-            try Self.replace(target, with: temporary)
+            try produce(writer)
+            try writer.commit()
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
+            writer.abort()
             throw error
         }
     }

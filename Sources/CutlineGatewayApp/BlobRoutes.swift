@@ -14,6 +14,7 @@ struct BlobRoutes: Sendable {
     let executor: BlockingExecutor
     /// Bytes gathered before each write to disk (one hop to the blocking pool per chunk).
     static let chunk = 1 << 20
+    static let maximumBody: Int64 = 5 << 30
 
     func add(to router: Router<BasicRequestContext>) {
         router.put("blob/**") { request, context in try await put(request, context) }
@@ -62,7 +63,13 @@ struct BlobRoutes: Sendable {
         }
         do {
             var pending = ByteBuffer()
+            var received: Int64 = 0
             for try await buffer in request.body {
+                received += Int64(buffer.readableBytes)
+                // S3's own ceilings: a part or a single PUT is at most 5 GiB; more than signed is refused.
+                guard received <= (length ?? Self.maximumBody) else {
+                    throw APIError(.contentTooLarge, "too_large", "the body is larger than \(length.map { "the \($0) bytes signed" } ?? "5 GiB")")
+                }
                 pending.writeImmutableBuffer(buffer)
                 if pending.readableBytes >= Self.chunk {
                     let bytes = pending.readBytes(length: pending.readableBytes) ?? []

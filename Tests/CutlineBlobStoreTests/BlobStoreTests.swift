@@ -39,8 +39,8 @@ import Testing
         try store.put(key: "clips/a/000.mp4", bytes: Array("old".utf8))
         struct Interrupted: Error {}
         #expect(throws: Interrupted.self) {
-            try store.write(key: "clips/a/000.mp4") { handle in
-                try handle.write(contentsOf: Data("half of the new".utf8))
+            try store.write(key: "clips/a/000.mp4") { writer in
+                try writer.write(Data("half of the new".utf8))
                 throw Interrupted()
             }
         }

@@ -118,20 +118,8 @@ struct OverlayTests {
 func bandPSNR(_ a: String, _ b: String, at seconds: Double, band: (Int, Int)) throws -> Double {
     let (index, count) = band
     let crop = "crop=iw:ih/\(count):0:ih*\(index)/\(count)"
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-hide_banner", "-ss", String(seconds), "-i", a, "-ss", String(seconds), "-i", b, "-frames:v", "1",
-                         "-lavfi", "[0:v]\(crop)[x];[1:v]\(crop)[y];[x][y]psnr", "-f", "null", "-"]
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = FileHandle.nullDevice
-    try process.run()
-    let data = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    guard let range = text.range(of: "average:") else { throw ToolFailure(description: "no PSNR in: \(text.suffix(500))") }
-    let value = text[range.upperBound...].prefix { !$0.isWhitespace }
-    return value == "inf" ? .infinity : Double(value) ?? 0
+    return try psnr(["-ss", String(seconds), "-i", a, "-ss", String(seconds), "-i", b, "-frames:v", "1",
+                     "-lavfi", "[0:v]\(crop)[x];[1:v]\(crop)[y];[x][y]psnr"])
 }
 
 @Suite("Text pre-flight")

@@ -48,9 +48,15 @@ func checkClips(_ plan: SegmentPlan, _ clips: [RenderedClip], expectAudio: Bool,
 
 /// ffmpeg's PSNR between the first frames of two videos (higher is more alike; identical is "inf").
 func firstFramePSNR(_ a: String, _ b: String) throws -> Double {
+    try psnr(["-i", a, "-i", b, "-frames:v", "1", "-lavfi", "[0:v][1:v]psnr"])
+}
+
+/// Runs ffmpeg with a `psnr` filter graph (`arguments` give the inputs and the graph) and reads the
+/// average it reports.
+func psnr(_ arguments: [String]) throws -> Double {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = ["ffmpeg", "-hide_banner", "-i", a, "-i", b, "-frames:v", "1", "-lavfi", "[0:v][1:v]psnr", "-f", "null", "-"]
+    process.arguments = ["ffmpeg", "-hide_banner"] + arguments + ["-f", "null", "-"]
     let errors = Pipe()
     process.standardError = errors
     process.standardOutput = FileHandle.nullDevice

@@ -194,7 +194,9 @@ struct ObjectStoreTests {
                 let query = StoreFixture.query(url)
                 #expect(query["upload"] == uploadID && query["part"] == "\(number)")
                 try blobs.verify(method: "PUT", key: key, query: query, contentType: nil)
-                try blobs.writePart(key: key, uploadID: uploadID, number: number) { try $0.write(contentsOf: Data(bytes)) }
+                let writer = try blobs.beginPart(key: key, uploadID: uploadID, number: number)
+                try writer.write(bytes)
+                try writer.commit()
             }
         }
         try await send(1, parts[0])
