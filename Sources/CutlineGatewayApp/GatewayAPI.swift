@@ -196,7 +196,17 @@ public struct GatewayAPI: Sendable {
 
     func jobStatus(_ jobID: JobID, request: Request) async throws -> Response {
         let record: JobStatusRecord
-        if let stored = try await status.status(of: jobID) {
+        let stored: JobStatusRecord?
+        do {
+            stored = try await status.status(of: jobID)
+        } catch let error as StatusRecordError {
+            throw APIError(.internalServerError, "status_corrupt", "\(error)")
+        } catch {
+            // The store cannot be reached: nothing is lost (every write waits in an outbox), but there
+            // is nothing true to answer yet.
+            throw APIError(.serviceUnavailable, "status_unavailable", "the job status store cannot be reached (\(error)); try again shortly")
+        }
+        if let stored {
             record = stored
         } else if let job = try await jobs.job(jobID) {
             // Created here a moment ago; the relay has not delivered its first write yet.

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CutlineContracts
 import CutlineCore
+import CutlineOutbox
 import CutlineGatewayApp
 import CutlineProcessor
 import CutlineRPC
@@ -243,5 +245,52 @@ struct EndToEndTests {
         #expect(stored["version"] as? Int == status.json["version"] as? Int)
         #expect(stored["clips"] as? Int == count)
         #expect(stored["keys"] as? [String] == (0..<count).map { "clips/\(jobID)/\($0).mp4" }.sorted())
+    }
+
+    /// DynamoDB (moto) paused with SIGSTOP while the job renders: the render goes on and finishes, its
+    /// status writes wait in the outbox, and after SIGCONT the status catches up to COMPLETED.
+    @Test func aPausedStatusStoreDelaysTheStatusButNotTheJob() async throws {
+        let seaweed = try SeaweedFS()
+        defer { seaweed.stop() }
+        let moto = try MotoServer()
+        defer { moto.stop() }
+        var aws = moto.environment
+        aws["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
+        aws["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
+        aws["AWS_ENDPOINT_URL_S3"] = seaweed.endpoint.absoluteString
+        aws["CUTLINE_S3_BUCKET"] = "pause-bucket"
+        aws["CUTLINE_DYNAMODB_TABLE"] = "pause-jobs"
+        _ = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+                                "\(seaweed.endpoint.absoluteString)/pause-bucket"])
+        let table = try ChildProcess.run([TestEnvironment.executable("cutline"), "dynamodb", "create-table"], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
+        #expect(table.code == 0, "\(table.stderr)")
+        let product = try await RunningProduct(environment: aws)
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let initiated = try server.initiate(Self.video)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let upload = try #require(initiated.json["upload"] as? [String: Any])
+        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
+        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 1}, "text": {"mode": "single", "text": "paused"}}"#)
+        #expect(started.status == 202, "\(started.errorMessage)")
+
+        moto.server.process.signal(SIGSTOP)
+        let id = try JobID(validating: jobID)
+        var held = try await product.processor.jobs.job(id)
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, held?.state != .completed {
+            try await Task.sleep(for: .milliseconds(200))
+            held = try await product.processor.jobs.job(id)
+        }
+        #expect(held?.state == .completed, "the render finished while the status store was paused")
+        let waiting = try await product.processor.outbox.stats()
+        #expect(waiting.pending > 0, "its status writes wait in the outbox")
+        moto.server.process.signal(SIGCONT)
+
+        let status = try await product.finished(jobID)
+        #expect(status.json["state"] as? String == "COMPLETED")
+        #expect((status.json["clips"] as? [Any])?.count == held?.request.plan.count)
+        try await waitFor { try await product.processor.outbox.stats().pending == 0 }
     }
 }
