@@ -46,6 +46,29 @@ public enum TestEnvironment {
         return UInt16(bigEndian: address.sin_port)
     }
 
+    /// `count` distinct loopback ports that were free a moment ago, held open together while they are
+    /// picked so none repeats. Tests that bind several servers pick all their ports this way rather than
+    /// mixing one picked port with `:0`, which the system may give out again as the same number.
+    public static func freePorts(_ count: Int) -> [UInt16] {
+        var sockets: [Int32] = []
+        defer { sockets.forEach { close($0) } }
+        return (0..<count).map { _ in
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            sockets.append(fd)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    _ = bind(fd, $0, length)
+                    _ = getsockname(fd, $0, &length)
+                }
+            }
+            return UInt16(bigEndian: address.sin_port)
+        }
+    }
+
     /// A fresh temporary directory, removed by the caller.
     public static func temporaryDirectory(_ label: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cutline-\(label)-\(UUID().uuidString.prefix(8))")

@@ -24,9 +24,10 @@ final class RunningProduct: @unchecked Sendable {
     init(environment extra: [String: String] = [:]) async throws {
         let data = try TestEnvironment.temporaryDirectory("product")
         // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
-        let port = TestEnvironment.freePort()
-        var environment = ["CUTLINE_DATA_DIR": data.path, "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:0",
-                           "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)"]
+        let ports = TestEnvironment.freePorts(3)
+        var environment = ["CUTLINE_DATA_DIR": data.path, "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[1])",
+                           "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
+                           "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])"]
         environment.merge(extra) { _, new in new }
         let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
         processor = try buildProcessor(settings, logger: CompositionRootTests.quiet)

@@ -21,10 +21,10 @@ final class RunningGateway: @unchecked Sendable {
 
     init(data: URL? = nil, environment extra: [String: String] = [:]) async throws {
         self.data = try data ?? TestEnvironment.temporaryDirectory("gateway-http")
-        let port = TestEnvironment.freePort()
+        let ports = TestEnvironment.freePorts(2)
         var environment = [
-            "CUTLINE_DATA_DIR": self.data.path, "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:0",
-            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
+            "CUTLINE_DATA_DIR": self.data.path, "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
+            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
         ]
         environment.merge(extra) { _, new in new }
         let settings = try ServiceSettings(service: "gateway", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)

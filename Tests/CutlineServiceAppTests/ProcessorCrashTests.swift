@@ -10,11 +10,11 @@ import Testing
 @Suite(.serialized, .timeLimit(.minutes(10)))
 struct ProcessorCrashTests {
     @Test func killedProcessorFinishesTheJobAfterARestart() async throws {
-        let port = TestEnvironment.freePort()
-        let mediaPort = TestEnvironment.freePort()
+        let ports = TestEnvironment.freePorts(3)
+        let (port, mediaPort) = (ports[0], ports[1])
         let data = try TestEnvironment.temporaryDirectory("crash")
         let base = ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
-                    "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)"]
+                    "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])"]
         let server = try await RunningGateway(data: data, environment: base)
         defer { Task { await server.stop() } }
         var environment = ProcessInfo.processInfo.environment.merging(base) { _, new in new }

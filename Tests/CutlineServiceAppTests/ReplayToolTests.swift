@@ -22,10 +22,10 @@ struct ReplayToolTests {
     }
 
     @Test func aJobTheProcessorNeverGotIsFoundAndReplayed() async throws {
-        let mediaPort = TestEnvironment.freePort()
-        let port = TestEnvironment.freePort()
+        let ports = TestEnvironment.freePorts(3)
+        let (port, mediaPort) = (ports[0], ports[1])
         let base = ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
-                    "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)"]
+                    "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])"]
         let data = try TestEnvironment.temporaryDirectory("replay")
         let server = try await RunningGateway(data: data, environment: base)
         defer { Task { await server.stop() } }
