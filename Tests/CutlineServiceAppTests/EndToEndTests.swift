@@ -188,21 +188,9 @@ struct EndToEndTests {
     /// S3's own presigned URL, the processor reads it from S3, and the status the Gateway answers is the
     /// item in DynamoDB, read here with boto3.
     @Test func oneJobOnS3AndDynamoDB() async throws {
-        let seaweed = try SeaweedFS()
-        defer { seaweed.stop() }
-        let moto = try MotoServer()
-        defer { moto.stop() }
-        var aws = moto.environment
-        aws["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
-        aws["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
-        aws["AWS_ENDPOINT_URL_S3"] = seaweed.endpoint.absoluteString
-        aws["CUTLINE_S3_BUCKET"] = "e2e-bucket"
-        aws["CUTLINE_DYNAMODB_TABLE"] = "e2e-jobs"
-        let bucket = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-                                         "\(seaweed.endpoint.absoluteString)/e2e-bucket"])
-        #expect(bucket.status == 200)
-        let table = try ChildProcess.run([TestEnvironment.executable("cutline"), "dynamodb", "create-table"], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
-        #expect(table.code == 0, "\(table.stderr)")
+        let servers = try AWSServers(bucket: "e2e-bucket", table: "e2e-jobs")
+        defer { servers.stop() }
+        let (seaweed, moto, aws) = (servers.seaweed, servers.moto, servers.environment)
 
         let product = try await RunningProduct(environment: aws)
         defer { Task { await product.stop() } }
@@ -251,20 +239,9 @@ struct EndToEndTests {
     /// DynamoDB (moto) paused with SIGSTOP while the job renders: the render goes on and finishes, its
     /// status writes wait in the outbox, and after SIGCONT the status catches up to COMPLETED.
     @Test func aPausedStatusStoreDelaysTheStatusButNotTheJob() async throws {
-        let seaweed = try SeaweedFS()
-        defer { seaweed.stop() }
-        let moto = try MotoServer()
-        defer { moto.stop() }
-        var aws = moto.environment
-        aws["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
-        aws["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
-        aws["AWS_ENDPOINT_URL_S3"] = seaweed.endpoint.absoluteString
-        aws["CUTLINE_S3_BUCKET"] = "pause-bucket"
-        aws["CUTLINE_DYNAMODB_TABLE"] = "pause-jobs"
-        _ = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-                                "\(seaweed.endpoint.absoluteString)/pause-bucket"])
-        let table = try ChildProcess.run([TestEnvironment.executable("cutline"), "dynamodb", "create-table"], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
-        #expect(table.code == 0, "\(table.stderr)")
+        let servers = try AWSServers(bucket: "pause-bucket", table: "pause-jobs")
+        defer { servers.stop() }
+        let (moto, aws) = (servers.moto, servers.environment)
         let product = try await RunningProduct(environment: aws)
         defer { Task { await product.stop() } }
         let server = product.gateway
@@ -293,5 +270,37 @@ struct EndToEndTests {
         #expect(status.json["state"] as? String == "COMPLETED")
         #expect((status.json["clips"] as? [Any])?.count == held?.request.plan.count)
         try await waitFor { try await product.processor.outbox.stats().pending == 0 }
+    }
+}
+
+/// SeaweedFS (S3, signatures enforced) and moto (DynamoDB) on loopback, with the bucket and the status
+/// table made (the table by `cutline dynamodb create-table`, as an operator makes it), and the settings
+/// that point the services at them.
+final class AWSServers: @unchecked Sendable {
+    let seaweed: SeaweedFS
+    let moto: MotoServer
+    let environment: [String: String]
+
+    init(bucket: String, table: String) throws {
+        seaweed = try SeaweedFS()
+        moto = try MotoServer()
+        var aws = moto.environment
+        aws["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID  // moto takes any key; SeaweedFS checks it
+        aws["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
+        aws["AWS_ENDPOINT_URL_S3"] = seaweed.endpoint.absoluteString
+        aws["CUTLINE_S3_BUCKET"] = bucket
+        aws["CUTLINE_DYNAMODB_TABLE"] = table
+        environment = aws
+        let made = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+                                       "\(seaweed.endpoint.absoluteString)/\(bucket)"])
+        guard made.status == 200 else { throw TestSupportError("creating bucket \(bucket) answered HTTP \(made.status)") }
+        let created = try ChildProcess.run([TestEnvironment.executable("cutline"), "dynamodb", "create-table"],
+                                           environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
+        guard created.code == 0 else { throw TestSupportError("cutline dynamodb create-table: \(created.stderr)") }
+    }
+
+    func stop() {
+        seaweed.stop()
+        moto.stop()
     }
 }
