@@ -18,6 +18,54 @@ public enum MediaContract {
     public static let submit = RPCMethod<SubmitRequest, SubmitResponse>("media.submit")
     /// Stops a job: a waiting one never starts, a running one stops within a second (finished clips stay).
     public static let cancel = RPCMethod<CancelRequest, CancelResponse>("media.cancel")
+    /// Measures overlay texts as the renderer will draw them on a frame of the given size: how each wraps,
+    /// whether it fits, which characters no installed font can draw.
+    public static let preflight = RPCMethod<PreflightRequest, PreflightResponse>("media.preflight")
+}
+
+public struct PreflightRequest: Codable, Sendable, Hashable {
+    public var jobID: JobID
+    public var texts: [String]
+    public var style: OverlayStyle
+    /// The frame as displayed (after rotation), in pixels.
+    public var width: Int
+    public var height: Int
+
+    public init(jobID: JobID, texts: [String], style: OverlayStyle, width: Int, height: Int) {
+        self.jobID = jobID
+        self.texts = texts
+        self.style = style
+        self.width = width
+        self.height = height
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", texts, style, width, height
+    }
+}
+
+public struct PreflightResponse: Codable, Sendable, Hashable {
+    public struct Text: Codable, Sendable, Hashable {
+        /// The lines the overlay will show.
+        public var lines: [String]
+        /// Whether those lines fit inside the frame's margins.
+        public var fits: Bool
+        /// Characters no installed font can draw, as strings of one scalar, in order of first appearance.
+        public var missing: [String]
+
+        public init(lines: [String], fits: Bool, missing: [String]) {
+            self.lines = lines
+            self.fits = fits
+            self.missing = missing
+        }
+    }
+
+    /// One per text, in the request's order.
+    public var texts: [Text]
+
+    public init(texts: [Text]) {
+        self.texts = texts
+    }
 }
 
 public struct CancelRequest: Codable, Sendable, Hashable {

@@ -27,17 +27,21 @@ public enum JobState: String, Sendable, Codable, CaseIterable {
 }
 
 /// Orders every status write of a job without coordination between the services that write it:
-/// `attempt · 10⁹ + rank(state) · 10⁶ + clips done`; a terminal state takes the largest version of its
-/// attempt, so the first terminal write wins and nothing later in that attempt can overwrite it.
+/// `attempt · 10⁹ + rank(state) · 10⁶ + clips done · 10³ + per mille of the next clip rendered`; a
+/// terminal state takes the largest version of its attempt, so the first terminal write wins and nothing
+/// later in that attempt can overwrite it. The per mille lets frame progress within a clip outrank the
+/// write before it, and a finished clip outranks any progress on it.
 public struct StatusVersion: Sendable, Hashable, Comparable, Codable {
     public let value: Int64
+    /// A plan has at most this many clips (the planner's limit is lower), so clip counts fit the formula.
+    public static let maximumClips: Int64 = 999
 
-    public init(attempt: Int64, state: JobState, clipsDone: Int64 = 0) {
-        precondition(attempt >= 0 && clipsDone >= 0 && clipsDone < 1_000_000)
+    public init(attempt: Int64, state: JobState, clipsDone: Int64 = 0, nextClipPermille: Int64 = 0) {
+        precondition(attempt >= 0 && (0...Self.maximumClips).contains(clipsDone) && (0...999).contains(nextClipPermille))
         if state.isTerminal {
             value = attempt * 1_000_000_000 + 999_999_999
         } else {
-            value = attempt * 1_000_000_000 + state.rank * 1_000_000 + clipsDone
+            value = attempt * 1_000_000_000 + state.rank * 1_000_000 + clipsDone * 1000 + nextClipPermille
         }
     }
 

@@ -18,12 +18,12 @@ public struct StatusWrite: Codable, Sendable, Hashable {
     public var updatedAt: Date
 
     public init(
-        jobID: JobID, state: JobState, attempt: Int64 = 1, clipsDone: Int64 = 0, progress: JobProgress? = nil,
+        jobID: JobID, state: JobState, attempt: Int64 = 1, clipsDone: Int64 = 0, nextClipPermille: Int64 = 0, progress: JobProgress? = nil,
         clips: [ClipRecord]? = nil, error: JobFailure? = nil, params: String? = nil, createdAt: Date? = nil,
         updatedAt: Date = Date()
     ) {
         self.jobID = jobID
-        self.version = StatusVersion(attempt: attempt, state: state, clipsDone: clipsDone).value
+        self.version = StatusVersion(attempt: attempt, state: state, clipsDone: clipsDone, nextClipPermille: nextClipPermille).value
         self.state = state
         self.attempt = attempt
         self.progress = progress

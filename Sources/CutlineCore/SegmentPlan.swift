@@ -104,6 +104,8 @@ public struct SegmentPlan: Sendable, Hashable, Codable {
         guard frameRate.numerator > 0, frameRate.denominator > 0 else {
             throw .make(.invalidFrameRate, "the video's frame rate must be positive, not \(frameRate)")
         }
+        // The status version counts clips in three digits (StatusVersion.maximumClips).
+        let maxSegments = min(maxSegments, Int(StatusVersion.maximumClips))
         let fps = frameRate.framesPerSecond
         // The video's length in frames, possibly fractional (the last frame may be shorter).
         let totalFrames = duration * fps

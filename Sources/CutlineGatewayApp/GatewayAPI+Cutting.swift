@@ -34,6 +34,15 @@ extension GatewayAPI {
         let jobId: String
         let cutting: Cutting
         let text: TextChoice?
+        let style: Style?
+    }
+
+    /// Something the person should know before starting: which clip, what, and what to do.
+    struct Warning: Encodable, Hashable {
+        let code: String
+        let message: String
+        /// The clip it concerns (as in `segments`), when it concerns one.
+        let index: Int?
     }
 
     struct AnalyzeResponse: Encodable {
@@ -54,7 +63,7 @@ extension GatewayAPI {
         let count: Int
         let seed: UInt64?
         let segments: [Segment]
-        let warnings: [String]
+        let warnings: [Warning]
         let source: Source
     }
 
@@ -63,8 +72,11 @@ extension GatewayAPI {
         let (job, probe) = try await probed(try Self.jobID(body.jobId))
         let (mode, seed) = try Self.mode(body.cutting)
         let plan = try Self.plan(probe, mode)
-        var warnings: [String] = []
-        if let text = body.text { warnings = try Self.texts(text, count: plan.count).warnings }
+        var warnings: [Warning] = []
+        if let text = body.text {
+            let (texts, found) = try Self.texts(text, count: plan.count)
+            warnings = found + (try await preflight(job.jobID, texts: texts, style: try Self.style(body.style), probe: probe)).warnings
+        }
         return try JSONBody.response(AnalyzeResponse(
             jobId: job.jobID.description, duration: probe.duration, count: plan.count, seed: seed,
             segments: plan.segments.map { .init(index: $0.index, start: $0.start, duration: $0.duration) }, warnings: warnings,
@@ -100,6 +112,11 @@ extension GatewayAPI {
         let plan = try Self.plan(probe, mode)
         let texts = try Self.texts(body.text, count: plan.count).texts
         let style = try Self.style(body.style)
+        // A text that would not fit is refused before anything is queued (a repeat of a started job
+        // was measured when it started).
+        if job.state.rank < JobState.queued.rank, let problem = try await preflight(job.jobID, texts: texts, style: style, probe: probe).tooLong {
+            throw APIError(.unprocessableContent, "text_does_not_fit", problem.message)
+        }
         let submit = SubmitRequest(jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: style)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
@@ -119,6 +136,32 @@ extension GatewayAPI {
             throw APIError(.serviceUnavailable, "media_unavailable", "the job is queued but the MediaProcessor did not take it (\(error.message)); send the same request again to retry")
         }
         return try JSONBody.response(CompleteResponse(jobId: job.jobID.description, state: JobState.queued.rawValue), status: .accepted)
+    }
+
+    /// The texts measured by the MediaProcessor on the source's frame: a warning for each text that does
+    /// not fit or has characters no font draws, and the first that does not fit.
+    func preflight(_ jobID: JobID, texts: [String], style: OverlayStyle, probe: ProbeSummary) async throws -> (warnings: [Warning], tooLong: Warning?) {
+        guard texts.contains(where: { !$0.isEmpty }) else { return ([], nil) }
+        let turned = probe.rotation == 90 || probe.rotation == 270
+        let request = PreflightRequest(jobID: jobID, texts: texts, style: style,
+                                       width: (turned ? probe.height : probe.width) & ~1, height: (turned ? probe.width : probe.height) & ~1)
+        let answer: PreflightResponse
+        do {
+            answer = try await media.call(MediaContract.preflight, request, timeout: .seconds(30))
+        } catch let error as RPCError {
+            throw APIError(.serviceUnavailable, "media_unavailable", "the MediaProcessor could not measure the texts (\(error.message)); try again shortly")
+        }
+        var warnings: [Warning] = []
+        for (index, report) in answer.texts.enumerated() {
+            if !report.fits {
+                warnings.append(Warning(code: "text_does_not_fit", message: "the text of clip \(index + 1) wraps to \(report.lines.count) lines and does not fit on the \(request.width)×\(request.height) frame; shorten it or choose a smaller font size", index: index))
+            }
+            if !report.missing.isEmpty {
+                let named = report.missing.map { character in "\(character) (U+\(String(format: "%04X", character.unicodeScalars.first!.value)))" }
+                warnings.append(Warning(code: "missing_characters", message: "no installed font can draw \(named.joined(separator: ", ")) in the text of clip \(index + 1); it will be left out", index: index))
+            }
+        }
+        return (warnings, warnings.first { $0.code == "text_does_not_fit" })
     }
 
     static func jobID(_ text: String) throws -> JobID {
@@ -195,7 +238,7 @@ extension GatewayAPI {
     }
 
     /// The text of each clip, from the person's choice; what the planner found odd as warnings.
-    static func texts(_ choice: TextChoice, count: Int) throws -> (texts: [String], warnings: [String]) {
+    static func texts(_ choice: TextChoice, count: Int) throws -> (texts: [String], warnings: [Warning]) {
         let texts: [String]
         switch choice.mode {
         case "single":
@@ -218,8 +261,8 @@ extension GatewayAPI {
         if let long = texts.firstIndex(where: { $0.count > 1000 }) {
             throw APIError(.unprocessableContent, "text_too_long", "the text of clip \(long + 1) has \(texts[long].count) characters; at most 1000 fit on a clip")
         }
-        let empty = texts.enumerated().filter { $0.element.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }.map { $0.offset + 1 }
-        return (texts, empty.isEmpty || choice.mode == "single" ? [] : ["clips \(empty.map(String.init).joined(separator: ", ")) have no text"])
+        let empty = texts.indices.filter { texts[$0].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
+        return (texts, choice.mode == "single" ? [] : empty.map { Warning(code: "no_text", message: "clip \($0 + 1) has no text, so no overlay", index: $0) })
     }
 
     static func style(_ given: Style?) throws -> OverlayStyle {

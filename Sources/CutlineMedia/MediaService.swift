@@ -15,11 +15,12 @@ struct MediaService: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
     @OptionGroup var storage: StorageOptions
     @OptionGroup var status: StatusOptions
+    @OptionGroup var media: MediaOptions
 
     func run() async throws {
         let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:7420", options: options, storage: storage, status: status)
         LogSetup.bootstrap(format: settings.common.logFormat, level: settings.common.logLevel)
         let logger = Logger(label: "cutline.media")
-        try await ServiceHost.run(try buildProcessor(settings, logger: logger).service, logger: logger)
+        try await ServiceHost.run(try buildProcessor(settings, media: try MediaRunnerSettings(media), logger: logger).service, logger: logger)
     }
 }

@@ -64,6 +64,14 @@ final class Demuxer {
         }
     }
 
+    /// Moves to the last keyframe at or before `seconds` (counted from the container's start), so decoding
+    /// from there yields every frame from that time on. Over HTTP this is a Range request, not a download.
+    func seek(toSeconds seconds: Double) throws(MediaError) {
+        let target = Int64(((startTime + seconds) * Double(cutline_av_time_base())).rounded(.down))
+        let status = avformat_seek_file(formatContext, -1, Int64.min, target, target, 0)
+        try check(status, "seeking to \(seconds) s", path: path, code: .corrupt)
+    }
+
     /// Reads the next packet into `packet`; `.endOfStream` at the end of the file.
     func read(into packet: Packet) throws(MediaError) -> StepResult {
         let status = av_read_frame(formatContext, packet.pointer)

@@ -37,6 +37,10 @@ public struct RenderRequest: Sendable {
     public var outputDirectory: String
     /// Clip `i` is written as `<prefix>-<i+1, three digits>.mp4`.
     public var fileNamePrefix: String
+    /// Render only the segments from this index on (a job resumed after the earlier clips were stored):
+    /// the source is read from the keyframe before that segment, and each clip is the one a whole render
+    /// would have written.
+    public var firstSegment: Int = 0
 
     public init(source: String, plan: SegmentPlan, texts: [String], style: OverlayStyle = OverlayStyle(), encoding: EncodingSettings = EncodingSettings(), outputDirectory: String, fileNamePrefix: String = "clip") {
         self.source = source

@@ -109,6 +109,9 @@ private final class RenderJob {
         guard request.texts.count == segments.count else {
             throw MediaError(code: .invalidRequest, operation: "starting the render", message: "\(request.texts.count) texts for \(segments.count) segments")
         }
+        guard segments.indices.contains(request.firstSegment) else {
+            throw MediaError(code: .invalidRequest, operation: "starting the render", message: "first segment \(request.firstSegment) is not one of the plan's \(segments.count)")
+        }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MediaError(code: .invalidRequest, operation: "starting the render", path: request.outputDirectory, message: "the output directory does not exist")
@@ -225,10 +228,21 @@ private final class RenderJob {
         let sinkBase = videoGraph.timeBase(of: videoSink)
         let halfFrameSeconds = 0.5 / rate.framesPerSecond
         thresholds = segments.map { Int64((($0.start - halfFrameSeconds) * Double(sinkBase.den) / Double(sinkBase.num)).rounded()) }
-        thresholds[0] = .min
         audioEnds = segments.map { Int64(($0.end * Double(audioRate)).rounded()) }
         // The last clip's sound stops with the plan (the picture's end); sound running on is dropped.
         audioEnds[audioEnds.count - 1] = Int64((request.plan.duration * Double(audioRate)).rounded())
+        let first = request.firstSegment
+        if first == 0 {
+            thresholds[0] = .min  // everything before the first boundary belongs to the first clip
+        } else {
+            // Resuming: decode from the keyframe before the segment (a second early, for the sound
+            // decoder's priming); frames and samples before it are dropped, not encoded.
+            try demuxer.seek(toSeconds: max(0, segments[first].start - 1))
+            videoSegment = first
+            audioSegment = first
+            audioCursor = audioEnds[first - 1]
+            framesDone = Int((segments[first].start * rate.framesPerSecond).rounded())
+        }
     }
 
     deinit {
@@ -354,6 +368,7 @@ private final class RenderJob {
 
     private func route(videoFrame frame: Frame) throws(MediaError) {
         let time = frame.pts
+        if time < thresholds[videoSegment] { return }  // before a resumed render's first segment
         while videoSegment + 1 < segments.count, time >= thresholds[videoSegment + 1] {
             let ended = try writer(videoSegment)
             ended.videoEnded = true

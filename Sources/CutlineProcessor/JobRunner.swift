@@ -8,111 +8,124 @@ public import Logging
 public import ServiceLifecycle
 import Synchronization
 
-/// Renders the accepted jobs, the oldest first: reads the source through a presigned URL (so the render
-/// starts before it is all fetched, in both storage modes), uploads each clip as soon as it is written
-/// while the next renders, and reports every clip through the outbox. Failures become FAILED with a
-/// code and a message; the runner goes on with the next job. A job still running when the processor
-/// stops is started again when it comes back.
+/// Renders the accepted jobs, the oldest first, `concurrentJobs` at a time: reads the source through a
+/// presigned URL (so the render starts before it is all fetched, in both storage modes), uploads each
+/// clip as soon as it is written while the next renders, and reports clips and frame progress through
+/// the outbox. Failures become FAILED with a code and a message; the runner goes on with the next job.
+/// A job still running when the processor stops resumes when it comes back, from its first clip not
+/// yet stored.
 public final class JobRunner: Service, Sendable {
     let jobs: ProcessorJobs
     let objects: any ObjectStore
     /// Where clips are written before upload; each job has its own directory, removed on every path.
     let workDirectory: URL
     let logger: Logger
+    let concurrentJobs: Int
     let pollInterval: Duration
-    /// The job being rendered, so a cancel can stop it.
-    private let current = Mutex<(jobID: JobID, task: Task<Void, Never>)?>(nil)
+    /// The least time between two frame-progress writes of one job (clips are reported at once).
+    let progressInterval: Duration
+    /// A job whose render began this many times without ending (the processor died each time) fails.
+    static let maximumStarts = 3
+    /// The jobs being rendered, so a cancel can stop one.
+    private let running = Mutex<[JobID: Task<Void, Never>]>([:])
 
-    public init(jobs: ProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, pollInterval: Duration = .milliseconds(100)) {
+    public init(jobs: ProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, concurrentJobs: Int = 1,
+                pollInterval: Duration = .milliseconds(100), progressInterval: Duration = .milliseconds(500)) {
         self.jobs = jobs
         self.objects = objects
         self.workDirectory = workDirectory
         self.logger = logger
+        self.concurrentJobs = max(1, concurrentJobs)
         self.pollInterval = pollInterval
+        self.progressInterval = progressInterval
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
-            let next: ProcessorJobs.Job?
-            do {
-                next = try await jobs.next()
-            } catch {
-                logger.error("cannot read the job queue", metadata: ["error": "\(error)"])
-                next = nil
-            }
-            guard let job = next else {
-                try? await Task.sleep(for: pollInterval)
-                continue
-            }
-            // A shutdown stops the render; the job stays running in the table and resumes on restart.
-            let work = Task { await self.process(job) }
-            current.withLock { $0 = (job.request.jobID, work) }
-            defer { current.withLock { $0 = nil } }
-            await withGracefulShutdownHandler {
-                await withTaskCancellationHandler {
-                    await work.value
-                } onCancel: {
-                    work.cancel()
+        await withTaskGroup(of: JobID?.self) { group in
+            var held: Set<JobID> = []
+            var sleeping = false
+            while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
+                if held.count < concurrentJobs, let job = await nextJob(excluding: held) {
+                    let jobID = job.request.jobID
+                    held.insert(jobID)
+                    // A shutdown stops the render; the job stays running in the table and resumes on restart.
+                    let work = Task { await self.process(job) }
+                    running.withLock { $0[jobID] = work }
+                    group.addTask {
+                        await withGracefulShutdownHandler {
+                            await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+                        } onGracefulShutdown: {
+                            work.cancel()
+                        }
+                        return jobID
+                    }
+                    continue
                 }
-            } onGracefulShutdown: {
-                work.cancel()
+                // Wait for a job to end or the next look at the queue, whichever comes first.
+                if !sleeping {
+                    sleeping = true
+                    let interval = pollInterval
+                    group.addTask { try? await Task.sleep(for: interval); return nil }
+                }
+                switch await group.next() {
+                case .some(.some(let ended)):
+                    held.remove(ended)
+                    running.withLock { $0[ended] = nil }
+                case .some(.none):
+                    sleeping = false
+                case .none:
+                    break
+                }
+            }
+            group.cancelAll()
+            for await ended in group {
+                if let ended { running.withLock { $0[ended] = nil } }
             }
         }
     }
 
-    /// Stops `jobID`'s render if it is the one running (its state is already cancelled in the table).
+    private func nextJob(excluding held: Set<JobID>) async -> ProcessorJobs.Job? {
+        do {
+            return try await jobs.next(excluding: held)
+        } catch {
+            logger.error("cannot read the job queue", metadata: ["error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Stops `jobID`'s render if it is one running (its state is already cancelled in the table).
     public func stop(_ jobID: JobID) {
-        current.withLock { $0 }.map { $0.jobID == jobID ? $0.task.cancel() : () }
+        running.withLock { $0[jobID] }?.cancel()
     }
 
     func process(_ job: ProcessorJobs.Job) async {
         let request = job.request
         await JobContext.$jobID.withValue(request.jobID) {
-            logger.info("job started", metadata: ["clips": "\(request.plan.count)", "resumed": "\(job.state == .running)"])
+            // The clips already stored are kept; the render resumes at the first one missing.
+            var clips = job.state == .running ? Array(job.clips.enumerated().prefix { $0.offset == $0.element.index }.map(\.element)) : []
+            logger.info("job started", metadata: ["clips": "\(request.plan.count)", "resumed": "\(job.state == .running)",
+                                                  "first_clip": "\(clips.count)", "starts": "\(job.starts)"])
             let directory = workDirectory.appendingPathComponent(request.jobID.description)
             defer { try? FileManager.default.removeItem(at: directory) }
-            var clips: [ClipRecord] = []
             do {
-                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try await jobs.start(ProcessorJobs.Job(request: request, state: .running, clips: []))
-                let source = try objects.presignedGet(key: request.sourceKey, downloadName: nil, expires: .seconds(6 * 3600))
-                let render = RenderRequest(source: source.absoluteString, plan: request.plan, texts: request.texts, style: request.style,
-                                           outputDirectory: directory.path)
-                let (finished, announce) = AsyncStream<RenderedClip>.makeStream()
-                let rendering = Task {
-                    defer { announce.finish() }
-                    return try await Renderer.render(render, clipFinished: { announce.yield($0) })
+                if job.state == .running && job.starts >= Self.maximumStarts {
+                    throw RenderCrashed(starts: job.starts)
                 }
-                // Each clip goes up as soon as it is written, while the render goes on. Cancelling this
-                // job cancels the render too (it stops at its next packet and removes the partial clip),
-                // and the render is always awaited, so its files are gone before the directory is.
-                try await withTaskCancellationHandler {
-                    do {
-                        for await clip in finished {
-                            let key = "clips/\(request.jobID)/\(clip.index).mp4"
-                            try await objects.put(key: key, file: URL(fileURLWithPath: clip.path), contentType: "video/mp4")
-                            try? FileManager.default.removeItem(atPath: clip.path)
-                            clips.append(ClipRecord(index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key, size: clip.bytes))
-                            try await jobs.clipUploaded(request, clips: clips)
-                            logger.info("clip uploaded", metadata: ["clip": "\(clip.index)", "key": "\(key)", "bytes": "\(clip.bytes)"])
-                        }
-                    } catch {
-                        rendering.cancel()
-                        _ = try? await rendering.value
-                        throw error
-                    }
-                    _ = try await rendering.value
-                } onCancel: {
-                    rendering.cancel()
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                try await jobs.start(ProcessorJobs.Job(request: request, state: .running, clips: clips))
+                var framesTotal: Int64 = 0
+                if clips.count < request.plan.count {
+                    framesTotal = try await render(request, from: clips.count, into: directory, clips: &clips)
                 }
                 try Task.checkCancellation()
-                try await jobs.complete(request, clips: clips)
+                try await jobs.complete(request, clips: clips, framesTotal: framesTotal)
                 logger.info("job completed", metadata: ["clips": "\(clips.count)"])
             } catch where Task.isCancelled {
                 if (try? await jobs.job(request.jobID))?.state == .cancelled {
                     logger.info("job cancelled", metadata: ["clips_uploaded": "\(clips.count)"])
                 } else {
-                    logger.info("job interrupted; it starts again when the processor does", metadata: ["clips_uploaded": "\(clips.count)"])
+                    try? await jobs.interrupted(request.jobID)
+                    logger.info("job interrupted; it resumes when the processor starts again", metadata: ["clips_uploaded": "\(clips.count)"])
                 }
             } catch {
                 let failure = JobFailure(error: error)
@@ -125,4 +138,83 @@ public final class JobRunner: Service, Sendable {
             }
         }
     }
+
+    /// Renders the plan from segment `first` on, storing each clip as soon as it is written; the frames
+    /// rendered in all (as the render counts them).
+    private func render(_ request: SubmitRequest, from first: Int, into directory: URL, clips: inout [ClipRecord]) async throws -> Int64 {
+        let source = try objects.presignedGet(key: request.sourceKey, downloadName: nil, expires: .seconds(6 * 3600))
+        var render = RenderRequest(source: source.absoluteString, plan: request.plan, texts: request.texts, style: request.style,
+                                   outputDirectory: directory.path)
+        render.firstSegment = first
+        let latest = Shared<RenderProgress?>(nil)
+        let (finished, announce) = AsyncStream<RenderedClip>.makeStream()
+        let rendering = Task {
+            defer { announce.finish() }
+            return try await Renderer.render(render, progress: { progress in latest.value.withLock { $0 = progress } }, clipFinished: { announce.yield($0) })
+        }
+        let stored = Shared<[ClipRecord]>(clips)
+        // Frame progress, a few writes a second at most, while clips go up.
+        let reporter = Task {
+            var reported: (Int, Int64)?
+            while !Task.isCancelled {
+                try? await Task.sleep(for: progressInterval)
+                guard let progress = latest.value.withLock({ $0 }) else { continue }
+                let clips = stored.value.withLock { $0 }
+                let permille = Self.permille(of: request.plan, next: clips.count, progress: progress)
+                guard reported.map({ $0 != (clips.count, permille) }) ?? true, clips.count < request.plan.count else { continue }
+                reported = (clips.count, permille)
+                try? await jobs.framesRendered(request, clips: clips, nextClipPermille: permille,
+                                               frames: (Int64(progress.framesDone), Int64(progress.framesTotal)))
+            }
+        }
+        defer { reporter.cancel() }
+        // Cancelling this job cancels the render too (it stops at its next packet and removes the partial
+        // clip), and the render is always awaited, so its files are gone before the directory is.
+        try await withTaskCancellationHandler {
+            do {
+                for await clip in finished {
+                    let key = "clips/\(request.jobID)/\(clip.index).mp4"
+                    try await objects.put(key: key, file: URL(fileURLWithPath: clip.path), contentType: "video/mp4")
+                    try? FileManager.default.removeItem(atPath: clip.path)
+                    clips.append(ClipRecord(index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key, size: clip.bytes))
+                    let frames = latest.value.withLock { $0 }.map { (Int64($0.framesDone), Int64($0.framesTotal)) } ?? (0, 0)
+                    try await jobs.clipUploaded(request, clips: clips, frames: frames)
+                    stored.value.withLock { [clips] in $0 = clips }
+                    logger.info("clip uploaded", metadata: ["clip": "\(clip.index)", "key": "\(key)", "bytes": "\(clip.bytes)"])
+                }
+            } catch {
+                rendering.cancel()
+                _ = try? await rendering.value
+                throw error
+            }
+            _ = try await rendering.value
+        } onCancel: {
+            rendering.cancel()
+        }
+        return latest.value.withLock { $0.map { Int64($0.framesDone) } } ?? 0
+    }
+
+    /// How much of clip `next` (the next to be stored) is rendered, in 0…999; 999 once the render is past it.
+    static func permille(of plan: SegmentPlan, next: Int, progress: RenderProgress) -> Int64 {
+        guard plan.segments.indices.contains(next) else { return 999 }
+        let segment = plan.segments[next]
+        let perSecond = Double(progress.framesTotal) / max(plan.duration, 1e-9)
+        let done = (Double(progress.framesDone) - segment.start * perSecond) / max(segment.duration * perSecond, 1)
+        return Int64(min(999, max(0, (done * 1000).rounded(.down))))
+    }
+}
+
+/// The processor stopped (crashed or was killed) every time it rendered this job.
+struct RenderCrashed: Error, JobFailureConvertible {
+    let starts: Int
+    var jobFailure: JobFailure {
+        JobFailure(code: "render_crashed", message: "the MediaProcessor stopped \(starts) times while rendering this job, so it was not started again; "
+                   + "check the processor's log for what stopped it, then submit the job again")
+    }
+}
+
+/// A value shared between the render's thread and the tasks that report it.
+private final class Shared<Value: Sendable>: Sendable {
+    let value: Mutex<Value>
+    init(_ initial: Value) { value = Mutex(initial) }
 }

@@ -18,6 +18,26 @@ struct MediaHandlers: Sendable {
         router.register(MediaContract.probe) { request, context in try await probe(request, context) }
         router.register(MediaContract.submit) { request, context in try await submit(request, context) }
         router.register(MediaContract.cancel) { request, context in try await cancel(request, context) }
+        router.register(MediaContract.preflight) { request, context in try await preflight(request, context) }
+    }
+
+    func preflight(_ request: PreflightRequest, _ context: RPCContext) async throws -> PreflightResponse {
+        guard (1...Int(StatusVersion.maximumClips)).contains(request.texts.count) else {
+            throw RPCError.badRequest("1 to \(StatusVersion.maximumClips) texts, not \(request.texts.count)")
+        }
+        guard (16...16_384).contains(request.width), (16...16_384).contains(request.height) else {
+            throw RPCError.badRequest("a frame of 16 to 16384 pixels each way, not \(request.width)×\(request.height)")
+        }
+        // Each distinct text is measured once (a single text on every clip is one measurement).
+        let distinct = Array(Set(request.texts))
+        let reports = try await BlockingExecutor.shared.run { _ in
+            TextPreflight.check(texts: distinct, style: request.style, width: request.width, height: request.height)
+        }
+        let byText = Dictionary(uniqueKeysWithValues: zip(distinct, reports))
+        return PreflightResponse(texts: request.texts.map { text in
+            let report = byText[text]!
+            return PreflightResponse.Text(lines: report.lines, fits: report.fits, missing: report.missingCharacters.map { String($0) })
+        })
     }
 
     func probe(_ request: ProbeRequest, _ context: RPCContext) async throws -> ProbeSummary {

@@ -19,7 +19,7 @@ public struct Processor: Sendable {
 }
 
 /// The MediaProcessor's composition root: everything it runs, built from resolved settings.
-public func buildProcessor(_ settings: ServiceSettings, logger: Logger) throws -> Processor {
+public func buildProcessor(_ settings: ServiceSettings, media: MediaRunnerSettings = MediaRunnerSettings(), logger: Logger) throws -> Processor {
     let (objects, status) = try settings.makeStores()
     let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + ProcessorJobs.migrations)
     let outbox = OutboxStore(database: database)
@@ -30,10 +30,10 @@ public func buildProcessor(_ settings: ServiceSettings, logger: Logger) throws -
     var runnerLogger = logger
     runnerLogger[metadataKey: "part"] = "runner"
     let runner = JobRunner(jobs: jobs, objects: objects, workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
-                           logger: runnerLogger)
+                           logger: runnerLogger, concurrentJobs: media.concurrentJobs)
     let handlers = MediaHandlers(jobs: jobs, objects: objects, runner: runner)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
-    logger.info("media processor assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
+    logger.info("media processor assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)", "concurrent_jobs": "\(media.concurrentJobs)"])
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
     return Processor(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, runner]),
                      objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)

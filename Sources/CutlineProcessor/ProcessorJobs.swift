@@ -23,6 +23,9 @@ public struct ProcessorJobs: Sendable {
         );
         CREATE INDEX jobs_waiting ON jobs (state, accepted_at);
         """),
+        // How many times a render of the job began without ending: a job that takes the processor down
+        // every time is failed instead of started forever.
+        SQLiteMigration("media: job starts", "ALTER TABLE jobs ADD COLUMN starts INTEGER NOT NULL DEFAULT 0"),
     ]
 
     /// A job's place in this processor: waiting its turn, rendering, or done with.
@@ -33,7 +36,10 @@ public struct ProcessorJobs: Sendable {
     public struct Job: Sendable {
         public var request: SubmitRequest
         public var state: State
+        /// The clips stored so far, in order from the first.
         public var clips: [ClipRecord]
+        /// Renders of this job begun and not ended (by completion, failure, cancel or a clean shutdown).
+        public var starts: Int = 0
     }
 
     public init(database: SQLiteDatabase) {
@@ -59,19 +65,21 @@ public struct ProcessorJobs: Sendable {
         }
     }
 
-    /// The oldest job waiting, or one left running by a processor that stopped (it starts again).
-    public func next() async throws -> Job? {
+    /// The oldest job waiting, or one left running by a processor that stopped (it starts again first);
+    /// never one of `held`, the jobs this processor is rendering now.
+    public func next(excluding held: Set<JobID> = []) async throws -> Job? {
         try await database.read { connection in
-            try connection.query("""
-                SELECT request, state, clips FROM jobs WHERE state IN ('queued', 'running')
+            let placeholders = Array(repeating: "?", count: held.count).joined(separator: ", ")
+            return try connection.query("""
+                SELECT request, state, clips, starts FROM jobs WHERE state IN ('queued', 'running') AND job_id NOT IN (\(placeholders))
                 ORDER BY state = 'running' DESC, accepted_at LIMIT 1
-                """).first.map(Self.job)
+                """, held.map { .text($0.description) }).first.map(Self.job)
         }
     }
 
     public func job(_ jobID: JobID) async throws -> Job? {
         try await database.read { connection in
-            try connection.query("SELECT request, state, clips FROM jobs WHERE job_id = ?", [.text(jobID.description)]).first.map(Self.job)
+            try connection.query("SELECT request, state, clips, starts FROM jobs WHERE job_id = ?", [.text(jobID.description)]).first.map(Self.job)
         }
     }
 
@@ -79,28 +87,51 @@ public struct ProcessorJobs: Sendable {
         let decoder = JSONDecoder()
         return Job(request: try decoder.decode(SubmitRequest.self, from: Data((row.text(0) ?? "").utf8)),
                    state: State(rawValue: row.text(1) ?? "") ?? .failed,
-                   clips: try decoder.decode([ClipRecord].self, from: Data((row.text(2) ?? "[]").utf8)))
+                   clips: try decoder.decode([ClipRecord].self, from: Data((row.text(2) ?? "[]").utf8)),
+                   starts: Int(row.integer(3) ?? 0))
     }
 
-    /// Marks the job running and reports PROCESSING with what is uploaded so far.
+    /// Marks the job running, counts the start, and reports PROCESSING with what is uploaded so far.
     public func start(_ job: Job) async throws {
         let request = job.request
         try await update(request.jobID, state: .running, clips: job.clips, write: StatusWrite(
             jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(job.clips.count),
-            progress: JobProgress(clipsDone: Int64(job.clips.count), clipsTotal: Int64(request.plan.count)), clips: job.clips))
+            progress: JobProgress(clipsDone: Int64(job.clips.count), clipsTotal: Int64(request.plan.count)), clips: job.clips), startsBy: 1)
+    }
+
+    /// A render stopped by a clean shutdown does not count against the job: it resumes on restart.
+    public func interrupted(_ jobID: JobID) async throws {
+        try await database.write { connection in
+            try connection.execute("UPDATE jobs SET starts = max(0, starts - 1) WHERE job_id = ? AND state = 'running'", [.text(jobID.description)])
+        }
     }
 
     /// Records one more uploaded clip and reports it.
-    public func clipUploaded(_ request: SubmitRequest, clips: [ClipRecord]) async throws {
+    public func clipUploaded(_ request: SubmitRequest, clips: [ClipRecord], frames: (done: Int64, total: Int64) = (0, 0)) async throws {
         try await update(request.jobID, state: .running, clips: clips, write: StatusWrite(
             jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(clips.count),
-            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count)), clips: clips))
+            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: frames.done, framesTotal: frames.total),
+            clips: clips))
     }
 
-    public func complete(_ request: SubmitRequest, clips: [ClipRecord]) async throws {
+    /// Reports frames rendered between clips: a PROCESSING write whose version rises with the per mille
+    /// of the next clip to be stored. Nothing is written for a job no longer running.
+    public func framesRendered(_ request: SubmitRequest, clips: [ClipRecord], nextClipPermille: Int64, frames: (done: Int64, total: Int64)) async throws {
+        let write = StatusWrite(
+            jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(clips.count), nextClipPermille: nextClipPermille,
+            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: frames.done, framesTotal: frames.total),
+            clips: clips)
+        try await database.write { connection in
+            guard try connection.query("SELECT 1 FROM jobs WHERE job_id = ? AND state = 'running'", [.text(request.jobID.description)]).first != nil else { return }
+            try Outbox.enqueue(write, on: connection)
+        }
+    }
+
+    public func complete(_ request: SubmitRequest, clips: [ClipRecord], framesTotal: Int64 = 0) async throws {
         try await update(request.jobID, state: .completed, clips: clips, write: StatusWrite(
             jobID: request.jobID, state: .completed, attempt: request.attempt, clipsDone: Int64(clips.count),
-            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count)), clips: clips))
+            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: framesTotal, framesTotal: framesTotal),
+            clips: clips))
     }
 
     /// Marks a waiting or running job cancelled, with its CANCELLED write; false if it was not one.
@@ -119,11 +150,13 @@ public struct ProcessorJobs: Sendable {
             progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count)), clips: clips, error: failure))
     }
 
-    private func update(_ jobID: JobID, state: State, clips: [ClipRecord], write: StatusWrite) async throws {
+    private func update(_ jobID: JobID, state: State, clips: [ClipRecord], write: StatusWrite, startsBy: Int64 = 0) async throws {
         let encoded = String(decoding: try Self.encoder.encode(clips), as: UTF8.self)
+        // A job that ends no longer counts its starts.
+        let starts = state == .running ? "starts + \(startsBy)" : "0"
         try await database.write { connection in
             // A cancelled job stays cancelled, whatever its render reports on the way out.
-            try connection.execute("UPDATE jobs SET state = ?, clips = ?, clips_uploaded = ?, updated_at = ? WHERE job_id = ? AND state != 'cancelled'",
+            try connection.execute("UPDATE jobs SET state = ?, clips = ?, clips_uploaded = ?, updated_at = ?, starts = \(starts) WHERE job_id = ? AND state != 'cancelled'",
                                    [.text(state.rawValue), .text(encoded), .integer(Int64(clips.count)), .real(write.updatedAt.timeIntervalSince1970),
                                     .text(jobID.description)])
             guard connection.changes > 0 || state == .cancelled else { return }

@@ -51,7 +51,7 @@ struct Write: ParsableCommand {
     }
 
     func validate() throws {
-        guard jobs > 0, writesPerJob > 0, writesPerJob < 1_000_000, batch > 0 else {
+        guard jobs > 0, writesPerJob > 0, writesPerJob <= StatusVersion.maximumClips, batch > 0 else {
             throw ValidationError("--jobs, --writes-per-job (< 1000000) and --batch must be positive")
         }
     }

@@ -128,6 +128,50 @@ struct RenderTests {
         try checkClips(plan, clips, expectAudio: false, width: 320, height: 240)
     }
 
+    @Test func resumingAtALaterSegmentWritesTheClipsAWholeRenderWrites() async throws {
+        let dir = try TemporaryDirectory()
+        // 12 s with a keyframe every 2 s, so the resumed render starts decoding mid-file, before its clip.
+        let source = dir.file("keyframes.mp4")
+        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+                    "-t", "12", "-c:v", "libx264", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0", "-c:a", "aac", "-shortest", source])
+        let info = try MediaProbe.probe(source)
+        let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 3))
+        let texts = (0..<plan.count).map { "clip \($0 + 1)" }
+        let whole = try dir.subdirectory("whole")
+        let all = try await RenderTurns.shared.run {
+            try await Renderer.render(RenderRequest(source: source, plan: plan, texts: texts, outputDirectory: whole))
+        }
+        var resumedRequest = RenderRequest(source: source, plan: plan, texts: texts, outputDirectory: try dir.subdirectory("resumed"))
+        resumedRequest.firstSegment = 2
+        let progress = ProgressLog()
+        let request = resumedRequest
+        let resumed = try await RenderTurns.shared.run {
+            try await Renderer.render(request, progress: { progress.append($0) })
+        }
+        #expect(plan.count == 4 && resumed.map(\.index) == [2, 3])
+        for clip in resumed {
+            let reference = all[clip.index]
+            // The same frames into a fresh encoder (x264 with threads is not bit-exact from run to run, so
+            // compare pictures: two whole renders measure ~48 dB here, a clip one frame off ~22 dB).
+            #expect(clip.frames == reference.frames)
+            let similarity = try psnr(["-i", clip.path, "-i", reference.path, "-lavfi", "[0:v][1:v]psnr"])
+            #expect(similarity > 40, "clip \(clip.index): \(similarity) dB from the whole render's")
+            let (audio, referenceAudio) = (try #require(try FFProbe(clip.path).audio), try #require(try FFProbe(reference.path).audio))
+            #expect(abs((audio.duration ?? 0) - (referenceAudio.duration ?? 0)) <= 0.025)
+        }
+        // Progress counts the skipped clips' frames as done.
+        #expect((progress.values.first?.framesDone ?? 0) >= Int(plan.segments[2].start * 24) - 1)
+    }
+
+    @Test func resumingAtASegmentThePlanDoesNotHaveIsRefused() async throws {
+        let dir = try TemporaryDirectory()
+        let info = try MediaProbe.probe(try Fixtures.bikes)
+        let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 3))
+        var request = RenderRequest(source: try Fixtures.bikes, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: dir.path)
+        request.firstSegment = plan.count
+        await #expect(throws: MediaError.self) { try await Renderer.render(request) }
+    }
+
     @Test func variableFrameRateSourceKeepsThePlan() async throws {
         let dir = try TemporaryDirectory()
         let vfr = dir.file("vfr.mp4")
@@ -277,4 +321,11 @@ struct RenderTests {
 private final class CallbackRecorder: @unchecked Sendable {
     var progress: [RenderProgress] = []
     var finished: [(Int, Double?)] = []
+}
+
+final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var log: [RenderProgress] = []
+    func append(_ value: RenderProgress) { lock.withLock { log.append(value) } }
+    var values: [RenderProgress] { lock.withLock { log } }
 }

@@ -36,6 +36,13 @@ final class TemporaryDirectory {
 
     func file(_ name: String) -> String { url.appendingPathComponent(name).path }
 
+    /// A new directory inside this one; its path.
+    func subdirectory(_ name: String) throws -> String {
+        let path = file(name)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: url)
     }

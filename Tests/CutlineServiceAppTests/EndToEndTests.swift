@@ -30,7 +30,7 @@ final class RunningProduct: @unchecked Sendable {
                            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])"]
         environment.merge(extra) { _, new in new }
         let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
-        processor = try buildProcessor(settings, logger: CompositionRootTests.quiet)
+        processor = try buildProcessor(settings, media: try MediaRunnerSettings(nil, environment: environment), logger: CompositionRootTests.quiet)
         let address = try processor.service.rpcServer.start()
         group = ServiceGroup(services: processor.service.services, logger: CompositionRootTests.quiet)
         let group = self.group
@@ -43,6 +43,27 @@ final class RunningProduct: @unchecked Sendable {
         await gateway.stop()
         await group.triggerGracefulShutdown()
         _ = try? await task.value
+    }
+
+    /// Uploads `file` to a new job and starts it with `cutting` and one text; the job's id.
+    func startJob(_ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline") throws -> String {
+        let initiated = try gateway.initiate(file)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let upload = try #require(initiated.json["upload"] as? [String: Any])
+        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
+        try #require(try gateway.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(file.path)"] + headers).status == 200)
+        let started = try gateway.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "\#(text)"}}"#)
+        try #require(started.status == 202, "\(started.errorMessage)")
+        return jobID
+    }
+
+    /// A 32 s 720p video: the fixture looped by the ffmpeg CLI, streams copied.
+    func longVideo() throws -> URL {
+        let long = gateway.data.appendingPathComponent("long.mp4")
+        if !FileManager.default.fileExists(atPath: long.path) {
+            _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", EndToEndTests.video.path, "-c", "copy", long.path])
+        }
+        return long
     }
 
     /// Polls the status endpoint until the job is in a terminal state.
@@ -154,6 +175,39 @@ struct EndToEndTests {
         #expect(!FileManager.default.fileExists(atPath: work.path), "the job's temporary files are gone")
         let again = try server.curl("/api/jobs/\(jobID)", ["-X", "DELETE"])
         #expect(again.status == 409 && again.errorMessage.contains("CANCELLED"))
+    }
+
+    /// The texts are measured on the source's frame before anything starts: analyze warns beside the
+    /// clip concerned, and complete refuses a text that would not fit (naming its clip).
+    @Test func textsThatCannotBeDrawnAreReportedBeforeTheJobStarts() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let initiated = try server.initiate(Self.video)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        let upload = try #require(initiated.json["upload"] as? [String: Any])
+        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
+        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+        let long = Array(repeating: "far too many words for one clip", count: 30).joined(separator: " ")
+        func body(_ texts: [String]) throws -> String {
+            let object: [String: Any] = ["job_id": jobID, "cutting": ["mode": "fixed", "seconds": 2], "text": ["mode": "unique", "texts": texts],
+                                         "style": ["font_size": 0.2]]
+            return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+        }
+        let texts = ["fits", "private \u{E000} sign", long]
+        let analyzed = try server.postJSON("/api/video/analyze-duration", try body(texts))
+        #expect(analyzed.status == 200, "\(analyzed.errorMessage)")
+        let warnings = try #require(analyzed.json["warnings"] as? [[String: Any]])
+        let found = warnings.map { "\($0["index"] as? Int ?? -1) \($0["code"] as? String ?? "")" }.sorted()
+        #expect(found == ["1 missing_characters", "2 text_does_not_fit"], "\(warnings)")
+        #expect(warnings.contains { ($0["message"] as? String)?.contains("U+E000") == true })
+
+        let refused = try server.postJSON("/api/upload/complete", try body(texts))
+        #expect(refused.status == 422 && refused.errorCode == "text_does_not_fit" && refused.errorMessage.contains("clip 3"), "\(refused.errorMessage)")
+        // Nothing was queued: the job starts once the text is shortened.
+        let fixed = try server.postJSON("/api/upload/complete", try body(["fits", "private \u{E000} sign", "short now"]))
+        #expect(fixed.status == 202, "\(fixed.errorMessage)")
+        #expect(try await product.finished(jobID).json["state"] as? String == "COMPLETED")
     }
 
     @Test func aFileThatIsNotAVideoIsRefusedWithTheReason() async throws {

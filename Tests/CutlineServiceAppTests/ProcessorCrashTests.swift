@@ -55,6 +55,13 @@ struct ProcessorCrashTests {
         #expect(processor.wait(timeout: 10) == 128 + SIGKILL)
         let atKill = (try server.curl("/api/jobs/\(jobID)/status").json["clips"] as? [Any])?.count ?? 0
         #expect(atKill >= 2 && atKill < 16, "the kill landed mid-job (\(atKill) of 16 clips)")
+        // The clips already stored are not rendered or stored again (a rewrite is a new file).
+        func fileNumber(_ index: Int) -> Int? {
+            let path = data.appendingPathComponent("blobs/clips/\(jobID)/\(index).mp4").path
+            return (try? FileManager.default.attributesOfItem(atPath: path))?[.systemFileNumber] as? Int
+        }
+        let storedBefore = (0..<atKill).map(fileNumber)
+        #expect(storedBefore.allSatisfy { $0 != nil })
 
         processor = try startProcessor()
         let finished = Date().addingTimeInterval(240)
@@ -69,5 +76,8 @@ struct ProcessorCrashTests {
         let stored = try await server.gateway.objects.list(prefix: "clips/\(jobID)/")
         #expect(stored.map(\.key).sorted() == (0..<16).map { "clips/\(jobID)/\($0).mp4" }.sorted())
         #expect(processor.standardError.contains("resumed=true"), "the restarted processor took the job up again")
+        #expect((0..<atKill).map(fileNumber) == storedBefore, "clips stored before the kill were left as they were")
+        let resumedAt = processor.standardError.firstMatch(of: /first_clip=(\d+)/).flatMap { Int($0.1) }
+        #expect(resumedAt.map { $0 >= atKill } == true, "the render resumed at the first clip not stored (\(String(describing: resumedAt)), \(atKill) stored)")
     }
 }

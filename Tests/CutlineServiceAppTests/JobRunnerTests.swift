@@ -1,0 +1,125 @@
+import CutlineContracts
+import CutlineCore
+import CutlineOutbox
+import CutlineProcessor
+import CutlineSQLite
+import CutlineStorage
+import CutlineTestSupport
+import Foundation
+import Testing
+
+/// How the MediaProcessor's runner schedules jobs and reports them while they render.
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct JobRunnerTests {
+    /// One status sample as the browser sees it while polling.
+    struct Sample: Equatable {
+        let state: String
+        let version: Int
+        let clipsDone: Int
+        let framesDone: Int
+        let framesTotal: Int
+
+        init(_ json: [String: Any]) {
+            let progress = json["progress"] as? [String: Any] ?? [:]
+            state = json["state"] as? String ?? ""
+            version = json["version"] as? Int ?? -1
+            clipsDone = progress["clips_done"] as? Int ?? -1
+            framesDone = progress["frames_done"] as? Int ?? -1
+            framesTotal = progress["frames_total"] as? Int ?? -1
+        }
+    }
+
+    /// Long clips (8 s of 720p each) so that several progress writes land between two clips.
+    @Test func progressRisesFrameByFrameBetweenClipsAndNeverGoesBack() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let jobID = try product.startJob(try product.longVideo(), cutting: #"{"mode": "fixed", "seconds": 8}"#)
+        var samples: [Sample] = []
+        let deadline = Date().addingTimeInterval(240)
+        while Date() < deadline {
+            let sample = Sample(try product.gateway.curl("/api/jobs/\(jobID)/status").json)
+            if samples.last != sample { samples.append(sample) }
+            if ["COMPLETED", "FAILED", "CANCELLED"].contains(sample.state) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let last = try #require(samples.last)
+        #expect(last.state == "COMPLETED")
+        #expect(last.framesTotal > 700 && last.framesDone == last.framesTotal, "\(last)")
+        for (before, after) in zip(samples, samples.dropFirst()) {
+            #expect(after.version > before.version && after.framesDone >= before.framesDone && after.clipsDone >= before.clipsDone,
+                    "went back: \(before) → \(after)")
+        }
+        // Within one clip count, the frames done moved (the per-clip writes alone would not show it).
+        let processing = samples.filter { $0.state == "PROCESSING" }
+        let moved = Dictionary(grouping: processing, by: \.clipsDone).values.filter { Set($0.map(\.framesDone)).count >= 2 }
+        #expect(!moved.isEmpty, "no frame progress between clips: \(processing)")
+    }
+
+    /// One job at a time by default: the second waits QUEUED until the first is done, in order.
+    @Test func jobsWaitTheirTurnInOrder() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let first = try product.startJob(EndToEndTests.video)
+        let second = try product.startJob(EndToEndTests.video)
+        var sawFirstRunningWhileSecondWaits = false
+        let deadline = Date().addingTimeInterval(240)
+        while Date() < deadline {
+            let (a, b) = (Sample(try product.gateway.curl("/api/jobs/\(first)/status").json),
+                          Sample(try product.gateway.curl("/api/jobs/\(second)/status").json))
+            #expect(!(a.state == "PROCESSING" && b.state == "PROCESSING"), "two jobs rendered at once with CUTLINE_MEDIA_CONCURRENT_JOBS=1")
+            #expect(!(b.state == "PROCESSING" && a.state == "QUEUED"), "the second job went first")
+            if a.state == "PROCESSING" && b.state == "QUEUED" { sawFirstRunningWhileSecondWaits = true }
+            if b.state == "COMPLETED" { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(sawFirstRunningWhileSecondWaits)
+        #expect(Sample(try product.gateway.curl("/api/jobs/\(second)/status").json).state == "COMPLETED")
+    }
+
+    /// CUTLINE_MEDIA_CONCURRENT_JOBS=2: two jobs render side by side, and both complete.
+    @Test func twoConcurrentJobsRenderSideBySide() async throws {
+        let product = try await RunningProduct(environment: ["CUTLINE_MEDIA_CONCURRENT_JOBS": "2"])
+        defer { Task { await product.stop() } }
+        let jobs = [try product.startJob(EndToEndTests.video), try product.startJob(EndToEndTests.video)]
+        var together = false
+        let deadline = Date().addingTimeInterval(240)
+        var states: [String] = []
+        while Date() < deadline {
+            states = try jobs.map { Sample(try product.gateway.curl("/api/jobs/\($0)/status").json).state }
+            if states == ["PROCESSING", "PROCESSING"] { together = true }
+            if states.allSatisfy({ $0 == "COMPLETED" || $0 == "FAILED" }) { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(together, "the two jobs never rendered at the same time")
+        #expect(states == ["COMPLETED", "COMPLETED"])
+        for job in jobs {
+            #expect(try await product.processor.objects.list(prefix: "clips/\(job)/").count == 3)
+        }
+    }
+
+    /// A job the processor died on three times (its row says so) is failed with the reason, not
+    /// started a fourth time; the processor goes on.
+    @Test func aJobThatStoppedTheProcessorThreeTimesFailsInsteadOfStartingAgain() async throws {
+        let data = try TestEnvironment.temporaryDirectory("poison")
+        let processor = try buildProcessor(try CompositionRootTests.settings("media", data: data), logger: CompositionRootTests.quiet)
+        let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(numerator: 24, denominator: 1), mode: .fixed(seconds: 5))
+        let job = JobID.make()
+        #expect(try await processor.jobs.accept(SubmitRequest(jobID: job, attempt: 1, sourceKey: "uploads/\(job)/source", plan: plan,
+                                                              texts: ["", ""], style: OverlayStyle())))
+        try await processor.database.write {
+            try $0.execute("UPDATE jobs SET state = 'running', starts = 3 WHERE job_id = ?", [.text(job.description)])
+        }
+        try await CompositionRootTests.running(processor.service) {
+            for _ in 0..<100 where try await processor.jobs.job(job)?.state != .failed {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(try await processor.jobs.job(job)?.state == .failed)
+            var status = try await processor.status.status(of: job)
+            for _ in 0..<100 where status?.state != .failed {
+                try await Task.sleep(for: .milliseconds(50))
+                status = try await processor.status.status(of: job)
+            }
+            #expect(status?.error?.code == "render_crashed" && status?.error?.message.contains("stopped 3 times") == true, "\(String(describing: status))")
+        }
+    }
+}
