@@ -72,6 +72,7 @@ extension GatewayAPI {
         let (job, probe) = try await probed(try Self.jobID(body.jobId))
         let (mode, seed) = try Self.mode(body.cutting)
         let plan = try Self.plan(probe, mode)
+        if let seed { try await jobs.previewed(job.jobID, seed: seed) }
         var warnings: [Warning] = []
         if let text = body.text {
             let (texts, found) = try Self.texts(text, count: plan.count)
@@ -100,15 +101,19 @@ extension GatewayAPI {
         let jobID = try Self.jobID(body.jobId)
         let (job, probe) = try await probed(jobID)
         guard job.state != .cancelled else { throw APIError.conflict("job \(jobID) is CANCELLED; start a new one") }
-        // A random plan must be the one the person previewed: its seed comes with the request.
-        if body.cutting.mode == "random" && body.cutting.seed == nil {
-            throw APIError(.unprocessableContent, "seed_required", "random cutting needs the seed that analyze-duration returned, so the clips rendered are the clips previewed")
+        // A random plan must be the one the person previewed: without a seed, the one analyze returned.
+        var cutting = body.cutting
+        if cutting.mode == "random" && cutting.seed == nil {
+            guard let previewed = job.seed else {
+                throw APIError(.unprocessableContent, "seed_required", "random cutting needs a seed: analyze the job first (it picks one) or send the seed, so the clips rendered are the clips previewed")
+            }
+            cutting = Cutting(mode: cutting.mode, seconds: cutting.seconds, min: cutting.min, max: cutting.max, seed: previewed)
         }
-        let (mode, _) = try Self.mode(body.cutting)
-        return try await start(job, probe: probe, mode: mode, body: body)
+        let (mode, _) = try Self.mode(cutting)
+        return try await start(job, probe: probe, mode: mode, cutting: cutting, body: body)
     }
 
-    private func start(_ job: JobStore.Job, probe: ProbeSummary, mode: CuttingMode, body: CompleteRequest) async throws -> Response {
+    private func start(_ job: JobStore.Job, probe: ProbeSummary, mode: CuttingMode, cutting: Cutting, body: CompleteRequest) async throws -> Response {
         let plan = try Self.plan(probe, mode)
         let texts = try Self.texts(body.text, count: plan.count).texts
         let style = try Self.style(body.style)
@@ -121,7 +126,7 @@ extension GatewayAPI {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let submitted = String(decoding: try encoder.encode(submit), as: UTF8.self)
-        let params = String(decoding: try encoder.encode(["cutting": body.cutting]), as: UTF8.self)
+        let params = String(decoding: try encoder.encode(["cutting": cutting]), as: UTF8.self)
         if try await !jobs.queue(job.jobID, submitted: submitted, params: params, clips: plan.count) {
             // Already started: the same request answers the same; another one is a conflict.
             let current = try await jobs.job(job.jobID)

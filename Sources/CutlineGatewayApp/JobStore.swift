@@ -27,6 +27,8 @@ public struct JobStore: Sendable {
         );
         CREATE INDEX jobs_recent ON jobs (created_at DESC);
         """),
+        // The seed of the random plan last previewed, so a complete without one renders that plan.
+        SQLiteMigration("gateway: previewed seed", "ALTER TABLE jobs ADD COLUMN seed INTEGER"),
     ]
 
     public struct Job: Sendable, Hashable {
@@ -45,6 +47,8 @@ public struct JobStore: Sendable {
         /// The submit request as sent to the processor (JSON), once completed.
         public var submitted: String? = nil
         public var attempt: Int64 = 1
+        /// The seed of the random plan analyze-duration last returned.
+        public var seed: UInt64? = nil
     }
 
     public init(database: SQLiteDatabase) {
@@ -80,14 +84,14 @@ public struct JobStore: Sendable {
         }
     }
 
-    static let columns = "job_id, state, filename, content_type, size, source_key, upload_id, part_size, created_at, probe, submitted, attempt"
+    static let columns = "job_id, state, filename, content_type, size, source_key, upload_id, part_size, created_at, probe, submitted, attempt, seed"
 
     static func job(_ row: SQLiteRow) -> Job? {
         guard let id = row.text(0).flatMap({ try? JobID(validating: $0) }), let state = row.text(1).flatMap(JobState.init(rawValue:)) else { return nil }
         return Job(jobID: id, state: state, filename: row.text(2) ?? "", contentType: row.text(3) ?? "", size: row.integer(4) ?? 0,
                    sourceKey: row.text(5) ?? "", uploadID: row.text(6), partSize: row.integer(7),
                    createdAt: Date(timeIntervalSince1970: row.real(8) ?? 0), probe: row.text(9), submitted: row.text(10),
-                   attempt: row.integer(11) ?? 1)
+                   attempt: row.integer(11) ?? 1, seed: row.integer(12).map { UInt64(bitPattern: $0) })
     }
 
     /// Records the probe and, the first time, UPLOADED with its status write.
@@ -96,6 +100,14 @@ public struct JobStore: Sendable {
             try connection.execute("UPDATE jobs SET probe = ?, updated_at = ? WHERE job_id = ?", [.text(probe), .real(Date().timeIntervalSince1970), .text(jobID.description)])
             try connection.execute("UPDATE jobs SET state = 'UPLOADED' WHERE job_id = ? AND state = 'CREATED'", [.text(jobID.description)])
             if connection.changes > 0 { try Outbox.enqueue(StatusWrite(jobID: jobID, state: .uploaded), on: connection) }
+        }
+    }
+
+    /// Remembers the seed of the random plan just previewed.
+    public func previewed(_ jobID: JobID, seed: UInt64) async throws {
+        try await database.write { connection in
+            try connection.execute("UPDATE jobs SET seed = ? WHERE job_id = ? AND submitted IS NULL",
+                                   [.integer(Int64(bitPattern: seed)), .text(jobID.description)])
         }
     }
 

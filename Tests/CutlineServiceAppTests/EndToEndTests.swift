@@ -210,6 +210,36 @@ struct EndToEndTests {
         #expect(try await product.finished(jobID).json["state"] as? String == "COMPLETED")
     }
 
+    /// Random cutting without a seed: analyze picks one and remembers it, so complete without a seed
+    /// renders exactly the plan previewed; a job never previewed must be given one.
+    @Test func theRandomPlanPreviewedIsThePlanRendered() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        func uploaded() throws -> String {
+            let initiated = try server.initiate(Self.video)
+            let jobID = try #require(initiated.json["job_id"] as? String)
+            let upload = try #require(initiated.json["upload"] as? [String: Any])
+            let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
+            try #require(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+            return jobID
+        }
+        let cutting = #"{"mode": "random", "min": 1, "max": 2}"#
+        let jobID = try uploaded()
+        let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)
+        #expect(analyzed.json["seed"] as? Int != nil)
+        let previewed = try #require(analyzed.json["segments"] as? [[String: Any]]).map { [$0["start"] as! Double, $0["duration"] as! Double] }
+        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)
+        #expect(started.status == 202, "\(started.errorMessage)")
+        let status = try await product.finished(jobID)
+        let rendered = try #require(status.json["clips"] as? [[String: Any]]).map { [$0["start"] as! Double, $0["duration"] as! Double] }
+        #expect(rendered == previewed && previewed.count >= 3, "previewed \(previewed), rendered \(rendered)")
+
+        let never = try uploaded()
+        let refused = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(never)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)
+        #expect(refused.status == 422 && refused.errorCode == "seed_required", "\(refused.errorMessage)")
+    }
+
     @Test func aFileThatIsNotAVideoIsRefusedWithTheReason() async throws {
         let product = try await RunningProduct()
         defer { Task { await product.stop() } }
