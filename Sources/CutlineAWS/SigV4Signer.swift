@@ -161,7 +161,8 @@ package struct RequestTime: Sendable {
 }
 
 extension Sequence<UInt8> {
-    var hex: String {
+    /// Lowercase hex, two digits a byte (without String(format:), which is slow on Linux).
+    public var hex: String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         for byte in self {

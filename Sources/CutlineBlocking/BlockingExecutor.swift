@@ -63,7 +63,9 @@ public final class BlockingExecutor: Sendable {
     /// The queue and the threads' loop.
     private final class Pool: Sendable {
         private struct State {
-            var jobs: [@Sendable () -> Void] = []
+            /// A taken job's slot is emptied at once: a finished job's closure (and what it captured,
+            /// e.g. a chunk of an upload) must not stay alive until the queue is compacted.
+            var jobs: [(@Sendable () -> Void)?] = []
             var head = 0
             var stopped = false
         }
@@ -101,6 +103,7 @@ public final class BlockingExecutor: Sendable {
                     let (job, stopped) = state.withLock { state -> ((@Sendable () -> Void)?, Bool) in
                         guard state.head < state.jobs.count else { return (nil, state.stopped) }
                         let job = state.jobs[state.head]
+                        state.jobs[state.head] = nil
                         state.head += 1
                         // Drop finished entries once they dominate, so the queue does not grow forever.
                         if state.head > 64 && state.head * 2 > state.jobs.count {
@@ -115,6 +118,7 @@ public final class BlockingExecutor: Sendable {
                 }
                 signal.unlock()
                 next?()
+                next = nil  // released before the job counts as completed
                 completed.add(1, ordering: .relaxed)
             }
         }

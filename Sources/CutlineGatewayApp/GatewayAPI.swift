@@ -18,6 +18,8 @@ public struct GatewayAPI: Sendable {
     let media: RPCClient
     /// How long upload and download URLs stay valid.
     static let urlLifetime: Duration = .seconds(3600)
+    /// Status answers of the latest version of recent jobs, while their URLs have over half their life.
+    let answers = StatusAnswers(lifetime: .seconds(1800))
     static let maximumParts = 10_000
 
     public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, settings: GatewayHTTPSettings, media: RPCClient) {
@@ -195,18 +197,16 @@ public struct GatewayAPI: Sendable {
     }
 
     func jobStatus(_ jobID: JobID, request: Request) async throws -> Response {
-        let record: JobStatusRecord
-        let stored: JobStatusRecord?
-        do {
-            stored = try await status.status(of: jobID)
-        } catch let error as StatusRecordError {
-            throw APIError(.internalServerError, "status_corrupt", "\(error)")
-        } catch {
-            // The store cannot be reached: nothing is lost (every write waits in an outbox), but there
-            // is nothing true to answer yet.
-            throw APIError(.serviceUnavailable, "status_unavailable", "the job status store cannot be reached (\(error)); try again shortly")
+        // A poll of an unchanged job costs one version read: its answer (with its signed clip URLs)
+        // is kept while the URLs have most of their lifetime left.
+        let version = try await readStatus { try await status.version(of: jobID) }
+        if let version {
+            let etag = "\"v\(version)\""
+            if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
+            if let body = answers.answer(jobID, version: version) { return Self.statusResponse(body, etag: etag) }
         }
-        if let stored {
+        let record: JobStatusRecord
+        if let stored = try await readStatus({ try await status.status(of: jobID) }) {
             record = stored
         } else if let job = try await jobs.job(jobID) {
             // Created here a moment ago; the relay has not delivered its first write yet.
@@ -216,9 +216,7 @@ public struct GatewayAPI: Sendable {
             throw APIError.notFound("no job \(jobID)")
         }
         let etag = "\"v\(record.version)\""
-        if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
-            return Response(status: .notModified, headers: [.eTag: etag])
-        }
+        if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
         let base = try await jobs.job(jobID).map { ($0.filename as NSString).deletingPathExtension } ?? "clip"
         let clips = try record.clips.sorted { $0.index < $1.index }.map { clip in
             StatusResponse.Clip(index: clip.index, start: clip.start, duration: clip.duration, text: clip.text, size: clip.size,
@@ -229,7 +227,31 @@ public struct GatewayAPI: Sendable {
             jobId: jobID.description, state: record.state.rawValue, version: record.version,
             progress: .init(clipsDone: progress.clipsDone, clipsTotal: progress.clipsTotal, framesDone: progress.framesDone, framesTotal: progress.framesTotal),
             clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt, updatedAt: record.updatedAt)
-        return try JSONBody.response(body, headers: [.eTag: etag, .cacheControl: "no-cache"])
+        let encoded = ByteBuffer(bytes: try JSONBody.encoder.encode(body))
+        if record.version > 0 { answers.keep(jobID, version: record.version, body: encoded) }
+        return Self.statusResponse(encoded, etag: etag)
+    }
+
+    static func matches(_ request: Request, _ etag: String) -> Bool {
+        guard let match = request.headers[.ifNoneMatch] else { return false }
+        return match.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == etag }
+    }
+
+    static func statusResponse(_ body: ByteBuffer, etag: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8", .eTag: etag, .cacheControl: "no-cache"],
+                 body: .init(byteBuffer: body))
+    }
+
+    /// Reads the status store; a store that cannot be reached is a 503 (nothing is lost: every write
+    /// waits in an outbox, but there is nothing true to answer yet), a corrupt record a 500 naming it.
+    func readStatus<T>(_ read: () async throws -> T) async throws -> T {
+        do {
+            return try await read()
+        } catch let error as StatusRecordError {
+            throw APIError(.internalServerError, "status_corrupt", "\(error)")
+        } catch {
+            throw APIError(.serviceUnavailable, "status_unavailable", "the job status store cannot be reached (\(error)); try again shortly")
+        }
     }
 
     // MARK: DELETE /api/jobs/{job_id}

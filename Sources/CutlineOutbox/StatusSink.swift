@@ -16,6 +16,15 @@ public enum SinkOutcome: Sendable, Hashable {
 /// A sink that can also answer what it holds for a job (the Gateway's status endpoint reads it).
 public protocol StatusStore: StatusSink {
     func status(of jobID: JobID) async throws -> JobStatusRecord?
+    /// Only the stored version (nil for an unknown job): what a poll needs to know whether anything
+    /// changed. Stores that can read one attribute cheaply override it.
+    func version(of jobID: JobID) async throws -> Int64?
+}
+
+extension StatusStore {
+    public func version(of jobID: JobID) async throws -> Int64? {
+        try await status(of: jobID)?.version
+    }
 }
 
 /// A stored status record that cannot be read as one: never shown as some default (a missing state is

@@ -240,6 +240,3 @@ public struct S3Client: Sendable {
     }
 }
 
-extension [UInt8] {
-    var hex: String { map { String(format: "%02x", $0) }.joined() }
-}

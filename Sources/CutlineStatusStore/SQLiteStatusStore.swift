@@ -62,6 +62,12 @@ public struct SQLiteStatusStore: StatusStore {
     }
 
     /// The stored record, or nil if the job is unknown.
+    public func version(of jobID: JobID) async throws -> Int64? {
+        try await database.read { connection in
+            try connection.query("SELECT version FROM job_status WHERE job_id = ?", [.text(jobID.description)]).first?.integer(0)
+        }
+    }
+
     public func status(of jobID: JobID) async throws -> JobStatusRecord? {
         try await database.read { connection in
             guard let row = try connection.query(

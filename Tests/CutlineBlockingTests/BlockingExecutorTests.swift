@@ -56,6 +56,23 @@ struct BlockingExecutorTests {
         for task in queued { await #expect(throws: CancellationError.self) { try await task.value } }
         #expect(ran.started == 0)
     }
+
+    /// A finished job keeps nothing alive: what its closure captured (a chunk of an upload, say) is
+    /// freed when the job ends, not when the queue is next compacted.
+    @Test func aFinishedJobReleasesWhatItCaptured() async throws {
+        let executor = BlockingExecutor(name: "release", threadCount: 1)
+        defer { executor.shutdown() }
+        final class Chunk: Sendable {}
+        weak var last: Chunk?
+        for _ in 0..<10 {
+            let chunk = Chunk()
+            last = chunk
+            try await executor.run { _ in _ = chunk }
+        }
+        // The worker thread lets go of a job just after the caller resumes: wait until it counts it.
+        while executor.completedJobs < 10 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(last == nil, "a finished job still holds its closure")
+    }
 }
 
 final class Counts: Sendable {
@@ -73,4 +90,5 @@ final class Counts: Sendable {
     func end() { state.withLock { $0.running -= 1 } }
     var peak: Int { state.withLock { $0.peak } }
     var started: Int { state.withLock { $0.started } }
+
 }

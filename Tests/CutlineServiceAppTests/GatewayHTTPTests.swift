@@ -1,6 +1,7 @@
 import ArgumentParser
 import CutlineCore
-import CutlineGatewayApp
+@testable import CutlineGatewayApp
+import Hummingbird
 import CutlineServiceHost
 import CutlineSettings
 import CutlineStorage
@@ -259,5 +260,33 @@ struct GatewayHTTPTests {
         try answer.body.write(to: file)
         let check = try ChildProcess.run(["python3", "-c", "import sys, yaml; from openapi_spec_validator import validate; validate(yaml.safe_load(open(sys.argv[1]))); print('valid')", file.path])
         #expect(check.code == 0 && check.stdout.contains("valid"), "\(check.stderr)")
+    }
+}
+
+/// The Gateway's kept status answers: one per job, the latest version only, for a bounded time and count.
+@Suite struct StatusAnswersTests {
+    @Test func anAnswerIsServedOnlyForItsVersionAndWithinItsLifetime() {
+        let answers = StatusAnswers(lifetime: .seconds(10), capacity: 4)
+        let job = JobID.make()
+        let start = ContinuousClock.now
+        answers.keep(job, version: 5, body: ByteBuffer(string: "five"), now: start)
+        #expect(answers.answer(job, version: 5, now: start + .seconds(9)) == ByteBuffer(string: "five"))
+        #expect(answers.answer(job, version: 6, now: start) == nil, "another version is read afresh")
+        #expect(answers.answer(job, version: 5, now: start + .seconds(10)) == nil, "expired: its URLs would be old")
+        // A slower request finishing late does not put an older answer back.
+        answers.keep(job, version: 7, body: ByteBuffer(string: "seven"), now: start)
+        answers.keep(job, version: 6, body: ByteBuffer(string: "six"), now: start)
+        #expect(answers.answer(job, version: 7, now: start) == ByteBuffer(string: "seven"))
+        #expect(answers.answer(job, version: 6, now: start) == nil)
+    }
+
+    @Test func pastItsCapacityTheOldestHalfIsDropped() {
+        let answers = StatusAnswers(lifetime: .seconds(10), capacity: 4)
+        let jobs = (0..<5).map { _ in JobID.make() }
+        let start = ContinuousClock.now
+        for (offset, job) in jobs.enumerated() {
+            answers.keep(job, version: 1, body: ByteBuffer(string: "\(offset)"), now: start + .milliseconds(offset))
+        }
+        #expect(jobs.map { answers.answer($0, version: 1, now: start) != nil } == [false, false, true, true, true])
     }
 }

@@ -1,0 +1,43 @@
+import CutlineCore
+import Foundation
+import Hummingbird
+import Synchronization
+
+/// The encoded status answer of each job's latest version, so the polls of many browsers cost a
+/// version read instead of a record read, a URL signature per clip and a JSON encoding each.
+final class StatusAnswers: Sendable {
+    private struct Entry {
+        let version: Int64
+        let body: ByteBuffer
+        let madeAt: ContinuousClock.Instant
+    }
+
+    private let entries = Mutex<[JobID: Entry]>([:])
+    /// How long an answer is served: less than the lifetime of the URLs in it, so none is near expiry.
+    let lifetime: Duration
+    /// Bounded memory: past this many jobs the oldest half is dropped.
+    let capacity: Int
+
+    init(lifetime: Duration, capacity: Int = 4096) {
+        self.lifetime = lifetime
+        self.capacity = capacity
+    }
+
+    func answer(_ jobID: JobID, version: Int64, now: ContinuousClock.Instant = .now) -> ByteBuffer? {
+        entries.withLock { entries in
+            guard let entry = entries[jobID], entry.version == version, now - entry.madeAt < lifetime else { return nil }
+            return entry.body
+        }
+    }
+
+    func keep(_ jobID: JobID, version: Int64, body: ByteBuffer, now: ContinuousClock.Instant = .now) {
+        entries.withLock { entries in
+            if let existing = entries[jobID], existing.version > version { return }
+            if entries.count >= capacity {
+                let oldest = entries.sorted { $0.value.madeAt < $1.value.madeAt }.prefix(capacity / 2).map(\.key)
+                for key in oldest { entries[key] = nil }
+            }
+            entries[jobID] = Entry(version: version, body: body, madeAt: now)
+        }
+    }
+}
