@@ -113,7 +113,7 @@ let package = Package(
             name: "CutlineSettings",
             dependencies: [
                 "CutlineRPC", "CutlineWire", "CutlineHTTP", "CutlineStorage", "CutlineS3", "CutlineBlobStore",
-                "CutlineOutbox", "CutlineStatusStore", "CutlineDynamoDB",
+                "CutlineOutbox", "CutlineStatusStore", "CutlineDynamoDB", "CutlineTextEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -134,7 +134,7 @@ let package = Package(
             name: "CutlineGatewayApp",
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
-                "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP",
+                "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineTextEngines",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("openapi.yaml")],
@@ -151,7 +151,17 @@ let package = Package(
         ),
         .target(
             name: "CutlineTextApp",
-            dependencies: ["CutlineServiceHost", "CutlineSettings", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CutlineServiceHost", "CutlineSettings", "CutlineTextEngines", "CutlineContracts", "CutlineRPC", "CutlineWire",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Per-clip text variations: the engine protocol, the offline WordNet engine, Gemini and
+        // OpenAI-compatible servers over libcurl, and the clean-up every engine's output gets.
+        .target(
+            name: "CutlineTextEngines",
+            dependencies: ["CutlineCore", "CutlineHTTP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -173,7 +183,7 @@ let package = Package(
             dependencies: [
                 "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite",
                 "CutlineGatewayApp", "CutlineProcessor", .product(name: "Logging", package: "swift-log"),
-                "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB",
+                "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB", "CutlineTextEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -263,6 +273,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutlineTextEnginesTests",
+            dependencies: ["CutlineTextEngines", "CutlineCore", "CutlineHTTP", "CutlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineServiceTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),

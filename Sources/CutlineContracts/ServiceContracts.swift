@@ -174,10 +174,44 @@ public struct SubmitResponse: Codable, Sendable, Hashable {
     }
 }
 
-/// TextService: per-clip text variations; its methods arrive with the Product issue.
+/// TextService: per-clip text variations.
 public enum TextContract {
     public static let serviceName = "text"
     public static let health = SystemContract.health
+    /// `count` distinct texts derived from a base text, from the engine the service is configured with.
+    public static let vary = RPCMethod<VaryRequest, VaryResponse>("text.vary")
+}
+
+public struct VaryRequest: Codable, Sendable, Hashable {
+    public var baseText: String
+    public var count: Int
+    public var seed: UInt64?
+    public var language: String?
+    public var maxLength: Int?
+
+    public init(baseText: String, count: Int, seed: UInt64? = nil, language: String? = nil, maxLength: Int? = nil) {
+        self.baseText = baseText
+        self.count = count
+        self.seed = seed
+        self.language = language
+        self.maxLength = maxLength
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case baseText = "base_text", count, seed, language, maxLength = "max_length"
+    }
+}
+
+public struct VaryResponse: Codable, Sendable, Hashable {
+    /// Exactly the count asked for, pairwise distinct, none empty or over the length limit.
+    public var texts: [String]
+    /// What produced them: `offline:wordnet`, `gemini:MODEL`, `openai:MODEL@HOST`.
+    public var engine: String
+
+    public init(texts: [String], engine: String) {
+        self.texts = texts
+        self.engine = engine
+    }
 }
 
 extension RPCError: JobFailureConvertible {

@@ -56,8 +56,16 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     mediaLogger[metadataKey: "part"] = "media-client"
     var mediaClient = RPCClientConfiguration(address: httpSettings.mediaAddress, secret: settings.rpc.secret, clientName: "gateway")
     mediaClient.maxFrameLength = settings.common.maxFrameBytes
+    // A person is waiting: a service that is down is a 503 within seconds, not after the call's deadline.
+    mediaClient.connectBudget = .seconds(3)
     let media = RPCClient(configuration: mediaClient, logger: mediaLogger)
-    GatewayAPI(jobs: jobs, objects: objects, status: status, settings: httpSettings, media: media).add(to: router)
+    var textLogger = logger
+    textLogger[metadataKey: "part"] = "text-client"
+    var textClient = RPCClientConfiguration(address: httpSettings.textAddress, secret: settings.rpc.secret, clientName: "gateway")
+    textClient.maxFrameLength = settings.common.maxFrameBytes
+    textClient.connectBudget = .seconds(3)
+    let text = RPCClient(configuration: textClient, logger: textLogger)
+    GatewayAPI(jobs: jobs, objects: objects, status: status, settings: httpSettings, media: media, text: text).add(to: router)
     // Only the embedded store has URLs for the Gateway to serve; S3's are S3's.
     if let embedded = objects as? EmbeddedObjectStore {
         BlobRoutes(blobs: embedded.blobs, executor: embedded.executor).add(to: router)

@@ -74,7 +74,8 @@ extension GatewayAPI {
         let plan = try Self.plan(probe, mode)
         if let seed { try await jobs.previewed(job.jobID, seed: seed) }
         var warnings: [Warning] = []
-        if let text = body.text {
+        // Texts still to be varied by the TextService are measured when they are known.
+        if let text = body.text, !(text.mode == "vary" && text.texts == nil) {
             let (texts, found) = try Self.texts(text, count: plan.count)
             warnings = found + (try await preflight(job.jobID, texts: texts, style: try Self.style(body.style), probe: probe)).warnings
         }
@@ -115,7 +116,9 @@ extension GatewayAPI {
 
     private func start(_ job: JobStore.Job, probe: ProbeSummary, mode: CuttingMode, cutting: Cutting, body: CompleteRequest) async throws -> Response {
         let plan = try Self.plan(probe, mode)
-        let texts = try Self.texts(body.text, count: plan.count).texts
+        let texts = body.text.mode == "vary" && body.text.texts == nil
+            ? try await variedTexts(job, choice: body.text, count: plan.count)
+            : try Self.texts(body.text, count: plan.count).texts
         let style = try Self.style(body.style)
         // A text that would not fit is refused before anything is queued (a repeat of a started job
         // was measured when it started).
@@ -127,7 +130,9 @@ extension GatewayAPI {
         encoder.outputFormatting = [.sortedKeys]
         let submitted = String(decoding: try encoder.encode(submit), as: UTF8.self)
         let params = String(decoding: try encoder.encode(["cutting": cutting]), as: UTF8.self)
-        if try await !jobs.queue(job.jobID, submitted: submitted, params: params, clips: plan.count) {
+        let queued = try await jobs.queue(job.jobID, submitted: submitted, params: params, clips: plan.count)
+        answers.forget(job.jobID)
+        if !queued {
             // Already started: the same request answers the same; another one is a conflict.
             let current = try await jobs.job(job.jobID)
             guard current?.submitted == submitted else {
@@ -169,6 +174,25 @@ extension GatewayAPI {
         return (warnings, warnings.first { $0.code == "text_does_not_fit" })
     }
 
+    /// `vary` without texts: the TextService is asked once, seeded by the job, and the texts are fixed
+    /// with the job (a repeated complete reuses them rather than asking again).
+    func variedTexts(_ job: JobStore.Job, choice: TextChoice, count: Int) async throws -> [String] {
+        if let submitted = job.submitted, let earlier = try? JSONDecoder().decode(SubmitRequest.self, from: Data(submitted.utf8)) {
+            return earlier.texts
+        }
+        guard let base = choice.baseText else {
+            throw APIError.badRequest("text.base_text is missing (vary mode varies it for each clip, or takes your texts in text.texts)")
+        }
+        return try await vary(VaryRequest(baseText: base, count: count, seed: Self.seed(job.jobID))).texts
+    }
+
+    /// A seed fixed by the job id (FNV-1a of its text), below 2^53 like every seed the API returns.
+    static func seed(_ jobID: JobID) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in jobID.description.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash & ((1 << 53) - 1)
+    }
+
     static func jobID(_ text: String) throws -> JobID {
         do {
             return try JobID(validating: text)
@@ -198,6 +222,7 @@ extension GatewayAPI {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         try await jobs.uploaded(jobID, probe: String(decoding: try encoder.encode(probe), as: UTF8.self))
+        answers.forget(jobID)
         return (job, probe)
     }
 
@@ -251,9 +276,6 @@ extension GatewayAPI {
             texts = Array(repeating: text, count: count)
         case "unique", "vary":
             guard let given = choice.texts else {
-                if choice.mode == "vary" {
-                    throw APIError(.unprocessableContent, "texts_required", "vary mode needs its texts in text.texts (this Gateway has no TextService to ask yet)")
-                }
                 throw APIError.badRequest("text.texts is missing (unique mode gives one text per clip)")
             }
             guard given.count == count else {

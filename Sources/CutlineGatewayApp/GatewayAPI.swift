@@ -16,18 +16,21 @@ public struct GatewayAPI: Sendable {
     let settings: GatewayHTTPSettings
     /// The MediaProcessor, for probes and jobs.
     let media: RPCClient
+    /// The TextService, for variations of a base text.
+    let text: RPCClient
     /// How long upload and download URLs stay valid.
     static let urlLifetime: Duration = .seconds(3600)
     /// Status answers of the latest version of recent jobs, while their URLs have over half their life.
     let answers = StatusAnswers(lifetime: .seconds(1800))
     static let maximumParts = 10_000
 
-    public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, settings: GatewayHTTPSettings, media: RPCClient) {
+    public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, settings: GatewayHTTPSettings, media: RPCClient, text: RPCClient) {
         self.jobs = jobs
         self.objects = objects
         self.status = status
         self.settings = settings
         self.media = media
+        self.text = text
     }
 
     func add(to router: Router<BasicRequestContext>) {
@@ -46,6 +49,7 @@ public struct GatewayAPI: Sendable {
         api.post("video/analyze-duration") { request, _ in try await analyze(request) }
         api.delete("jobs/{job_id}") { _, context in try await cancel(try Self.jobID(context), logger: context.logger) }
         api.post("upload/complete") { request, _ in try await complete(request) }
+        api.post("text/variations") { request, _ in try await variations(request) }
     }
 
     static func jobID(_ context: BasicRequestContext) throws -> JobID {
@@ -199,6 +203,10 @@ public struct GatewayAPI: Sendable {
     func jobStatus(_ jobID: JobID, request: Request) async throws -> Response {
         // A poll of an unchanged job costs one version read: its answer (with its signed clip URLs)
         // is kept while the URLs have most of their lifetime left.
+        if let (version, body) = answers.recent(jobID) {
+            let etag = "\"v\(version)\""
+            return Self.matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : Self.statusResponse(body, etag: etag)
+        }
         let version = try await readStatus { try await status.version(of: jobID) }
         if let version {
             let etag = "\"v\(version)\""
@@ -266,6 +274,7 @@ public struct GatewayAPI: Sendable {
         let state = try await status.status(of: jobID)?.state ?? job.state
         guard !state.isTerminal else { throw APIError.conflict("job \(jobID) is \(state.rawValue) already; there is nothing to cancel") }
         try await jobs.cancel(jobID, attempt: job.attempt)
+        answers.forget(jobID)
         do {
             _ = try await media.call(MediaContract.cancel, CancelRequest(jobID: jobID), timeout: .seconds(5))
         } catch {

@@ -13,13 +13,18 @@ final class StatusAnswers: Sendable {
     }
 
     private let entries = Mutex<[JobID: Entry]>([:])
+    /// An answer this young is served without asking the status store anything: a browser polling
+    /// every second sees changes at most this late, and DynamoDB is read at most twice a second per job
+    /// however many pollers there are.
+    let fresh: Duration
     /// How long an answer is served: less than the lifetime of the URLs in it, so none is near expiry.
     let lifetime: Duration
     /// Bounded memory: past this many jobs the oldest half is dropped.
     let capacity: Int
 
-    init(lifetime: Duration, capacity: Int = 4096) {
+    init(lifetime: Duration, fresh: Duration = .milliseconds(500), capacity: Int = 4096) {
         self.lifetime = lifetime
+        self.fresh = fresh
         self.capacity = capacity
     }
 
@@ -28,6 +33,19 @@ final class StatusAnswers: Sendable {
             guard let entry = entries[jobID], entry.version == version, now - entry.madeAt < lifetime else { return nil }
             return entry.body
         }
+    }
+
+    /// The latest answer if it is fresh, with its version.
+    func recent(_ jobID: JobID, now: ContinuousClock.Instant = .now) -> (version: Int64, body: ByteBuffer)? {
+        entries.withLock { entries in
+            guard let entry = entries[jobID], now - entry.madeAt < fresh else { return nil }
+            return (entry.version, entry.body)
+        }
+    }
+
+    /// The Gateway changed the job: its next poll reads the store.
+    func forget(_ jobID: JobID) {
+        _ = entries.withLock { $0.removeValue(forKey: jobID) }
     }
 
     func keep(_ jobID: JobID, version: Int64, body: ByteBuffer, now: ContinuousClock.Instant = .now) {

@@ -17,6 +17,10 @@ public struct RPCClientConfiguration: Sendable {
     public var backoffMax: Duration = .seconds(2)
     /// Bounds a write the server does not read, and the rest of a frame once it has begun.
     public var ioTimeout: Duration = .seconds(10)
+    /// How long a call waits for a connection (reconnecting with backoff) before it fails `unavailable`;
+    /// nil: as long as its deadline allows. A caller that answers people sets it short, so a service
+    /// that is down is said at once rather than after the whole deadline.
+    public var connectBudget: Duration? = nil
 
     public init(address: SocketAddress, secret: RPCSecret, clientName: String) {
         self.address = address
@@ -98,7 +102,8 @@ public final class RPCClient: Sendable {
         }
         var attempts = 0
         while true {
-            let connection = try await connection(until: deadline)
+            let connectBy = configuration.connectBudget.map { min(deadline, ContinuousClock.now + $0) } ?? deadline
+            let connection = try await connection(until: connectBy)
             do {
                 return try await connection.exchange(method: method, payload: payload, deadline: deadline)
             } catch let lost as ConnectionLost {
@@ -159,7 +164,7 @@ public final class RPCClient: Sendable {
             }
             let wait = backoff * Double.random(in: 0.5...1.0)
             guard ContinuousClock.now + wait < deadline else {
-                throw RPCError.unavailable("\(lastError?.message ?? "cannot reach \(configuration.address)") (gave up at the call's deadline)")
+                throw RPCError.unavailable("\(lastError?.message ?? "cannot reach \(configuration.address)") (gave up waiting for a connection)")
             }
             logger.debug("reconnecting after backoff", metadata: ["wait": "\(wait)", "error": "\(lastError.map { "\($0)" } ?? "")"])
             do {

@@ -16,6 +16,9 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("media-address"), help: "The MediaProcessor's RPC address, HOST:PORT. Env CUTLINE_MEDIA_ADDRESS, default 127.0.0.1:7420.")
     public var mediaAddress: String?
 
+    @Option(name: .customLong("text-address"), help: "The TextService's RPC address, HOST:PORT. Env CUTLINE_TEXT_ADDRESS, default 127.0.0.1:7430.")
+    public var textAddress: String?
+
     @Option(name: .customLong("api-token"), help: "When set, every /api call needs 'Authorization: Bearer TOKEN'. Env CUTLINE_API_TOKEN.")
     public var apiToken: String?
 
@@ -31,6 +34,7 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
     public var multipartThreshold: Int64
     public var apiToken: String?
     public var mediaAddress: SocketAddress
+    public var textAddress: SocketAddress
 
     public init(_ options: GatewayOptions?, publicURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func setting(_ flag: String, _ env: String, _ value: String?) -> Setting {
@@ -59,6 +63,12 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
             mediaAddress = try SocketAddress(parsing: media.string(default: "127.0.0.1:7420"))
         } catch {
             throw ValidationError("\(media.name): \(error)")
+        }
+        let textService = setting("text-address", "CUTLINE_TEXT_ADDRESS", options?.textAddress)
+        do {
+            textAddress = try SocketAddress(parsing: textService.string(default: "127.0.0.1:7430"))
+        } catch {
+            throw ValidationError("\(textService.name): \(error)")
         }
     }
 }

@@ -1,15 +1,56 @@
 public import CutlineServiceHost
 public import CutlineSettings
+public import CutlineTextEngines
+import CutlineContracts
+import CutlineCore
+import CutlineRPC
+import CutlineWire
 public import Logging
 
-/// The TextService as assembled from its settings: today its RPC server (health); the text engines
-/// join it with the TextService issue.
+/// The TextService as assembled from its settings: its RPC server with `text.vary` over the engine the
+/// settings chose.
 public struct TextApp: Sendable {
     public let service: AssembledService
+    public let engine: any TextEngine
 }
 
-/// The TextService's composition root.
-public func buildTextService(_ settings: ServiceSettings, logger: Logger) throws -> TextApp {
-    let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger)
-    return TextApp(service: AssembledService(name: settings.name, rpcServer: rpc, services: [rpc]))
+/// The TextService's composition root: the engine is made (and checked) once, and logged.
+public func buildTextService(_ settings: ServiceSettings, text: TextSettings, logger: Logger) async throws -> TextApp {
+    let engine = try await text.makeEngine()
+    logger.info("text engine chosen", metadata: ["engine": "\(engine.name)"])
+    let handlers = TextHandlers(engine: engine)
+    let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
+    return TextApp(service: AssembledService(name: settings.name, rpcServer: rpc, services: [rpc]), engine: engine)
+}
+
+struct TextHandlers: Sendable {
+    let engine: any TextEngine
+
+    func register(_ router: inout RPCRouter) {
+        router.register(TextContract.vary) { request, context in try await vary(request, context) }
+    }
+
+    func vary(_ request: VaryRequest, _ context: RPCContext) async throws -> VaryResponse {
+        do {
+            let variation = try VariationRequest(baseText: request.baseText, count: request.count, seed: request.seed,
+                                                 language: request.language, maxLength: request.maxLength)
+            let texts = try await TextVariations.make(variation, with: engine)
+            context.logger.info("texts made", metadata: ["count": "\(texts.count)", "engine": "\(engine.name)"])
+            return VaryResponse(texts: texts, engine: engine.name)
+        } catch let error as TextEngineError {
+            context.logger.warning("no texts", metadata: ["code": "\(error.code.rawValue)", "error": "\(error.message)"])
+            throw error.rpcError
+        }
+    }
+}
+
+extension TextEngineError {
+    /// The RPC answer: the engine's own code leads the message, so the Gateway can pass both on.
+    var rpcError: RPCError {
+        switch code {
+        case .badRequest: .badRequest(message)
+        case .unavailable: .unavailable("[\(code.rawValue)] \(message)")
+        default: .internalError("[\(code.rawValue)] \(message)")
+        }
+    }
 }

@@ -113,6 +113,25 @@ struct RPCEdgeCaseTests {
         client.close()
     }
 
+    /// A client with a connect budget fails a call to a service that is down once the budget is spent,
+    /// not at the call's (much later) deadline: what a person waiting on the Gateway needs.
+    @Test func aConnectBudgetEndsTheWaitForAServiceThatIsDown() async throws {
+        let port = TestEnvironment.freePort()  // nothing listens on it
+        var configuration = RPCClientConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
+        configuration.connectBudget = .milliseconds(300)
+        let client = RPCClient(configuration: configuration, logger: .init(label: "t"))
+        defer { client.close() }
+        let started = ContinuousClock.now
+        do {
+            _ = try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(60))
+            Issue.record("the call succeeded with nothing listening")
+        } catch let error as RPCError {
+            #expect(error.code == .unavailable && error.message.contains("gave up waiting for a connection"), "\(error)")
+        }
+        // Well before the 60 s deadline (generous: shared machines are slow, not that slow).
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
     /// §4: the 4,096-byte handshake limit is on the length field (the bytes after it).
     @Test func handshakeLimitCountsTheBytesAfterTheLengthField() async throws {
         let server = try RPCTestServer()

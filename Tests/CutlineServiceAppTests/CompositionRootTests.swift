@@ -12,6 +12,7 @@ import CutlineSQLite
 import CutlineStorage
 import CutlineTestSupport
 import CutlineTextApp
+import CutlineWire
 import Foundation
 import Logging
 import ServiceLifecycle
@@ -119,9 +120,30 @@ struct CompositionRootTests {
     @Test func textServiceAnswersHealth() async throws {
         let data = try TestEnvironment.temporaryDirectory("root-text")
         defer { try? FileManager.default.removeItem(at: data) }
-        let text = try buildTextService(try Self.settings("text", data: data), logger: Self.quiet)
+        let text = try await buildTextService(try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
         let health = try await Self.running(text.service) { try await Self.health(text.service) }
         #expect(health.name == "text")
+    }
+
+    /// `text.vary` over RPC: the texts, a bad request with its reason, and an engine that cannot give
+    /// the count as a typed error carrying the engine's code and message.
+    @Test func textVaryOverRPC() async throws {
+        let data = try TestEnvironment.temporaryDirectory("root-text-vary")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let text = try await buildTextService(try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
+        try await Self.running(text.service) {
+            let address = try text.service.rpcServer.start()
+            let client = RPCClient(configuration: .init(address: address, secret: text.service.rpcServer.configuration.secret, clientName: "test"), logger: Self.quiet)
+            defer { client.close() }
+            let answer = try await client.call(TextContract.vary, VaryRequest(baseText: "Best day ever", count: 6, seed: 9), timeout: .seconds(10))
+            #expect(answer.texts.count == 6 && Set(answer.texts).count == 6 && answer.engine == "offline:wordnet")
+            await #expect { _ = try await client.call(TextContract.vary, VaryRequest(baseText: "", count: 6), timeout: .seconds(10)) } throws: { error in
+                (error as? RPCError).map { $0.code == .badRequest && $0.message.contains("empty") } ?? false
+            }
+            await #expect { _ = try await client.call(TextContract.vary, VaryRequest(baseText: "Go", count: 40, maxLength: 4), timeout: .seconds(10)) } throws: { error in
+                (error as? RPCError).map { $0.code == .internalError && $0.message.hasPrefix("[too_few] offline:wordnet gave") } ?? false
+            }
+        }
     }
 
     @Test(arguments: [

@@ -9,6 +9,7 @@ import CutlineServiceHost
 import CutlineSettings
 import CutlineSQLite
 import CutlineStorage
+import CutlineTextApp
 import CutlineTestSupport
 import Foundation
 import ServiceLifecycle
@@ -21,7 +22,12 @@ final class RunningProduct: @unchecked Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
-    init(environment extra: [String: String] = [:]) async throws {
+    /// The TextService (offline engine), when the test asks for it.
+    let text: TextApp?
+    private let textGroup: ServiceGroup?
+    private let textTask: Task<Void, any Error>?
+
+    init(environment extra: [String: String] = [:], withText: Bool = false) async throws {
         let data = try TestEnvironment.temporaryDirectory("product")
         // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
         let ports = TestEnvironment.freePorts(3)
@@ -36,23 +42,48 @@ final class RunningProduct: @unchecked Sendable {
         let group = self.group
         task = Task { try await group.run() }
         environment["CUTLINE_MEDIA_ADDRESS"] = "\(address)"
+        if withText {
+            var textEnvironment = environment
+            textEnvironment["CUTLINE_TEXT_RPC_LISTEN"] = "127.0.0.1:0"
+            let settings = try ServiceSettings(service: "text", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: textEnvironment)
+            let text = try await buildTextService(settings, text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: CompositionRootTests.quiet)
+            environment["CUTLINE_TEXT_ADDRESS"] = "\(try text.service.rpcServer.start())"
+            let textGroup = ServiceGroup(services: text.service.services, logger: CompositionRootTests.quiet)
+            self.text = text
+            self.textGroup = textGroup
+            textTask = Task { try await textGroup.run() }
+        } else {
+            // Nothing listens here: the TextService is down.
+            environment["CUTLINE_TEXT_ADDRESS"] = "127.0.0.1:\(TestEnvironment.freePort())"
+            text = nil
+            textGroup = nil
+            textTask = nil
+        }
         gateway = try await RunningGateway(data: data, environment: environment)
     }
 
     func stop() async {
         await gateway.stop()
+        await stopText()
         await group.triggerGracefulShutdown()
         _ = try? await task.value
     }
 
+    /// Stops the TextService (a test of what happens when it is down).
+    func stopText() async {
+        await textGroup?.triggerGracefulShutdown()
+        _ = try? await textTask?.value
+    }
+
     /// Uploads `file` to a new job and starts it with `cutting` and one text; the job's id.
-    func startJob(_ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline") throws -> String {
+    func startJob(_ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline", textChoice: String? = nil) throws -> String {
         let initiated = try gateway.initiate(file)
         let jobID = try #require(initiated.json["job_id"] as? String)
         let upload = try #require(initiated.json["upload"] as? [String: Any])
         let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
         try #require(try gateway.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(file.path)"] + headers).status == 200)
-        let started = try gateway.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "\#(text)"}}"#)
+        let choice = textChoice ?? #"{"mode": "single", "text": "\#(text)"}"#
+        let started = try gateway.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": \#(choice)}"#)
         try #require(started.status == 202, "\(started.errorMessage)")
         return jobID
     }
@@ -238,6 +269,37 @@ struct EndToEndTests {
         let never = try uploaded()
         let refused = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(never)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)
         #expect(refused.status == 422 && refused.errorCode == "seed_required", "\(refused.errorMessage)")
+    }
+
+    /// Variations come from the TextService; a vary job without texts gets them from it once; with the
+    /// TextService stopped, variations are a 503 that says so and a job with its own text completes.
+    @Test func textVariationsComeFromTheTextServiceAndJobsGoOnWithoutIt() async throws {
+        let product = try await RunningProduct(withText: true)
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let ask = #"{"base_text": "This trick will change your life", "count": 4, "seed": 5}"#
+        let varied = try server.postJSON("/api/text/variations", ask)
+        #expect(varied.status == 200, "\(varied.errorMessage)")
+        let texts = try #require(varied.json["texts"] as? [String])
+        #expect(texts.count == 4 && Set(texts).count == 4 && texts.first == "This trick will change your life")
+        #expect(varied.json["engine"] as? String == "offline:wordnet")
+        #expect(try server.postJSON("/api/text/variations", ask).json["texts"] as? [String] == texts, "the same seed, the same texts")
+        let bad = try server.postJSON("/api/text/variations", #"{"base_text": "x", "count": 0}"#)
+        #expect(bad.status == 422 && bad.errorCode == "bad_variations" && bad.errorMessage.contains("count is 0"), "\(bad.errorMessage)")
+        #expect(try server.postJSON("/api/text/variations", #"{"count": 3}"#).status == 400)
+
+        // vary without texts: the Gateway asks once and the job renders what it got.
+        let jobID = try product.startJob(Self.video, text: "unused", textChoice: #"{"mode": "vary", "base_text": "Watch this amazing trick"}"#)
+        let status = try await product.finished(jobID)
+        #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))")
+        let rendered = try #require(status.json["clips"] as? [[String: Any]]).compactMap { $0["text"] as? String }
+        #expect(rendered.count == 3 && Set(rendered).count == 3 && rendered.first == "Watch this amazing trick", "\(rendered)")
+
+        await product.stopText()
+        let down = try server.postJSON("/api/text/variations", ask)
+        #expect(down.status == 503 && down.errorCode == "text_unavailable" && down.errorMessage.contains("TextService"), "\(down.errorMessage)")
+        let single = try product.startJob(Self.video, text: "No TextService needed")
+        #expect(try await product.finished(single).json["state"] as? String == "COMPLETED")
     }
 
     @Test func aFileThatIsNotAVideoIsRefusedWithTheReason() async throws {

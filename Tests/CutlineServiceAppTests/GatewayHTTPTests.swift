@@ -280,6 +280,17 @@ struct GatewayHTTPTests {
         #expect(answers.answer(job, version: 6, now: start) == nil)
     }
 
+    @Test func aFreshAnswerIsServedWithoutAReadUntilForgotten() {
+        let answers = StatusAnswers(lifetime: .seconds(10), fresh: .milliseconds(500))
+        let job = JobID.make()
+        let start = ContinuousClock.now
+        answers.keep(job, version: 3, body: ByteBuffer(string: "three"), now: start)
+        #expect(answers.recent(job, now: start + .milliseconds(499))?.version == 3)
+        #expect(answers.recent(job, now: start + .milliseconds(500)) == nil, "older than fresh: the store is asked")
+        answers.forget(job)
+        #expect(answers.recent(job, now: start) == nil)
+    }
+
     @Test func pastItsCapacityTheOldestHalfIsDropped() {
         let answers = StatusAnswers(lifetime: .seconds(10), capacity: 4)
         let jobs = (0..<5).map { _ in JobID.make() }

@@ -12,7 +12,7 @@ struct SchemathesisTests {
 
     @Test(.enabled(if: available || TestEnvironment.testServersRequired, "needs schemathesis (scripts/bootstrap installs it)"))
     func generatedRequestsGetNoServerErrorAndMatchTheDocument() async throws {
-        let product = try await RunningProduct()
+        let product = try await RunningProduct(withText: true)
         defer { Task { await product.stop() } }
         let base = product.gateway.base.absoluteString
         let run = try ChildProcess.run([
