@@ -122,8 +122,15 @@ extension GatewayAPI {
         let style = try Self.style(body.style)
         // A text that would not fit is refused before anything is queued (a repeat of a started job
         // was measured when it started).
-        if job.state.rank < JobState.queued.rank, let problem = try await preflight(job.jobID, texts: texts, style: style, probe: probe).tooLong {
-            throw APIError(.unprocessableContent, "text_does_not_fit", problem.message)
+        if job.state.rank < JobState.queued.rank {
+            do {
+                if let problem = try await preflight(job.jobID, texts: texts, style: style, probe: probe).tooLong {
+                    throw APIError(.unprocessableContent, "text_does_not_fit", problem.message)
+                }
+            } catch let error as APIError where error.code == "media_unavailable" {
+                // The processor is down: the job is still queued (nothing the person asked for is lost),
+                // and its dispatch below says so; analyze measured the texts the person previewed.
+            }
         }
         let submit = SubmitRequest(jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: style)
         let encoder = JSONEncoder()
