@@ -66,6 +66,7 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     textClient.connectBudget = .seconds(3)
     let text = RPCClient(configuration: textClient, logger: textLogger)
     GatewayAPI(jobs: jobs, objects: objects, status: status, settings: httpSettings, media: media, text: text).add(to: router)
+    WebRoutes().add(to: router)
     // Only the embedded store has URLs for the Gateway to serve; S3's are S3's.
     if let embedded = objects as? EmbeddedObjectStore {
         BlobRoutes(blobs: embedded.blobs, executor: embedded.executor).add(to: router)
