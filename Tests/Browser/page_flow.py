@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 
+from axe_selenium_python import Axe
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -35,6 +36,15 @@ def browser():
     return webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=options)
 
 
+def accessible(driver, view):
+    """axe-core on the page as it is: no serious or critical violation."""
+    axe = Axe(driver)
+    axe.inject()
+    found = [v for v in axe.run()["violations"] if v.get("impact") in ("serious", "critical")]
+    if found:
+        fail(f"accessibility ({view}): " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['html'][:120]})" for v in found))
+
+
 def main():
     base, video, out = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(out, exist_ok=True)
@@ -42,6 +52,20 @@ def main():
     wait = WebDriverWait(driver, 60)
     try:
         driver.set_window_size(1280, 1000)
+        driver.get(base + "/")
+        driver.save_screenshot(os.path.join(out, "upload-1280.png"))
+        accessible(driver, "upload")
+        # A file that is not a video: the page shows the API's reason where the file was chosen.
+        bogus = os.path.join(out, "notes.mp4")
+        with open(bogus, "w") as file:
+            file.write("these are notes, not a video\n" * 100)
+        driver.find_element(By.ID, "file").send_keys(bogus)
+        wait.until(lambda d: d.find_element(By.ID, "upload-error").text != "")
+        reason = driver.find_element(By.ID, "upload-error").text
+        if "video" not in reason.lower():
+            fail(f"the non-video file's error does not say why: {reason!r}")
+        if driver.find_element(By.ID, "plan-view").is_displayed():
+            fail("the plan shows for a file that is not a video")
         driver.get(base + "/")
         driver.find_element(By.ID, "file").send_keys(os.path.abspath(video))
         # The default 10 s clips are longer than this 5 s video: the page says so beside the field.
@@ -78,10 +102,13 @@ def main():
         if driver.find_element(By.ID, "clip-text-1").get_attribute("value") != "Edited by hand":
             fail("the hand-edited text changed on regenerate")
         driver.save_screenshot(os.path.join(out, "texts-1280.png"))
+        accessible(driver, "plan and texts")
 
         time.sleep(0.5)  # the debounced analyze of the last edit
         driver.find_element(By.ID, "start").click()
         wait.until(lambda d: "/jobs/" in d.current_url)
+        WebDriverWait(driver, 240).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#clips video")) >= 1)
+        driver.save_screenshot(os.path.join(out, "running-1280.png"))
         WebDriverWait(driver, 240).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#clips video")) == count)
         WebDriverWait(driver, 240).until(lambda d: d.find_element(By.ID, "job-state").text.startswith("Done"))
         for index in range(count):
@@ -89,6 +116,7 @@ def main():
         start = driver.execute_script("const v = document.querySelector('#clip-0 video'); v.muted = true; v.play(); return v.currentTime")
         WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.querySelector('#clip-0 video').currentTime") > start)
         driver.save_screenshot(os.path.join(out, "finished-1280.png"))
+        accessible(driver, "finished job")
         driver.set_window_size(360, 800)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
         driver.save_screenshot(os.path.join(out, "finished-360.png"))
