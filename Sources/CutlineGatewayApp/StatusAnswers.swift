@@ -9,7 +9,10 @@ final class StatusAnswers: Sendable {
     private struct Entry {
         let version: Int64
         let body: ByteBuffer
+        /// When the answer (and its URLs) was made: it is served for `lifetime` at most.
         let madeAt: ContinuousClock.Instant
+        /// When the store last said the version is still this one: fresh for `fresh` from then.
+        var checkedAt: ContinuousClock.Instant
     }
 
     private let entries = Mutex<[JobID: Entry]>([:])
@@ -28,9 +31,11 @@ final class StatusAnswers: Sendable {
         self.capacity = capacity
     }
 
+    /// The kept answer if the store's version is still its version (which makes it fresh again).
     func answer(_ jobID: JobID, version: Int64, now: ContinuousClock.Instant = .now) -> ByteBuffer? {
         entries.withLock { entries in
             guard let entry = entries[jobID], entry.version == version, now - entry.madeAt < lifetime else { return nil }
+            entries[jobID]?.checkedAt = now
             return entry.body
         }
     }
@@ -38,7 +43,7 @@ final class StatusAnswers: Sendable {
     /// The latest answer if it is fresh, with its version.
     func recent(_ jobID: JobID, now: ContinuousClock.Instant = .now) -> (version: Int64, body: ByteBuffer)? {
         entries.withLock { entries in
-            guard let entry = entries[jobID], now - entry.madeAt < fresh else { return nil }
+            guard let entry = entries[jobID], now - entry.checkedAt < fresh, now - entry.madeAt < lifetime else { return nil }
             return (entry.version, entry.body)
         }
     }
@@ -55,7 +60,7 @@ final class StatusAnswers: Sendable {
                 let oldest = entries.sorted { $0.value.madeAt < $1.value.madeAt }.prefix(capacity / 2).map(\.key)
                 for key in oldest { entries[key] = nil }
             }
-            entries[jobID] = Entry(version: version, body: body, madeAt: now)
+            entries[jobID] = Entry(version: version, body: body, madeAt: now, checkedAt: now)
         }
     }
 }

@@ -287,6 +287,10 @@ struct GatewayHTTPTests {
         answers.keep(job, version: 3, body: ByteBuffer(string: "three"), now: start)
         #expect(answers.recent(job, now: start + .milliseconds(499))?.version == 3)
         #expect(answers.recent(job, now: start + .milliseconds(500)) == nil, "older than fresh: the store is asked")
+        // The store says the version is unchanged: fresh again for another 0.5 s, the same answer.
+        #expect(answers.answer(job, version: 3, now: start + .seconds(2)) == ByteBuffer(string: "three"))
+        #expect(answers.recent(job, now: start + .milliseconds(2400))?.version == 3)
+        #expect(answers.recent(job, now: start + .milliseconds(2500)) == nil)
         answers.forget(job)
         #expect(answers.recent(job, now: start) == nil)
     }
