@@ -207,6 +207,12 @@ public struct GatewayAPI: Sendable {
             let etag = "\"v\(version)\""
             return Self.matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : Self.statusResponse(body, etag: etag)
         }
+        if let (version, body) = answers.claimRefresh(jobID) {
+            // Another poll is asking the store right now: this one takes the kept answer.
+            let etag = "\"v\(version)\""
+            return Self.matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : Self.statusResponse(body, etag: etag)
+        }
+        defer { answers.refreshed(jobID) }
         let version = try await readStatus { try await status.version(of: jobID) }
         if let version {
             let etag = "\"v\(version)\""

@@ -13,6 +13,9 @@ final class StatusAnswers: Sendable {
         let madeAt: ContinuousClock.Instant
         /// When the store last said the version is still this one: fresh for `fresh` from then.
         var checkedAt: ContinuousClock.Instant
+        /// A poll is asking the store now: the others take this answer meanwhile, so a slow store is
+        /// read once per job at a time, not by every poller at once.
+        var refreshing = false
     }
 
     private let entries = Mutex<[JobID: Entry]>([:])
@@ -46,6 +49,22 @@ final class StatusAnswers: Sendable {
             guard let entry = entries[jobID], now - entry.checkedAt < fresh, now - entry.madeAt < lifetime else { return nil }
             return (entry.version, entry.body)
         }
+    }
+
+    /// Whether this poll should ask the store: true for the first poll after the answer went stale
+    /// (or when there is none); the others get the kept answer until that poll is done (`refreshed`).
+    func claimRefresh(_ jobID: JobID, now: ContinuousClock.Instant = .now) -> (version: Int64, body: ByteBuffer)? {
+        entries.withLock { entries in
+            guard let entry = entries[jobID], now - entry.madeAt < lifetime else { return nil }
+            if entry.refreshing { return (entry.version, entry.body) }
+            entries[jobID]?.refreshing = true
+            return nil
+        }
+    }
+
+    /// The poll that asked the store is done (whatever it found).
+    func refreshed(_ jobID: JobID) {
+        entries.withLock { $0[jobID]?.refreshing = false }
     }
 
     /// The Gateway changed the job: its next poll reads the store.

@@ -295,6 +295,19 @@ struct GatewayHTTPTests {
         #expect(answers.recent(job, now: start) == nil)
     }
 
+    @Test func whileOnePollAsksTheStoreTheOthersTakeTheKeptAnswer() {
+        let answers = StatusAnswers(lifetime: .seconds(10), fresh: .milliseconds(500))
+        let job = JobID.make()
+        let start = ContinuousClock.now
+        #expect(answers.claimRefresh(job, now: start) == nil, "nothing kept: this poll reads the store")
+        answers.keep(job, version: 4, body: ByteBuffer(string: "four"), now: start)
+        let stale = start + .seconds(1)
+        #expect(answers.claimRefresh(job, now: stale) == nil, "the first poll after it went stale asks the store")
+        #expect(answers.claimRefresh(job, now: stale)?.version == 4, "the next ones take the kept answer meanwhile")
+        answers.refreshed(job)
+        #expect(answers.claimRefresh(job, now: stale) == nil, "once that poll is done, the next stale one asks again")
+    }
+
     @Test func pastItsCapacityTheOldestHalfIsDropped() {
         let answers = StatusAnswers(lifetime: .seconds(10), capacity: 4)
         let jobs = (0..<5).map { _ in JobID.make() }
