@@ -33,8 +33,9 @@ extension GatewayAPI {
         return try JSONBody.response(VariationsResponse(texts: answer.texts, engine: answer.engine))
     }
 
-    /// Asks the TextService; its answers become the API's: a bad request 422 with its reason, the
-    /// service down 503 (nothing else depends on it), an engine that failed 502 with what it said.
+    /// Asks the TextService; its answers become the API's: a bad request (or more texts than the engine
+    /// can make within the length) 422 with its reason, the service down 503 (nothing else depends on
+    /// it), an engine that failed 502 with what it said.
     func vary(_ request: VaryRequest) async throws -> VaryResponse {
         do {
             return try await text.call(TextContract.vary, request, timeout: .seconds(60))
@@ -44,6 +45,9 @@ extension GatewayAPI {
                 throw APIError(.unprocessableContent, "bad_variations", error.message)
             case .unavailable where !error.message.hasPrefix("["):
                 throw APIError(.serviceUnavailable, "text_unavailable", "the TextService cannot be reached (\(error.message)); try again shortly, or give the texts yourself")
+            case _ where error.message.hasPrefix("[too_few]"):
+                // Fewer distinct texts than asked within the length: the request can change, not the engine.
+                throw APIError(.unprocessableContent, "too_few", String(error.message.dropFirst("[too_few] ".count)))
             default:
                 throw APIError(.badGateway, "text_engine_failed", "the text engine could not make the variations: \(error.message)")
             }

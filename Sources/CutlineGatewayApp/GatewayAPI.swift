@@ -201,23 +201,17 @@ public struct GatewayAPI: Sendable {
     }
 
     func jobStatus(_ jobID: JobID, request: Request) async throws -> Response {
-        // A poll of an unchanged job costs one version read: its answer (with its signed clip URLs)
-        // is kept while the URLs have most of their lifetime left.
-        if let (version, body) = answers.recent(jobID) {
-            let etag = "\"v\(version)\""
-            return Self.matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : Self.statusResponse(body, etag: etag)
-        }
-        if let (version, body) = answers.claimRefresh(jobID) {
-            // Another poll is asking the store right now: this one takes the kept answer.
-            let etag = "\"v\(version)\""
-            return Self.matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : Self.statusResponse(body, etag: etag)
+        // A poll costs nothing while the job's kept answer is fresh, or while another poll is asking the
+        // store; otherwise one version read, and the full record only when the version moved. The kept
+        // answer (with its signed clip URLs) is served while the URLs have most of their lifetime left.
+        if let kept = answers.recent(jobID) ?? answers.claimRefresh(jobID) {
+            return Self.statusAnswer(kept.body, version: kept.version, request)
         }
         defer { answers.refreshed(jobID) }
         let version = try await readStatus { try await status.version(of: jobID) }
         if let version {
-            let etag = "\"v\(version)\""
-            if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
-            if let body = answers.answer(jobID, version: version) { return Self.statusResponse(body, etag: etag) }
+            if let body = answers.answer(jobID, version: version) { return Self.statusAnswer(body, version: version, request) }
+            if Self.matches(request, "\"v\(version)\"") { return Response(status: .notModified, headers: [.eTag: "\"v\(version)\""]) }
         }
         let record: JobStatusRecord
         if let stored = try await readStatus({ try await status.status(of: jobID) }) {
@@ -249,6 +243,12 @@ public struct GatewayAPI: Sendable {
     static func matches(_ request: Request, _ etag: String) -> Bool {
         guard let match = request.headers[.ifNoneMatch] else { return false }
         return match.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces) == etag }
+    }
+
+    /// A kept answer for this request: 304 when the browser has this version already.
+    static func statusAnswer(_ body: ByteBuffer, version: Int64, _ request: Request) -> Response {
+        let etag = "\"v\(version)\""
+        return matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : statusResponse(body, etag: etag)
     }
 
     static func statusResponse(_ body: ByteBuffer, etag: String) -> Response {

@@ -16,6 +16,11 @@ public struct OfflineEngine: TextEngine {
     }
 
     public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String] {
+        // Every text here contains the whole base (it is varied, never shortened).
+        guard request.baseText.count <= request.maxLength else {
+            throw .badRequest("the base text has \(request.baseText.count) characters, more than max_length \(request.maxLength), and the offline engine never shortens it; "
+                              + "shorten it or allow longer texts")
+        }
         let text = Text(request.baseText)
         let language = request.language ?? Language.detect(text)
         let options = Options(text: text, language: language, wordNet: language == "en" ? wordNet : nil)

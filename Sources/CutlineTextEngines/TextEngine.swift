@@ -18,7 +18,8 @@ public struct VariationRequest: Sendable, Hashable {
     /// Checks the request as the contract states it; the error says what to change.
     public init(baseText: String, count: Int, seed: UInt64? = nil, language: String? = nil, maxLength: Int? = nil) throws(TextEngineError) {
         let trimmed = baseText.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw .badRequest("the base text is empty; give the text the variations come from") }
+        // Judged as it will be used: control characters and invisible marks do not count as text.
+        guard !TextCleaner.clean(trimmed).isEmpty else { throw .badRequest("the base text is empty; give the text the variations come from") }
         guard trimmed.count <= Self.maximumBaseLength else {
             throw .badRequest("the base text has \(trimmed.count) characters; at most \(Self.maximumBaseLength)")
         }

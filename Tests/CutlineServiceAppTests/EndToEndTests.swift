@@ -75,13 +75,19 @@ final class RunningProduct: @unchecked Sendable {
         _ = try? await textTask?.value
     }
 
-    /// Uploads `file` to a new job and starts it with `cutting` and one text; the job's id.
-    func startJob(_ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline", textChoice: String? = nil) throws -> String {
+    /// Creates a job for `file` and PUTs the file to the URL the answer gives (with curl); the job's id.
+    func upload(_ file: URL) throws -> String {
         let initiated = try gateway.initiate(file)
         let jobID = try #require(initiated.json["job_id"] as? String)
         let upload = try #require(initiated.json["upload"] as? [String: Any])
         let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
         try #require(try gateway.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(file.path)"] + headers).status == 200)
+        return jobID
+    }
+
+    /// Uploads `file` to a new job and starts it with `cutting` and one text; the job's id.
+    func startJob(_ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline", textChoice: String? = nil) throws -> String {
+        let jobID = try upload(file)
         let choice = textChoice ?? #"{"mode": "single", "text": "\#(text)"}"#
         let started = try gateway.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": \#(choice)}"#)
         try #require(started.status == 202, "\(started.errorMessage)")
@@ -214,11 +220,7 @@ struct EndToEndTests {
         let product = try await RunningProduct()
         defer { Task { await product.stop() } }
         let server = product.gateway
-        let initiated = try server.initiate(Self.video)
-        let jobID = try #require(initiated.json["job_id"] as? String)
-        let upload = try #require(initiated.json["upload"] as? [String: Any])
-        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
-        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+        let jobID = try product.upload(Self.video)
         let long = Array(repeating: "far too many words for one clip", count: 30).joined(separator: " ")
         func body(_ texts: [String]) throws -> String {
             let object: [String: Any] = ["job_id": jobID, "cutting": ["mode": "fixed", "seconds": 2], "text": ["mode": "unique", "texts": texts],
@@ -247,14 +249,7 @@ struct EndToEndTests {
         let product = try await RunningProduct()
         defer { Task { await product.stop() } }
         let server = product.gateway
-        func uploaded() throws -> String {
-            let initiated = try server.initiate(Self.video)
-            let jobID = try #require(initiated.json["job_id"] as? String)
-            let upload = try #require(initiated.json["upload"] as? [String: Any])
-            let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
-            try #require(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
-            return jobID
-        }
+        func uploaded() throws -> String { try product.upload(Self.video) }
         let cutting = #"{"mode": "random", "min": 1, "max": 2}"#
         let jobID = try uploaded()
         let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)

@@ -96,8 +96,20 @@ struct OfflineEngineTests {
             try VariationRequest(baseText: "  \n ", count: 3)
         }
         #expect(throws: TextEngineError.self) { try VariationRequest(baseText: String(repeating: "a", count: 501), count: 3) }
+        // Found by schemathesis: a base text of only control characters is empty once cleaned.
+        #expect(throws: TextEngineError.badRequest("the base text is empty; give the text the variations come from")) {
+            try VariationRequest(baseText: "\u{0081}\u{0007}", count: 210)
+        }
         for count in [0, 501] {
             #expect(throws: TextEngineError.self) { try VariationRequest(baseText: "ok", count: count) }
+        }
+    }
+
+    @Test func aBaseLongerThanTheLimitIsRefusedWithTheReason() async throws {
+        await #expect {
+            _ = try await vary(String(repeating: "long words ", count: 12), count: 3)
+        } throws: { error in
+            (error as? TextEngineError).map { $0.code == .badRequest && $0.message.contains("more than max_length 100") } ?? false
         }
     }
 
