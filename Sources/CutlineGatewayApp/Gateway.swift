@@ -52,19 +52,17 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
 
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorMiddleware())
-    var mediaLogger = logger
-    mediaLogger[metadataKey: "part"] = "media-client"
-    var mediaClient = RPCClientConfiguration(address: httpSettings.mediaAddress, secret: settings.rpc.secret, clientName: "gateway")
-    mediaClient.maxFrameLength = settings.common.maxFrameBytes
     // A person is waiting: a service that is down is a 503 within seconds, not after the call's deadline.
-    mediaClient.connectBudget = .seconds(3)
-    let media = RPCClient(configuration: mediaClient, logger: mediaLogger)
-    var textLogger = logger
-    textLogger[metadataKey: "part"] = "text-client"
-    var textClient = RPCClientConfiguration(address: httpSettings.textAddress, secret: settings.rpc.secret, clientName: "gateway")
-    textClient.maxFrameLength = settings.common.maxFrameBytes
-    textClient.connectBudget = .seconds(3)
-    let text = RPCClient(configuration: textClient, logger: textLogger)
+    func client(_ address: CutlineRPC.SocketAddress, part: String) -> RPCClient {
+        var clientLogger = logger
+        clientLogger[metadataKey: "part"] = "\(part)-client"
+        var configuration = RPCClientConfiguration(address: address, secret: settings.rpc.secret, clientName: "gateway")
+        configuration.maxFrameLength = settings.common.maxFrameBytes
+        configuration.connectBudget = .seconds(3)
+        return RPCClient(configuration: configuration, logger: clientLogger)
+    }
+    let media = client(httpSettings.mediaAddress, part: "media")
+    let text = client(httpSettings.textAddress, part: "text")
     GatewayAPI(jobs: jobs, objects: objects, status: status, settings: httpSettings, media: media, text: text).add(to: router)
     WebRoutes().add(to: router)
     // Only the embedded store has URLs for the Gateway to serve; S3's are S3's.

@@ -124,11 +124,7 @@ struct EndToEndTests {
         let product = try await RunningProduct()
         defer { Task { await product.stop() } }
         let server = product.gateway
-        let initiated = try server.initiate(Self.video)
-        let jobID = try #require(initiated.json["job_id"] as? String)
-        let upload = try #require(initiated.json["upload"] as? [String: Any])
-        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
-        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+        let jobID = try product.upload(Self.video)
 
         let cutting = #"{"mode": "fixed", "seconds": 2}"#
         let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)
@@ -180,11 +176,7 @@ struct EndToEndTests {
         // 32 s of 720p (the fixture looped by the ffmpeg CLI, streams copied): long enough to cancel mid-way.
         let long = server.data.appendingPathComponent("long.mp4")
         _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", Self.video.path, "-c", "copy", long.path])
-        let initiated = try server.initiate(long)
-        let jobID = try #require(initiated.json["job_id"] as? String)
-        let upload = try #require(initiated.json["upload"] as? [String: Any])
-        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
-        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(long.path)"] + headers).status == 200)
+        let jobID = try product.upload(long)
         let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "stop me"}}"#)
         #expect(started.status == 202)
         let deadline = Date().addingTimeInterval(120)
@@ -386,11 +378,7 @@ struct EndToEndTests {
         let product = try await RunningProduct(environment: aws)
         defer { Task { await product.stop() } }
         let server = product.gateway
-        let initiated = try server.initiate(Self.video)
-        let jobID = try #require(initiated.json["job_id"] as? String)
-        let upload = try #require(initiated.json["upload"] as? [String: Any])
-        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
-        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
+        let jobID = try product.upload(Self.video)
         let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 1}, "text": {"mode": "single", "text": "paused"}}"#)
         #expect(started.status == 202, "\(started.errorMessage)")
 
