@@ -39,9 +39,9 @@ let package = Package(
             ])]
         ),
         .systemLibrary(
-            name: "CFontconfig",
-            pkgConfig: "fontconfig freetype2",
-            providers: [.apt(["libfontconfig-dev", "libfreetype-dev"])]
+            name: "CPango",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libpango1.0-dev", "libcairo2-dev"])]
         ),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
@@ -51,7 +51,7 @@ let package = Package(
         // Job model: ids, states, versions. No dependencies.
         .target(name: "CutlineCore", swiftSettings: swiftSettings),
         // The media engine: probe, single-pass render with overlays, on the FFmpeg libraries.
-        .target(name: "CutlineMediaEngine", dependencies: ["CFFmpeg", "CFontconfig", "CutlineCore"], swiftSettings: swiftSettings),
+        .target(name: "CutlineMediaEngine", dependencies: ["CFFmpeg", "CPango", "CutlineCore"], swiftSettings: swiftSettings),
         // CBOR codec and frame format: pure Swift, no dependencies (the fuzz target compiles it alone).
         .target(name: "CutlineWire", swiftSettings: swiftSettings),
         // RPC over POSIX sockets: handshake, server, client.

@@ -1,20 +1,50 @@
 import CutlineCore
 
-/// Where and how large the overlay is on a frame: shared by the subtitle document (what libass draws)
+/// Where the overlay may go on a frame and how large it is: shared by the painter (what the clip shows)
 /// and the pre-flight (what the user is told), so both agree.
 struct OverlayLayout {
     let width: Int
     let height: Int
     let style: OverlayStyle
+    /// The region the text and its box stay inside, in pixels.
+    let safe: PixelRect
 
-    var fontPixels: Double { max(8, style.fontSize * Double(height)) }
-    /// Box padding, or outline width when there is no box.
-    var border: Double {
-        style.boxColor != nil ? max(1, fontPixels * 0.25) : style.outline * Double(height) / 720
+    init(width: Int, height: Int, style: OverlayStyle, safeArea: SafeArea? = nil) {
+        self.width = width
+        self.height = height
+        self.style = style
+        let area = safeArea ?? SafeArea(top: style.margin, bottom: style.margin, left: 0.05, right: 0.05)
+        safe = area.rect(width: width, height: height)
     }
-    /// Left and right margin: the text and its box stay inside the middle 90% of the width.
-    var sideMargin: Int { Int((Double(width) * 0.05).rounded()) + Int(border.rounded()) }
-    /// Distance from the top or bottom edge, box included: the safe area.
-    var verticalMargin: Int { Int((style.margin * Double(height) + (style.boxColor != nil ? border : 0)).rounded()) }
-    var lineWidth: Double { Double(width - 2 * sideMargin) }
+
+    var shorterSide: Double { Double(min(width, height)) }
+    var fontPixels: Double { style.fontPixels(width: width, height: height) }
+    /// Between the text and the edge of its box (none without a box).
+    var padding: Double { style.boxColor != nil ? max(1, style.boxPadding * fontPixels) : 0 }
+    var outlinePixels: Double { max(0, style.outline) * shorterSide / 720 }
+    var shadowPixels: Double { max(0, style.shadow) * shorterSide / 720 }
+    /// Room kept around the text for the box, the outline and the shadow.
+    var bleed: Double { padding + outlinePixels + shadowPixels + 1 }
+    /// The width lines wrap at.
+    var lineWidth: Double { max(1, Double(safe.width) - 2 * bleed) }
+}
+
+/// A rectangle in frame pixels.
+struct PixelRect: Hashable {
+    var left: Int
+    var top: Int
+    var right: Int
+    var bottom: Int
+    var width: Int { right - left }
+    var height: Int { bottom - top }
+}
+
+extension SafeArea {
+    func rect(width: Int, height: Int) -> PixelRect {
+        let w = Double(width), h = Double(height)
+        return PixelRect(
+            left: Int((left * w).rounded()), top: Int((top * h).rounded()),
+            right: width - Int((right * w).rounded()), bottom: height - Int((bottom * h).rounded())
+        )
+    }
 }

@@ -72,7 +72,10 @@ private final class RenderJob {
     let audioGraph: FilterGraph?
     let audioSource: FilterGraph.Node?
     let audioSink: FilterGraph.Node?
-    let subtitlePath: String?
+    /// Draws each clip's text (nil when no clip has one); the current clip's image is painted when its
+    /// first frame arrives and blended into each of its frames.
+    let painter: TextPainter?
+    var overlay: (segment: Int, image: TextImage?)?
 
     let segments: [Segment]
     /// The source's first timestamp in each stream's time base; clip times count from it.
@@ -168,27 +171,9 @@ private final class RenderJob {
         chain.append(try graph.add("format", options: ["pix_fmts": "yuv420p"]))
 
         if request.texts.contains(where: { !$0.isEmpty }) {
-            let layout = OverlayLayout(width: Int(width), height: Int(height), style: request.style)
-            let document = SubtitleDocument(layout: layout)
-            let fonts = FontFallback(family: request.style.fontFamily, pixels: layout.fontPixels)
-            let halfFrame = 0.5 / rate.framesPerSecond
-            var events = zip(segments, request.texts).map { segment, text in
-                (start: max(0, segment.start - halfFrame), end: segment.end - halfFrame, lines: TextPreflight.wrap(text, layout: layout, fonts: fonts))
-            }
-            if let last = events.indices.last {
-                events[last].end = segments[last].end + 1  // to the very last frame, whatever its duration
-            }
-            let path = FileManager.default.temporaryDirectory.appendingPathComponent("cutline-\(UUID().uuidString).ass").path
-            do {
-                try document.render(events: events).write(toFile: path, atomically: true, encoding: .utf8)
-            } catch {
-                throw MediaError(code: .unreadable, operation: "writing the overlay subtitles", path: path, message: "\(error)")
-            }
-            subtitlePath = path
-            // The file name is set as an option value, not parsed from a filter string.
-            chain.append(try graph.add("ass", optionList: [("filename", path), ("shaping", "complex")]))
+            painter = TextPainter(layout: OverlayLayout(width: Int(width), height: Int(height), style: request.style))
         } else {
-            subtitlePath = nil
+            painter = nil
         }
         videoSink = try graph.add("buffersink")
         chain.append(videoSink)
@@ -243,10 +228,6 @@ private final class RenderJob {
             audioCursor = audioEnds[first - 1]
             framesDone = Int((segments[first].start * rate.framesPerSecond).rounded())
         }
-    }
-
-    deinit {
-        if let subtitlePath { try? FileManager.default.removeItem(atPath: subtitlePath) }
     }
 
     func run() throws(MediaError) -> [RenderedClip] {
@@ -380,6 +361,7 @@ private final class RenderJob {
             try closeIfDone(videoSegment)
             videoSegment += 1
         }
+        try drawText(on: frame)
         let format = videoFormat
         let target = try writer(videoSegment)
         let tb = format?.timeBase ?? videoGraph.timeBase(of: videoSink)
@@ -388,6 +370,20 @@ private final class RenderJob {
         try target.addVideo(frame)
         framesDone += 1
         if framesDone % 25 == 0 { reportProgress() }
+    }
+
+    /// Blends the current clip's text into the frame (made writable first: the decoder may still hold it
+    /// as a reference picture).
+    private func drawText(on frame: Frame) throws(MediaError) {
+        guard let painter, !request.texts[videoSegment].isEmpty else { return }
+        if overlay?.segment != videoSegment {
+            overlay = nil  // the previous clip's image goes before the next is drawn
+            let matrix = ColorMatrix(colorspace: frame.pointer.pointee.colorspace, height: Int(frame.pointer.pointee.height))
+            overlay = (videoSegment, try painter.paint(request.texts[videoSegment], matrix: matrix))
+        }
+        guard let image = overlay?.image else { return }
+        try check(av_frame_make_writable(frame.pointer), "making a frame writable for the overlay")
+        image.blend(into: frame.pointer)
     }
 
     private func route(audioFrame frame: Frame) throws(MediaError) {

@@ -5,16 +5,18 @@ import Testing
 
 /// What tesseract reads in the frame `seconds` into `clip`, optionally only in a horizontal band
 /// (`band` of `bands`, counted from the top).
-func ocr(_ clip: String, at seconds: Double, band: (Int, Int)? = nil, in dir: TemporaryDirectory) throws -> String {
+/// `language` is a tesseract language pack; `enlarge` doubles the frame first (off: read at the clip's
+/// own resolution).
+func ocr(_ clip: String, at seconds: Double, band: (Int, Int)? = nil, language: String = "eng", enlarge: Bool = true, in dir: TemporaryDirectory) throws -> String {
     let image = dir.file("frame-\(UUID().uuidString).png")
     // The overlay is white on a dark box: keeping only near-white pixels (as black on white, twice the
     // size) hides the busy picture around it, which otherwise makes tesseract read noise.
-    var filters = "format=gray,scale=iw*2:ih*2,lut=y='if(gt(val,225),0,255)'"
+    var filters = "format=gray,\(enlarge ? "scale=iw*2:ih*2," : "")lut=y='if(gt(val,225),0,255)'"
     if let (index, count) = band {
         filters = "crop=iw:ih/\(count):0:ih*\(index)/\(count)," + filters
     }
     try ffmpeg(["-ss", String(seconds), "-i", clip, "-frames:v", "1", "-vf", filters, image])
-    return try runTool("tesseract", [image, "-"])
+    return try runTool("tesseract", [image, "-", "-l", language])
 }
 
 /// Letters and digits only, lower-cased: OCR's spacing and punctuation are not what is tested.
@@ -107,7 +109,8 @@ struct OverlayTests {
             }
         }
         for (index, expected) in [(0, "shesaid"), (1, "backslash"), (2, "localtime"), (3, "fs200")] {
-            let read = normalized(try ocr(clips[index].path, at: 0.5, band: (2, 3), in: dir))
+            // The bottom half: a text that wraps to two lines reaches above the bottom third.
+            let read = normalized(try ocr(clips[index].path, at: 0.5, band: (1, 2), in: dir))
             #expect(read.contains(expected), "clip \(index) read: \(read)")
         }
     }
@@ -132,8 +135,16 @@ struct PreflightTests {
     }
 
     @Test func findsFontsForManyScripts() {
-        let report = TextPreflight.check(texts: ["Привет שלום مرحبا 👍"], style: style, width: 1280, height: 720)
+        let report = TextPreflight.check(texts: ["Привет שלום مرحبا 👍 你好 こんにちは 안녕 नमस्ते Party time 🎉🔥"], style: style, width: 1280, height: 720)
         #expect(report[0].missingCharacters.isEmpty, "missing: \(report[0].missingCharacters)")
+    }
+
+    @Test func chineseWrapsWithoutSpaces() {
+        let text = String(repeating: "短视频剪辑工具把长视频切成很多片段", count: 4)
+        let report = TextPreflight.check(texts: [text], style: style, width: 1280, height: 720)[0]
+        #expect(report.lines.count >= 2, "lines: \(report.lines)")
+        #expect(report.lines.joined() == text)
+        #expect(report.fits)
     }
 
     @Test func wrapsLongTextIntoSeveralLinesKeepingEveryWord() {

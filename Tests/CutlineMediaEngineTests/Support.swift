@@ -55,6 +55,12 @@ struct ToolFailure: Error, CustomStringConvertible {
 /// Runs a command-line tool (ffmpeg, ffprobe, tesseract) and returns its standard output.
 @discardableResult
 func runTool(_ tool: String, _ arguments: [String]) throws -> String {
+    String(decoding: try runToolData(tool, arguments), as: UTF8.self)
+}
+
+/// Runs a command-line tool and returns its standard output as bytes.
+@discardableResult
+func runToolData(_ tool: String, _ arguments: [String]) throws -> Data {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = [tool] + arguments
@@ -73,7 +79,35 @@ func runTool(_ tool: String, _ arguments: [String]) throws -> String {
     guard process.terminationStatus == 0 else {
         throw ToolFailure(description: "\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorData.value.suffix(2000), as: UTF8.self))")
     }
-    return String(decoding: data, as: UTF8.self)
+    return data
+}
+
+/// One decoded frame as 8-bit RGB, read back with the ffmpeg CLI (an independent decoder).
+struct RGBImage {
+    let width: Int
+    let height: Int
+    let pixels: [UInt8]
+
+    /// The frame `seconds` into `video`.
+    init(_ video: String, at seconds: Double) throws {
+        let probe = try FFProbe(video)
+        width = try #require(probe.video?.width)
+        height = try #require(probe.video?.height)
+        pixels = [UInt8](try runToolData("ffmpeg", ["-hide_banner", "-loglevel", "error", "-ss", String(seconds), "-i", video, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]))
+        try #require(pixels.count == width * height * 3, "\(video): \(pixels.count) bytes for \(width)×\(height)")
+    }
+
+    func rgb(_ x: Int, _ y: Int) -> (r: Double, g: Double, b: Double) {
+        let i = (y * width + x) * 3
+        return (Double(pixels[i]), Double(pixels[i + 1]), Double(pixels[i + 2]))
+    }
+
+    /// HSV saturation 0…1.
+    func saturation(_ x: Int, _ y: Int) -> Double {
+        let (r, g, b) = rgb(x, y)
+        let high = max(r, g, b), low = min(r, g, b)
+        return high > 0 ? (high - low) / high : 0
+    }
 }
 
 private final class LockedData: @unchecked Sendable {
