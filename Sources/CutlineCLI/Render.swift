@@ -35,17 +35,8 @@ struct Render: AsyncParsableCommand {
     @Option(help: "A file with one text per clip: one per line, or a JSON array of strings (.json).")
     var textsFile: String?
 
-    @Option(help: "Where the text goes: top, center or bottom.")
-    var position: OverlayStyle.Position = .bottom
-
-    @Option(help: "Font size as a fraction of the frame height.")
-    var fontSize: Double = 0.05
-
-    @Option(help: "Text colour, #RRGGBB or #RRGGBBAA.")
-    var textColor: String = "#FFFFFF"
-
-    @Option(help: "Box colour behind the text, #RRGGBB or #RRGGBBAA; 'none' for an outline instead.")
-    var boxColor: String = "#00000099"
+    @OptionGroup(title: "Text style and output shape")
+    var look: LookOptions
 
     @Option(help: "x264 constant rate factor (lower is better quality).")
     var crf: Int = 23
@@ -66,20 +57,23 @@ struct Render: AsyncParsableCommand {
         FFmpegLog.setLevel(.error)
         MemoryTuning.returnLargeBuffersToTheSystem()
         let mode = try cuttingMode()
-        let style = try overlayStyle()
+        let style = try look.overlayStyle()
         let info: MediaInfo
         let plan: SegmentPlan
         do {
             info = try MediaProbe.probe(file)
             plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: mode)
+            if let platform = look.platform { try plan.checkLongestClip(for: platform) }
         } catch {
             fail("\(error)")
         }
         let texts = try clipTexts(count: plan.count)
+        let shape = try look.outputShape()
+        let size = shape.size(sourceWidth: info.video.displayWidth & ~1, sourceHeight: info.video.displayHeight & ~1)
 
         if check {
-            let report = TextPreflight.check(texts: texts, style: style, width: info.video.displayWidth & ~1, height: info.video.displayHeight & ~1)
-            printPreflight(report, plan: plan)
+            let report = TextPreflight.check(texts: texts, style: style, width: size.width, height: size.height, safeArea: look.platform?.safeArea)
+            printPreflight(report, plan: plan, size: size)
             return
         }
 
@@ -88,10 +82,12 @@ struct Render: AsyncParsableCommand {
         } catch {
             fail("cannot create \(out): \(error)")
         }
-        let request = RenderRequest(
+        var request = RenderRequest(
             source: file, plan: plan, texts: texts, style: style,
             encoding: EncodingSettings(preset: preset, crf: crf, finishClipsConcurrently: concurrentFinish), outputDirectory: out
         )
+        if let platform = look.platform { request.target(platform) }
+        request.shape = shape
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
         let started = Date()
         let clips: [RenderedClip]
@@ -132,23 +128,6 @@ struct Render: AsyncParsableCommand {
         }
     }
 
-    private func overlayStyle() throws -> OverlayStyle {
-        guard let color = OverlayStyle.Color(hex: textColor) else {
-            throw ValidationError("--text-color wants #RRGGBB or #RRGGBBAA, not \(textColor)")
-        }
-        var box: OverlayStyle.Color?
-        if boxColor.lowercased() != "none" {
-            guard let parsed = OverlayStyle.Color(hex: boxColor) else {
-                throw ValidationError("--box-color wants #RRGGBB, #RRGGBBAA or none, not \(boxColor)")
-            }
-            box = parsed
-        }
-        guard fontSize > 0.005, fontSize <= 0.5 else {
-            throw ValidationError("--font-size is a fraction of the frame height between 0.005 and 0.5")
-        }
-        return OverlayStyle(position: position, fontSize: fontSize, textColor: color, boxColor: box)
-    }
-
     private func clipTexts(count: Int) throws -> [String] {
         switch (text, textsFile) {
         case (let text?, nil):
@@ -181,19 +160,20 @@ struct Render: AsyncParsableCommand {
         }
     }
 
-    private func printPreflight(_ report: [TextPreflight.Report], plan: SegmentPlan) {
+    private func printPreflight(_ report: [TextPreflight.Report], plan: SegmentPlan, size: (width: Int, height: Int)) {
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
             print(String(decoding: (try? encoder.encode(report)) ?? Data(), as: UTF8.self))
             return
         }
+        print("\(plan.count) clips of \(size.width)×\(size.height)" + (look.platform.map { " for \($0.name), text inside its safe area" } ?? ""))
         for (item, segment) in zip(report, plan.segments) {
             print(String(format: "clip %3d  %8.3f s  +%7.3f s  ", segment.index + 1, segment.start, segment.duration) + (item.fits ? "fits" : "DOES NOT FIT"))
             for line in item.lines { print("    | \(line)") }
             if !item.missingCharacters.isEmpty {
                 let list = item.missingCharacters.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
-                print("    no installed font draws: \(list)")
+                print("    drawn as boxes (no installed font has them): \(list)")
             }
         }
     }
@@ -204,7 +184,6 @@ struct Render: AsyncParsableCommand {
     }
 }
 
-extension OverlayStyle.Position: ExpressibleByArgument {}
 
 /// A one-line progress bar on stderr, redrawn in place.
 final class ProgressBar: @unchecked Sendable {

@@ -52,7 +52,7 @@ public struct Segment: Sendable, Hashable, Codable {
 public struct SegmentPlanError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Code: Sendable, Hashable {
         case invalidDuration, invalidFrameRate, lengthNotPositive, lengthTooShort, minAboveMax
-        case lengthLongerThanVideo, tooManySegments
+        case lengthLongerThanVideo, tooManySegments, clipTooLongForPlatform
     }
 
     public let code: Code
@@ -89,6 +89,18 @@ public struct SegmentPlan: Sendable, Hashable, Codable {
     public let segments: [Segment]
 
     public var count: Int { segments.count }
+
+    /// Refuses a plan with a clip longer than `platform` takes (the tail merge can make the last clip
+    /// up to half a length longer than asked, so a length near the limit may not do).
+    public func checkLongestClip(for platform: Platform) throws(SegmentPlanError) {
+        guard let long = segments.first(where: { $0.duration > platform.longestClip + 1e-6 }) else { return }
+        throw .make(.clipTooLongForPlatform, "clip \(long.index + 1) would be \(Self.minutes(long.duration)) long, and \(platform.name) takes clips of at most \(Self.minutes(platform.longestClip)): choose shorter clips")
+    }
+
+    private static func minutes(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        return whole < 60 ? "\(whole) s" : whole % 60 == 0 ? "\(whole / 60) min" : "\(whole / 60) min \(whole % 60) s"
+    }
 
     /// Plans the clips of a `duration`-second video at `frameRate`; throws a `SegmentPlanError` whose
     /// description says what to change.

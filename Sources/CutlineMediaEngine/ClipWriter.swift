@@ -47,7 +47,7 @@ final class ClipWriter {
         let videoEncoder = try Encoder(
             video: encoding.videoCodec, width: video.width, height: video.height, pixelFormat: AV_PIX_FMT_YUV420P,
             timeBase: video.timeBase, frameRate: video.frameRate, sampleAspectRatio: video.sampleAspectRatio,
-            options: encoding.videoCodec == "libx264" ? [("preset", encoding.preset), ("crf", "\(encoding.crf)")] : [],
+            options: encoding.videoOptions,
             globalHeader: global
         )
         self.videoEncoder = videoEncoder

@@ -54,9 +54,9 @@ final class FilterGraph {
         return Node(index: filters.count - 1)
     }
 
-    /// Links output pad 0 of `from` to input pad 0 of `to`.
-    func link(_ from: Node, _ to: Node) throws(MediaError) {
-        try check(avfilter_link(filters[from.index], 0, filters[to.index], 0), "linking filters (\(purpose))")
+    /// Links output pad `fromPad` of `from` to input pad `toPad` of `to`.
+    func link(_ from: Node, _ to: Node, fromPad: UInt32 = 0, toPad: UInt32 = 0) throws(MediaError) {
+        try check(avfilter_link(filters[from.index], fromPad, filters[to.index], toPad), "linking filters (\(purpose))")
     }
 
     /// Links a chain of nodes in order.

@@ -14,6 +14,12 @@ public struct EncodingSettings: Sendable, Hashable, Codable {
     /// encodes. Faster at every boundary, but two x264 encoders are alive for a moment (about +45 MiB at
     /// 720p), so peak memory rises; off, a render's peak memory is one encoder's.
     public var finishClipsConcurrently: Bool
+    /// The H.264 profile (`high` for the platforms), or the encoder's choice.
+    public var profile: String? = nil
+    /// Every GOP closed (no frame refers across a keyframe), as the platforms ask.
+    public var closedGOP = false
+    /// Resample the sound to this rate (48 kHz for the platforms); nil keeps the source's.
+    public var audioSampleRate: Int? = nil
 
     public init(videoCodec: String = "libx264", preset: String = "veryfast", crf: Int = 23, audioCodec: String = "aac", audioBitRate: Int = 128_000, faststart: Bool = true, finishClipsConcurrently: Bool = false) {
         self.videoCodec = videoCodec
@@ -26,6 +32,19 @@ public struct EncodingSettings: Sendable, Hashable, Codable {
     }
 }
 
+extension EncodingSettings {
+    /// The video encoder's options.
+    var videoOptions: [(String, String)] {
+        var options: [(String, String)] = []
+        if videoCodec == "libx264" {
+            options += [("preset", preset), ("crf", "\(crf)")]
+            if let profile { options.append(("profile", profile)) }
+        }
+        if closedGOP { options.append(("flags", "+cgop")) }
+        return options
+    }
+}
+
 /// Everything one render needs.
 public struct RenderRequest: Sendable {
     public var source: String
@@ -33,10 +52,24 @@ public struct RenderRequest: Sendable {
     /// One text per segment; an empty text means no overlay on that clip.
     public var texts: [String]
     public var style: OverlayStyle
+    /// The clips' frame: aspect, fit and height (the source's by default).
+    public var shape = OutputShape()
+    /// Where the text may go; nil keeps it inside the style's margins.
+    public var safeArea: SafeArea?
     public var encoding: EncodingSettings
     public var outputDirectory: String
     /// Clip `i` is written as `<prefix>-<i+1, three digits>.mp4`.
     public var fileNamePrefix: String
+    /// Makes the clips for `platform`: its frame, safe area and encoder constraints.
+    public mutating func target(_ platform: Platform) {
+        shape = platform.shape
+        safeArea = platform.safeArea
+        encoding.profile = "high"
+        encoding.closedGOP = true
+        encoding.audioSampleRate = 48000
+        encoding.faststart = true
+    }
+
     /// Render only the segments from this index on (a job resumed after the earlier clips were stored):
     /// the source is read from the keyframe before that segment, and each clip is the one a whole render
     /// would have written.

@@ -81,7 +81,9 @@ private final class RenderJob {
     /// The source's first timestamp in each stream's time base; clip times count from it.
     let videoOrigin: Int64
     let audioOrigin: Int64
+    /// The clips' sample rate (the source's unless the encoding asks for another) and the source's.
     let audioRate: Int32
+    let sourceAudioRate: Int32
     /// A frame belongs to segment `i` when its time is at or after `thresholds[i]` (half a frame before
     /// the planned start, so rounding in timestamps cannot move a frame across a boundary).
     var thresholds: [Int64] = []
@@ -168,30 +170,33 @@ private final class RenderJob {
         if width != info.video.displayWidth || height != info.video.displayHeight {
             chain.append(try graph.add("crop", optionList: [("w", "\(width)"), ("h", "\(height)"), ("x", "0"), ("y", "0")]))
         }
-        chain.append(try graph.add("format", options: ["pix_fmts": "yuv420p"]))
-
+        try graph.chain(chain)
+        let shaped = try graph.addShape(request.shape, after: chain.last!, width: Int(width), height: Int(height))
+        let (outWidth, outHeight) = request.shape.size(sourceWidth: Int(width), sourceHeight: Int(height))
+        let format = try graph.add("format", options: ["pix_fmts": "yuv420p"])
+        videoSink = try graph.add("buffersink")
+        try graph.link(shaped, format)
+        try graph.link(format, videoSink)
+        try graph.configure()
         if request.texts.contains(where: { !$0.isEmpty }) {
-            painter = TextPainter(layout: OverlayLayout(width: Int(width), height: Int(height), style: request.style))
+            painter = TextPainter(layout: OverlayLayout(width: outWidth, height: outHeight, style: request.style, safeArea: request.safeArea))
         } else {
             painter = nil
         }
-        videoSink = try graph.add("buffersink")
-        chain.append(videoSink)
-        try graph.chain(chain)
-        try graph.configure()
         videoGraph = graph
 
-        // Audio: source → planar float stereo at the source rate (AAC's format) → sink.
+        // Audio: source → planar float stereo at the clips' rate (AAC's format) → sink.
         if let audioDecoder {
             let rate = audioDecoder.sampleRate
-            audioRate = rate
+            sourceAudioRate = rate
+            audioRate = request.encoding.audioSampleRate.map { Int32($0) } ?? rate
             let graph = try FilterGraph(purpose: "audio")
             let source = try graph.add("abuffer", optionList: [
                 ("time_base", "1/\(rate)"), ("sample_rate", "\(rate)"),
                 ("sample_fmt", av_get_sample_fmt_name(audioDecoder.sampleFormat).map { String(cString: $0) } ?? "fltp"),
                 ("channel_layout", audioDecoder.channelLayoutDescription),
             ])
-            let format = try graph.add("aformat", optionList: [("sample_fmts", "fltp"), ("sample_rates", "\(rate)"), ("channel_layouts", "stereo")])
+            let format = try graph.add("aformat", optionList: [("sample_fmts", "fltp"), ("sample_rates", "\(audioRate)"), ("channel_layouts", "stereo")])
             let sink = try graph.add("abuffersink")
             try graph.chain([source, format, sink])
             try graph.configure()
@@ -200,6 +205,7 @@ private final class RenderJob {
             audioSink = sink
         } else {
             audioRate = 0
+            sourceAudioRate = 0
             audioGraph = nil
             audioSource = nil
             audioSink = nil
@@ -299,7 +305,7 @@ private final class RenderJob {
     private func filterAudio() throws(MediaError) {
         let pts = decoded.bestEffortTimestamp
         if pts != cutline_av_nopts_value() {
-            decoded.pts = av_rescale_q(pts - audioOrigin, audioDecoder!.timeBase, AVRational(num: 1, den: audioRate))
+            decoded.pts = av_rescale_q(pts - audioOrigin, audioDecoder!.timeBase, AVRational(num: 1, den: sourceAudioRate))
         } else {
             decoded.pts = cutline_av_nopts_value()
         }

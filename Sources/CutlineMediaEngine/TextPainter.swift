@@ -216,3 +216,17 @@ private final class TextLayout {
         cairo_close_path(cr)
     }
 }
+
+/// The font families installed on this machine, as Pango (and so the renderer) sees them.
+public enum FontCatalog {
+    public static func families() -> [String] {
+        let fontMap = pango_cairo_font_map_new()!
+        defer { cutline_g_object_unref(UnsafeMutableRawPointer(fontMap)) }
+        var list: UnsafeMutablePointer<UnsafeMutablePointer<PangoFontFamily>?>?
+        var count: Int32 = 0
+        pango_font_map_list_families(fontMap, &list, &count)
+        defer { g_free(list) }
+        guard let list else { return [] }
+        return (0..<Int(count)).compactMap { list[$0].flatMap { pango_font_family_get_name($0) }.map { String(cString: $0) } }.sorted()
+    }
+}

@@ -7,15 +7,18 @@ import Testing
 /// runs on a thread of its own (as in the service), never on the test runner's cooperative pool.
 func renderClips(
     _ source: String, mode: CuttingMode, texts: ((Int) -> String)? = nil, style: OverlayStyle = OverlayStyle(),
-    encoding: EncodingSettings = EncodingSettings(), in dir: TemporaryDirectory
+    encoding: EncodingSettings = EncodingSettings(), in dir: TemporaryDirectory,
+    configure: (inout RenderRequest) -> Void = { _ in }
 ) async throws -> (plan: SegmentPlan, clips: [RenderedClip]) {
     let info = try MediaProbe.probe(source)
     let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: mode)
-    let request = RenderRequest(
+    var request = RenderRequest(
         source: source, plan: plan, texts: (0..<plan.count).map { texts?($0) ?? "" }, style: style, encoding: encoding,
         outputDirectory: dir.path
     )
-    return (plan, try await RenderTurns.shared.run { try await Renderer.render(request) })
+    configure(&request)
+    let configured = request
+    return (plan, try await RenderTurns.shared.run { try await Renderer.render(configured) })
 }
 
 /// Checks with ffprobe what every clip of a render must satisfy.

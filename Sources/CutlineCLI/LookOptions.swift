@@ -1,0 +1,91 @@
+public import ArgumentParser
+public import CutlineCore
+import CutlineMediaEngine
+import Foundation
+
+extension OverlayStyle.Position: ExpressibleByArgument {}
+extension OverlayStyle.Alignment: ExpressibleByArgument {}
+extension OutputShape.Aspect: ExpressibleByArgument {}
+extension OutputShape.Fit: ExpressibleByArgument {}
+extension Platform: ExpressibleByArgument {}
+
+/// How the clips look, shared by `render` and `preview` so a preview shows what the render makes.
+struct LookOptions: ParsableArguments {
+    @Option(help: "Where the text goes: top, center or bottom.")
+    var position: OverlayStyle.Position = .bottom
+
+    @Option(help: "Font size as a fraction of the frame's shorter side (at least 24 px).")
+    var fontSize: Double = OverlayStyle().fontSize
+
+    @Option(help: "Font family (an installed one; characters it lacks come from other fonts).")
+    var font: String = OverlayStyle().fontFamily
+
+    @Option(help: "Text colour, #RRGGBB or #RRGGBBAA.")
+    var textColor: String = "#FFFFFF"
+
+    @Option(help: "Box colour behind the text, #RRGGBB or #RRGGBBAA; 'none' for no box.")
+    var boxColor: String = "#00000099"
+
+    @Option(help: "Outline width in pixels at 720p (scaled with the frame); 0 for none.")
+    var outline: Double = OverlayStyle().outline
+
+    @Option(help: "Drop-shadow offset in pixels at 720p; 0 for none.")
+    var shadow: Double = 0
+
+    @Option(help: "Line alignment: left, center or right.")
+    var alignment: OverlayStyle.Alignment = .center
+
+    @Option(help: "Clip shape: source, 9:16, 1:1, 4:5 or 16:9.")
+    var aspect: OutputShape.Aspect?
+
+    @Option(help: "How a source of another shape fills the clip: crop, blur or pad.")
+    var fit: OutputShape.Fit?
+
+    @Option(help: "With --fit crop: the part kept, 0 (left/top) to 1 (right/bottom).")
+    var focus: Double = 0.5
+
+    @Option(help: "Clip height in pixels (even).")
+    var height: Int?
+
+    @Option(help: "Make clips for tiktok, reels or shorts: 1080×1920, the platform's safe area and encoder settings.")
+    var platform: Platform?
+
+    func overlayStyle() throws -> OverlayStyle {
+        guard let color = OverlayStyle.Color(hex: textColor) else {
+            throw ValidationError("--text-color wants #RRGGBB or #RRGGBBAA, not \(textColor)")
+        }
+        var box: OverlayStyle.Color?
+        if boxColor.lowercased() != "none" {
+            guard let parsed = OverlayStyle.Color(hex: boxColor) else {
+                throw ValidationError("--box-color wants #RRGGBB, #RRGGBBAA or none, not \(boxColor)")
+            }
+            box = parsed
+        }
+        guard fontSize > 0.005, fontSize <= 0.5 else {
+            throw ValidationError("--font-size is a fraction of the frame's shorter side between 0.005 and 0.5, not \(fontSize)")
+        }
+        guard (0...50).contains(outline) else { throw ValidationError("--outline is 0 to 50 pixels, not \(outline)") }
+        guard (0...50).contains(shadow) else { throw ValidationError("--shadow is 0 to 50 pixels, not \(shadow)") }
+        let families = FontCatalog.families()
+        guard let family = families.first(where: { $0.caseInsensitiveCompare(font) == .orderedSame }) else {
+            let near = families.filter { $0.localizedCaseInsensitiveContains(font.split(separator: " ").first.map(String.init) ?? font) }.prefix(5)
+            throw ValidationError("no installed font family \"\(font)\"" + (near.isEmpty ? "; `fc-list : family` lists them" : "; did you mean \(near.map { "\"\($0)\"" }.joined(separator: ", "))?"))
+        }
+        return OverlayStyle(position: position, fontSize: fontSize, textColor: color, boxColor: box, outline: outline, shadow: shadow, alignment: alignment, fontFamily: family)
+    }
+
+    func outputShape() throws -> OutputShape {
+        var shape = platform?.shape ?? OutputShape()
+        if let aspect { shape.aspect = aspect }
+        if let fit { shape.fit = fit }
+        guard (0...1).contains(focus) else { throw ValidationError("--focus is 0 to 1, not \(focus)") }
+        shape.focus = focus
+        if let height {
+            guard height >= 64, height <= OutputShape.maximumHeight, height % 2 == 0 else {
+                throw ValidationError("--height is an even number of pixels from 64 to \(OutputShape.maximumHeight), not \(height)")
+            }
+            shape.height = height
+        }
+        return shape
+    }
+}
