@@ -47,6 +47,9 @@ struct Render: AsyncParsableCommand {
     @Flag(help: "Finish each clip on a second thread while the next encodes: faster, about 45 MiB more memory at 720p.")
     var concurrentFinish = false
 
+    @Flag(inversion: .prefixedNo, help: "Write a JPEG thumbnail beside each clip (clip-001.jpg), overlay included.")
+    var thumbnails = true
+
     @Flag(help: "Only check the texts (wrapped lines, fit, characters no font can draw); render nothing.")
     var check = false
 
@@ -88,6 +91,7 @@ struct Render: AsyncParsableCommand {
         )
         if let platform = look.platform { request.target(platform) }
         request.shape = shape
+        request.thumbnails = thumbnails
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)
         let started = Date()
         let clips: [RenderedClip]

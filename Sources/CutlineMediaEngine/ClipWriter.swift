@@ -28,6 +28,8 @@ final class ClipWriter {
     private(set) var audioFinished: Bool
     /// All of the clip's picture / sound has been given; flushing happens later, in `complete()`.
     var videoEnded = false
+    /// The clip's thumbnail, once written.
+    var thumbnailPath: String?
     var audioEnded: Bool
 
     struct VideoFormat {
@@ -76,6 +78,7 @@ final class ClipWriter {
         // A clip that never finished (error or cancel) leaves no file behind.
         if FileManager.default.fileExists(atPath: partialPath) {
             try? FileManager.default.removeItem(atPath: partialPath)
+            if let thumbnailPath { try? FileManager.default.removeItem(atPath: thumbnailPath) }
         }
     }
 
@@ -163,7 +166,7 @@ final class ClipWriter {
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value ?? 0
         return RenderedClip(
             index: segment.index, path: path, start: segment.start, duration: segment.duration,
-            frames: videoFrames, hasAudio: audioEncoder != nil, bytes: bytes
+            frames: videoFrames, hasAudio: audioEncoder != nil, bytes: bytes, thumbnailPath: thumbnailPath
         )
     }
 

@@ -70,6 +70,11 @@ public struct RenderRequest: Sendable {
         encoding.faststart = true
     }
 
+    /// Write a JPEG thumbnail beside each clip (a frame half a second in, with its text), at most
+    /// `thumbnailWidth` pixels wide.
+    public var thumbnails = true
+    public var thumbnailWidth = 480
+
     /// Render only the segments from this index on (a job resumed after the earlier clips were stored):
     /// the source is read from the keyframe before that segment, and each clip is the one a whole render
     /// would have written.
@@ -95,6 +100,8 @@ public struct RenderedClip: Sendable, Hashable, Codable {
     public var frames: Int
     public var hasAudio: Bool
     public var bytes: Int64
+    /// A JPEG of a frame from the clip's first second, overlay included (`<clip name>.jpg`), when asked for.
+    public var thumbnailPath: String?
 }
 
 public struct RenderProgress: Sendable, Hashable {

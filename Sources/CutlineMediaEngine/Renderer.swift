@@ -87,6 +87,8 @@ private final class RenderJob {
     /// A frame belongs to segment `i` when its time is at or after `thresholds[i]` (half a frame before
     /// the planned start, so rounding in timestamps cannot move a frame across a boundary).
     var thresholds: [Int64] = []
+    /// The time of each clip's thumbnail frame (half a second in, or the middle of a shorter clip).
+    var thumbnailTimes: [Int64] = []
     var audioEnds: [Int64] = []
     var videoFormat: ClipWriter.VideoFormat?
 
@@ -140,50 +142,16 @@ private final class RenderJob {
         let audioTimeBase = audioDecoder?.timeBase ?? AVRational(num: 1, den: 48000)
         audioOrigin = av_rescale_q(startMicros, cutline_av_time_base_q(), audioTimeBase)
 
-        // Video: source → upright → even size → yuv420p → overlay → sink.
-        let graph = try FilterGraph(purpose: "video")
+        let video = try VideoChain(decoder: videoDecoder, info: info, shape: request.shape)
+        videoSource = video.source
+        videoSink = video.sink
         let rate = info.video.frameRate
-        let timeBase = videoDecoder.timeBase
-        var sar = videoDecoder.sampleAspectRatio
-        if sar.num <= 0 || sar.den <= 0 { sar = AVRational(num: 1, den: 1) }
-        let pixelFormatName = av_get_pix_fmt_name(videoDecoder.pixelFormat).map { String(cString: $0) } ?? "yuv420p"
-        var chain: [FilterGraph.Node] = []
-        videoSource = try graph.add("buffer", optionList: [
-            ("width", "\(videoDecoder.width)"), ("height", "\(videoDecoder.height)"), ("pix_fmt", pixelFormatName),
-            ("time_base", "\(timeBase.num)/\(timeBase.den)"), ("pixel_aspect", "\(sar.num)/\(sar.den)"),
-            ("frame_rate", "\(rate.numerator)/\(rate.denominator)"),
-        ])
-        chain.append(videoSource)
-        // The decoder does not apply the display matrix; turn the picture as the ffmpeg CLI's autorotate
-        // does, and write no matrix, so every player shows the clip upright.
-        switch info.video.rotation {
-        case 90: chain.append(try graph.add("transpose", options: ["dir": "clock"]))
-        case 180:
-            chain.append(try graph.add("hflip"))
-            chain.append(try graph.add("vflip"))
-        case 270: chain.append(try graph.add("transpose", options: ["dir": "cclock"]))
-        default: break
-        }
-        // 4:2:0 needs even dimensions; drop the odd last row/column rather than scale the whole picture.
-        let width = info.video.displayWidth & ~1
-        let height = info.video.displayHeight & ~1
-        if width != info.video.displayWidth || height != info.video.displayHeight {
-            chain.append(try graph.add("crop", optionList: [("w", "\(width)"), ("h", "\(height)"), ("x", "0"), ("y", "0")]))
-        }
-        try graph.chain(chain)
-        let shaped = try graph.addShape(request.shape, after: chain.last!, width: Int(width), height: Int(height))
-        let (outWidth, outHeight) = request.shape.size(sourceWidth: Int(width), sourceHeight: Int(height))
-        let format = try graph.add("format", options: ["pix_fmts": "yuv420p"])
-        videoSink = try graph.add("buffersink")
-        try graph.link(shaped, format)
-        try graph.link(format, videoSink)
-        try graph.configure()
         if request.texts.contains(where: { !$0.isEmpty }) {
-            painter = TextPainter(layout: OverlayLayout(width: outWidth, height: outHeight, style: request.style, safeArea: request.safeArea))
+            painter = TextPainter(layout: OverlayLayout(width: video.width, height: video.height, style: request.style, safeArea: request.safeArea))
         } else {
             painter = nil
         }
-        videoGraph = graph
+        videoGraph = video.graph
 
         // Audio: source → planar float stereo at the clips' rate (AAC's format) → sink.
         if let audioDecoder {
@@ -219,6 +187,7 @@ private final class RenderJob {
         let sinkBase = videoGraph.timeBase(of: videoSink)
         let halfFrameSeconds = 0.5 / rate.framesPerSecond
         thresholds = segments.map { Int64((($0.start - halfFrameSeconds) * Double(sinkBase.den) / Double(sinkBase.num)).rounded()) }
+        thumbnailTimes = segments.map { Int64((($0.start + min(0.5, $0.duration / 2)) * Double(sinkBase.den) / Double(sinkBase.num)).rounded()) }
         audioEnds = segments.map { Int64(($0.end * Double(audioRate)).rounded()) }
         // The last clip's sound stops with the plan (the picture's end); sound running on is dropped.
         audioEnds[audioEnds.count - 1] = Int64((request.plan.duration * Double(audioRate)).rounded())
@@ -370,12 +339,27 @@ private final class RenderJob {
         try drawText(on: frame)
         let format = videoFormat
         let target = try writer(videoSegment)
+        if request.thumbnails, target.thumbnailPath == nil, time >= thumbnailTimes[videoSegment] {
+            try writeThumbnail(of: frame, for: target)
+        }
         let tb = format?.timeBase ?? videoGraph.timeBase(of: videoSink)
         let rate = info.video.frameRate
         lastVideoEnd = time + max(1, av_rescale_q(1, AVRational(num: Int32(rate.denominator), den: Int32(rate.numerator)), tb))
         try target.addVideo(frame)
         framesDone += 1
         if framesDone % 25 == 0 { reportProgress() }
+    }
+
+    /// The clip's thumbnail: the JPEG goes beside the clip (`clip-001.jpg`), written whole or not at all.
+    private func writeThumbnail(of frame: Frame, for writer: ClipWriter) throws(MediaError) {
+        let data = try JPEGWriter.encode(frame, maxWidth: request.thumbnailWidth)
+        let path = String(writer.path.dropLast(4)) + ".jpg"
+        do {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw MediaError(code: .unreadable, operation: "writing a thumbnail", path: path, message: "\(error.localizedDescription)")
+        }
+        writer.thumbnailPath = path
     }
 
     /// Blends the current clip's text into the frame (made writable first: the decoder may still hold it

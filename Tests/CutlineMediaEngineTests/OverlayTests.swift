@@ -15,7 +15,8 @@ func ocr(_ clip: String, at seconds: Double, band: (Int, Int)? = nil, language: 
     if let (index, count) = band {
         filters = "crop=iw:ih/\(count):0:ih*\(index)/\(count)," + filters
     }
-    try ffmpeg(["-ss", String(seconds), "-i", clip, "-frames:v", "1", "-vf", filters, image])
+    // (No -ss for 0: on a still image, such as a thumbnail, it would skip the only frame.)
+    try ffmpeg((seconds > 0 ? ["-ss", String(seconds)] : []) + ["-i", clip, "-frames:v", "1", "-vf", filters, image])
     return try runTool("tesseract", [image, "-", "-l", language])
 }
 
