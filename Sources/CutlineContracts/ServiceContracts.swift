@@ -1,3 +1,4 @@
+public import Foundation
 public import CutlineCore
 public import CutlineRPC
 public import CutlineWire
@@ -21,6 +22,44 @@ public enum MediaContract {
     /// Measures overlay texts as the renderer will draw them on a frame of the given size: how each wraps,
     /// whether it fits, which characters no installed font can draw.
     public static let preflight = RPCMethod<PreflightRequest, PreflightResponse>("media.preflight")
+    /// The frame a clip will show at a moment of the source, text and shape included, as JPEG.
+    public static let preview = RPCMethod<MediaPreviewRequest, MediaPreviewResponse>("media.preview")
+}
+
+public struct MediaPreviewRequest: Codable, Sendable, Hashable {
+    public var jobID: JobID
+    public var sourceKey: String
+    /// Seconds from the start of the source.
+    public var seconds: Double
+    public var text: String
+    public var style: OverlayStyle
+    public var shape: OutputShape?
+    public var platform: Platform?
+    /// Scale the JPEG down to at most this width; nil for the clip's size.
+    public var maxWidth: Int?
+
+    public init(jobID: JobID, sourceKey: String, seconds: Double, text: String, style: OverlayStyle, shape: OutputShape? = nil, platform: Platform? = nil, maxWidth: Int? = nil) {
+        self.jobID = jobID
+        self.sourceKey = sourceKey
+        self.seconds = seconds
+        self.text = text
+        self.style = style
+        self.shape = shape
+        self.platform = platform
+        self.maxWidth = maxWidth
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id", sourceKey = "source_key", seconds, text, style, shape, platform, maxWidth = "max_width"
+    }
+}
+
+public struct MediaPreviewResponse: Codable, Sendable, Hashable {
+    public var jpeg: Data
+
+    public init(jpeg: Data) {
+        self.jpeg = jpeg
+    }
 }
 
 public struct PreflightRequest: Codable, Sendable, Hashable {
@@ -30,17 +69,22 @@ public struct PreflightRequest: Codable, Sendable, Hashable {
     /// The frame as displayed (after rotation), in pixels.
     public var width: Int
     public var height: Int
+    /// The clips' shape (the source's when nil) and platform (its frame and safe area).
+    public var shape: OutputShape?
+    public var platform: Platform?
 
-    public init(jobID: JobID, texts: [String], style: OverlayStyle, width: Int, height: Int) {
+    public init(jobID: JobID, texts: [String], style: OverlayStyle, width: Int, height: Int, shape: OutputShape? = nil, platform: Platform? = nil) {
         self.jobID = jobID
         self.texts = texts
         self.style = style
         self.width = width
         self.height = height
+        self.shape = shape
+        self.platform = platform
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", texts, style, width, height
+        case jobID = "job_id", texts, style, width, height, shape, platform
     }
 }
 
@@ -144,18 +188,23 @@ public struct SubmitRequest: Codable, Sendable, Hashable {
     /// One per segment; "" for no overlay.
     public var texts: [String]
     public var style: OverlayStyle
+    /// The clips' shape (the source's when nil); a platform sets the frame, safe area and encoding.
+    public var shape: OutputShape?
+    public var platform: Platform?
 
-    public init(jobID: JobID, attempt: Int64, sourceKey: String, plan: SegmentPlan, texts: [String], style: OverlayStyle) {
+    public init(jobID: JobID, attempt: Int64, sourceKey: String, plan: SegmentPlan, texts: [String], style: OverlayStyle, shape: OutputShape? = nil, platform: Platform? = nil) {
         self.jobID = jobID
         self.attempt = attempt
         self.sourceKey = sourceKey
         self.plan = plan
         self.texts = texts
         self.style = style
+        self.shape = shape
+        self.platform = platform
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", attempt, sourceKey = "source_key", plan, texts, style
+        case jobID = "job_id", attempt, sourceKey = "source_key", plan, texts, style, shape, platform
     }
 }
 

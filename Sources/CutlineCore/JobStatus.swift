@@ -66,14 +66,17 @@ public struct ClipRecord: Codable, Sendable, Hashable {
     public var text: String
     public var key: String
     public var size: Int64
+    /// The clip's JPEG thumbnail, beside it (`clips/{job}/{index}.jpg`); nil for clips made without one.
+    public var thumbnailKey: String?
 
-    public init(index: Int, start: Double, duration: Double, text: String, key: String, size: Int64) {
+    public init(index: Int, start: Double, duration: Double, text: String, key: String, size: Int64, thumbnailKey: String? = nil) {
         self.index = index
         self.start = start
         self.duration = duration
         self.text = text
         self.key = key
         self.size = size
+        self.thumbnailKey = thumbnailKey
     }
 }
 

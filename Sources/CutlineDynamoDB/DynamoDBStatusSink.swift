@@ -56,8 +56,12 @@ public struct DynamoDBStatusSink: StatusStore {
     }
 
     static func attribute(_ clip: ClipRecord) -> AttributeValue {
-        .map(["index": .int(Int64(clip.index)), "start": .double(clip.start), "duration": .double(clip.duration),
-              "text": .string(clip.text), "key": .string(clip.key), "size": .int(clip.size)])
+        var fields: [String: AttributeValue] = [
+            "index": .int(Int64(clip.index)), "start": .double(clip.start), "duration": .double(clip.duration),
+            "text": .string(clip.text), "key": .string(clip.key), "size": .int(clip.size),
+        ]
+        if let thumbnail = clip.thumbnailKey { fields["thumbnail_key"] = .string(thumbnail) }
+        return .map(fields)
     }
 
     /// The stored record, or nil if the job is unknown. Throws `StatusRecordError` naming the
@@ -77,7 +81,11 @@ public struct DynamoDBStatusSink: StatusStore {
                 let m = try reader.map(value, path)
                 return ClipRecord(index: Int(try reader.int(m, "index", path)), start: try reader.double(m, "start", path),
                                   duration: try reader.double(m, "duration", path), text: try reader.string(m, "text", path),
-                                  key: try reader.string(m, "key", path), size: try reader.int(m, "size", path))
+                                  key: try reader.string(m, "key", path), size: try reader.int(m, "size", path),
+                                  thumbnailKey: try reader.optional(m, "thumbnail_key") { value, inner in
+                                      guard let text = value.string else { throw reader.corrupt("\(path).\(inner)", "is not a string") }
+                                      return text
+                                  })
             }
         } ?? []
         let error = try reader.optional(item, "error") { value, path in

@@ -28,6 +28,17 @@ extension GatewayAPI {
         let fontSize: Double?
         let textColor: String?
         let boxColor: String?
+        let outline: Double?
+        let shadow: Double?
+        let alignment: String?
+    }
+
+    /// The clips' frame: `aspect` source, 9:16, 1:1, 4:5, 16:9; `fit` crop, blur, pad.
+    struct Output: Codable {
+        let aspect: String?
+        let fit: String?
+        let focus: Double?
+        let height: Int?
     }
 
     struct AnalyzeRequest: Decodable {
@@ -35,6 +46,53 @@ extension GatewayAPI {
         let cutting: Cutting
         let text: TextChoice?
         let style: Style?
+        let output: Output?
+        let platform: String?
+    }
+
+    /// How the clips look: the style, the frame and the platform, checked once.
+    struct Look {
+        var style: OverlayStyle
+        var shape: OutputShape
+        var platform: Platform?
+
+        init(style: Style?, output: Output?, platform: String?) throws {
+            self.style = try GatewayAPI.style(style)
+            if let platform {
+                guard let parsed = Platform(rawValue: platform) else {
+                    throw APIError.badRequest("platform is tiktok, reels or shorts, not \"\(platform)\"")
+                }
+                self.platform = parsed
+            }
+            shape = self.platform?.shape ?? OutputShape()
+            guard let output else { return }
+            if let aspect = output.aspect {
+                guard let parsed = OutputShape.Aspect(rawValue: aspect) else {
+                    throw APIError.badRequest("output.aspect is source, 9:16, 1:1, 4:5 or 16:9, not \"\(aspect)\"")
+                }
+                shape.aspect = parsed
+            }
+            if let fit = output.fit {
+                guard let parsed = OutputShape.Fit(rawValue: fit) else { throw APIError.badRequest("output.fit is crop, blur or pad, not \"\(fit)\"") }
+                shape.fit = parsed
+            }
+            if let focus = output.focus {
+                guard (0...1).contains(focus) else { throw APIError.badRequest("output.focus is 0 (left/top) to 1 (right/bottom), not \(focus)") }
+                shape.focus = focus
+            }
+            if let height = output.height {
+                guard (64...OutputShape.maximumHeight).contains(height), height % 2 == 0 else {
+                    throw APIError.badRequest("output.height is an even number of pixels from 64 to \(OutputShape.maximumHeight), not \(height)")
+                }
+                shape.height = height
+            }
+        }
+
+        /// The clips' size for the probed source.
+        func size(_ probe: ProbeSummary) -> (width: Int, height: Int) {
+            let turned = probe.rotation == 90 || probe.rotation == 270
+            return shape.size(sourceWidth: (turned ? probe.height : probe.width) & ~1, sourceHeight: (turned ? probe.width : probe.height) & ~1)
+        }
     }
 
     /// Something the person should know before starting: which clip, what, and what to do.
@@ -65,24 +123,35 @@ extension GatewayAPI {
         let segments: [Segment]
         let warnings: [Warning]
         let source: Source
+        /// The clips' frame, and the part of it a platform's interface leaves clear (fractions of it).
+        let output: OutputFrame
+    }
+
+    struct OutputFrame: Encodable {
+        let width: Int
+        let height: Int
+        let safeArea: SafeArea?
     }
 
     func analyze(_ request: Request) async throws -> Response {
         let body = try await JSONBody.decode(AnalyzeRequest.self, from: request)
         let (job, probe) = try await probed(try Self.jobID(body.jobId))
         let (mode, seed) = try Self.mode(body.cutting)
-        let plan = try Self.plan(probe, mode)
+        let look = try Look(style: body.style, output: body.output, platform: body.platform)
+        let plan = try Self.plan(probe, mode, platform: look.platform)
         if let seed { try await jobs.previewed(job.jobID, seed: seed) }
         var warnings: [Warning] = []
         // Texts still to be varied by the TextService are measured when they are known.
         if let text = body.text, !(text.mode == "vary" && text.texts == nil) {
             let (texts, found) = try Self.texts(text, count: plan.count)
-            warnings = found + (try await preflight(job.jobID, texts: texts, style: try Self.style(body.style), probe: probe)).warnings
+            warnings = found + (try await preflight(job.jobID, texts: texts, look: look, probe: probe)).warnings
         }
+        let size = look.size(probe)
         return try JSONBody.response(AnalyzeResponse(
             jobId: job.jobID.description, duration: probe.duration, count: plan.count, seed: seed,
             segments: plan.segments.map { .init(index: $0.index, start: $0.start, duration: $0.duration) }, warnings: warnings,
-            source: .init(width: probe.width, height: probe.height, fps: probe.frameRate.framesPerSecond, hasAudio: probe.hasAudio, videoCodec: probe.videoCodec)))
+            source: .init(width: probe.width, height: probe.height, fps: probe.frameRate.framesPerSecond, hasAudio: probe.hasAudio, videoCodec: probe.videoCodec),
+            output: .init(width: size.width, height: size.height, safeArea: look.platform?.safeArea)))
     }
 
     struct CompleteRequest: Decodable {
@@ -90,6 +159,8 @@ extension GatewayAPI {
         let cutting: Cutting
         let text: TextChoice
         let style: Style?
+        let output: Output?
+        let platform: String?
     }
 
     struct CompleteResponse: Encodable {
@@ -115,16 +186,16 @@ extension GatewayAPI {
     }
 
     private func start(_ job: JobStore.Job, probe: ProbeSummary, mode: CuttingMode, cutting: Cutting, body: CompleteRequest) async throws -> Response {
-        let plan = try Self.plan(probe, mode)
+        let look = try Look(style: body.style, output: body.output, platform: body.platform)
+        let plan = try Self.plan(probe, mode, platform: look.platform)
         let texts = body.text.mode == "vary" && body.text.texts == nil
             ? try await variedTexts(job, choice: body.text, count: plan.count)
             : try Self.texts(body.text, count: plan.count).texts
-        let style = try Self.style(body.style)
         // A text that would not fit is refused before anything is queued (a repeat of a started job
         // was measured when it started).
         if job.state.rank < JobState.queued.rank {
             do {
-                if let problem = try await preflight(job.jobID, texts: texts, style: style, probe: probe).tooLong {
+                if let problem = try await preflight(job.jobID, texts: texts, look: look, probe: probe).tooLong {
                     throw APIError(.unprocessableContent, "text_does_not_fit", problem.message)
                 }
             } catch let error as APIError where error.code == "media_unavailable" {
@@ -132,7 +203,8 @@ extension GatewayAPI {
                 // and its dispatch below says so; analyze measured the texts the person previewed.
             }
         }
-        let submit = SubmitRequest(jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: style)
+        let submit = SubmitRequest(jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: look.style,
+                                   shape: look.shape == OutputShape() ? nil : look.shape, platform: look.platform)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let submitted = String(decoding: try encoder.encode(submit), as: UTF8.self)
@@ -157,11 +229,14 @@ extension GatewayAPI {
 
     /// The texts measured by the MediaProcessor on the source's frame: a warning for each text that does
     /// not fit or has characters no font draws, and the first that does not fit.
-    func preflight(_ jobID: JobID, texts: [String], style: OverlayStyle, probe: ProbeSummary) async throws -> (warnings: [Warning], tooLong: Warning?) {
+    func preflight(_ jobID: JobID, texts: [String], look: Look, probe: ProbeSummary) async throws -> (warnings: [Warning], tooLong: Warning?) {
         guard texts.contains(where: { !$0.isEmpty }) else { return ([], nil) }
         let turned = probe.rotation == 90 || probe.rotation == 270
-        let request = PreflightRequest(jobID: jobID, texts: texts, style: style,
-                                       width: (turned ? probe.height : probe.width) & ~1, height: (turned ? probe.width : probe.height) & ~1)
+        let request = PreflightRequest(jobID: jobID, texts: texts, style: look.style,
+                                       width: (turned ? probe.height : probe.width) & ~1, height: (turned ? probe.width : probe.height) & ~1,
+                                       shape: look.shape, platform: look.platform)
+        let size = look.size(probe)
+        let area = look.platform.map { "inside \($0.name)'s safe area of the \(size.width)×\(size.height) frame" } ?? "on the \(size.width)×\(size.height) frame"
         let answer: PreflightResponse
         do {
             answer = try await media.call(MediaContract.preflight, request, timeout: .seconds(30))
@@ -171,11 +246,11 @@ extension GatewayAPI {
         var warnings: [Warning] = []
         for (index, report) in answer.texts.enumerated() {
             if !report.fits {
-                warnings.append(Warning(code: "text_does_not_fit", message: "the text of clip \(index + 1) wraps to \(report.lines.count) lines and does not fit on the \(request.width)×\(request.height) frame; shorten it or choose a smaller font size", index: index))
+                warnings.append(Warning(code: "text_does_not_fit", message: "the text of clip \(index + 1) wraps to \(report.lines.count) lines and does not fit \(area); shorten it or choose a smaller font size", index: index))
             }
             if !report.missing.isEmpty {
                 let named = report.missing.map { character in "\(character) (U+\(String(format: "%04X", character.unicodeScalars.first!.value)))" }
-                warnings.append(Warning(code: "missing_characters", message: "no installed font can draw \(named.joined(separator: ", ")) in the text of clip \(index + 1); it will be left out", index: index))
+                warnings.append(Warning(code: "missing_characters", message: "no installed font has \(named.joined(separator: ", ")) in the text of clip \(index + 1): it would show as a box; remove it or use another character", index: index))
             }
         }
         return (warnings, warnings.first { $0.code == "text_does_not_fit" })
@@ -266,9 +341,11 @@ extension GatewayAPI {
         }
     }
 
-    static func plan(_ probe: ProbeSummary, _ mode: CuttingMode) throws -> SegmentPlan {
+    static func plan(_ probe: ProbeSummary, _ mode: CuttingMode, platform: Platform? = nil) throws -> SegmentPlan {
         do {
-            return try SegmentPlan.plan(duration: probe.duration, frameRate: probe.frameRate, mode: mode)
+            let plan = try SegmentPlan.plan(duration: probe.duration, frameRate: probe.frameRate, mode: mode)
+            if let platform { try plan.checkLongestClip(for: platform) }
+            return plan
         } catch {
             throw APIError(.unprocessableContent, "bad_cutting", error.description)
         }
@@ -309,8 +386,22 @@ extension GatewayAPI {
             style.position = parsed
         }
         if let size = given.fontSize {
-            guard (0.01...0.3).contains(size) else { throw APIError.badRequest("style.font_size is a fraction of the frame height from 0.01 to 0.3, not \(size)") }
+            guard (0.01...0.3).contains(size) else { throw APIError.badRequest("style.font_size is a fraction of the frame's shorter side from 0.01 to 0.3, not \(size)") }
             style.fontSize = size
+        }
+        if let outline = given.outline {
+            guard (0...20).contains(outline) else { throw APIError.badRequest("style.outline is 0 to 20 pixels at 720p, not \(outline)") }
+            style.outline = outline
+        }
+        if let shadow = given.shadow {
+            guard (0...20).contains(shadow) else { throw APIError.badRequest("style.shadow is 0 to 20 pixels at 720p, not \(shadow)") }
+            style.shadow = shadow
+        }
+        if let alignment = given.alignment {
+            guard let parsed = OverlayStyle.Alignment(rawValue: alignment) else {
+                throw APIError.badRequest("style.alignment is left, center or right, not \"\(alignment)\"")
+            }
+            style.alignment = parsed
         }
         if let text = given.textColor {
             guard let color = OverlayStyle.Color(hex: text) else { throw APIError.badRequest("style.text_color is #RRGGBB or #RRGGBBAA, not \"\(text)\"") }

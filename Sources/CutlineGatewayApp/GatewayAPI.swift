@@ -50,6 +50,8 @@ public struct GatewayAPI: Sendable {
         api.delete("jobs/{job_id}") { _, context in try await cancel(try Self.jobID(context), logger: context.logger) }
         api.post("upload/complete") { request, _ in try await complete(request) }
         api.post("text/variations") { request, _ in try await variations(request) }
+        api.get("jobs/{job_id}/preview") { request, context in try await clipPreview(try Self.jobID(context), request: request) }
+        api.post("jobs/{job_id}/preview") { request, context in try await customPreview(try Self.jobID(context), request: request) }
     }
 
     static func jobID(_ context: BasicRequestContext) throws -> JobID {
@@ -185,6 +187,8 @@ public struct GatewayAPI: Sendable {
             let text: String
             let size: Int64
             let url: String
+            /// A JPEG of a frame half a second in, overlay included (absent for clips made without one).
+            let thumbnailUrl: String?
         }
         struct Failure: Encodable {
             let code: String
@@ -228,7 +232,8 @@ public struct GatewayAPI: Sendable {
         let base = try await jobs.job(jobID).map { ($0.filename as NSString).deletingPathExtension } ?? "clip"
         let clips = try record.clips.sorted { $0.index < $1.index }.map { clip in
             StatusResponse.Clip(index: clip.index, start: clip.start, duration: clip.duration, text: clip.text, size: clip.size,
-                                url: try objects.presignedGet(key: clip.key, downloadName: "\(base) - clip \(clip.index + 1).mp4", expires: Self.urlLifetime).absoluteString)
+                                url: try objects.presignedGet(key: clip.key, downloadName: "\(base) - clip \(clip.index + 1).mp4", expires: Self.urlLifetime).absoluteString,
+                                thumbnailUrl: try clip.thumbnailKey.map { try objects.presignedGet(key: $0, downloadName: nil, expires: Self.urlLifetime).absoluteString })
         }
         let progress = record.progress ?? JobProgress(clipsDone: 0, clipsTotal: 0)
         let body = StatusResponse(

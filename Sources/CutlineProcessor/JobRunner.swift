@@ -146,6 +146,8 @@ public final class JobRunner: Service, Sendable {
         var render = RenderRequest(source: source.absoluteString, plan: request.plan, texts: request.texts, style: request.style,
                                    outputDirectory: directory.path)
         render.firstSegment = first
+        if let platform = request.platform { render.target(platform) }
+        if let shape = request.shape { render.shape = shape }
         let latest = Shared<RenderProgress?>(nil)
         let (finished, announce) = AsyncStream<RenderedClip>.makeStream()
         let rendering = Task {
@@ -176,7 +178,14 @@ public final class JobRunner: Service, Sendable {
                     let key = "clips/\(request.jobID)/\(clip.index).mp4"
                     try await objects.put(key: key, file: URL(fileURLWithPath: clip.path), contentType: "video/mp4")
                     try? FileManager.default.removeItem(atPath: clip.path)
-                    clips.append(ClipRecord(index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key, size: clip.bytes))
+                    var thumbnailKey: String?
+                    if let thumbnail = clip.thumbnailPath {
+                        // Uploaded before the clip is recorded, so a listed thumbnail is always there.
+                        thumbnailKey = "clips/\(request.jobID)/\(clip.index).jpg"
+                        try await objects.put(key: thumbnailKey!, file: URL(fileURLWithPath: thumbnail), contentType: "image/jpeg")
+                        try? FileManager.default.removeItem(atPath: thumbnail)
+                    }
+                    clips.append(ClipRecord(index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key, size: clip.bytes, thumbnailKey: thumbnailKey))
                     let frames = latest.value.withLock { $0 }.map { (Int64($0.framesDone), Int64($0.framesTotal)) } ?? (0, 0)
                     try await jobs.clipUploaded(request, clips: clips, frames: frames)
                     stored.value.withLock { [clips] in $0 = clips }

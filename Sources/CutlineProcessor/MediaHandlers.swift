@@ -19,6 +19,43 @@ struct MediaHandlers: Sendable {
         router.register(MediaContract.submit) { request, context in try await submit(request, context) }
         router.register(MediaContract.cancel) { request, context in try await cancel(request, context) }
         router.register(MediaContract.preflight) { request, context in try await preflight(request, context) }
+        router.register(MediaContract.preview) { request, context in try await preview(request, context) }
+    }
+
+    func preview(_ request: MediaPreviewRequest, _ context: RPCContext) async throws -> MediaPreviewResponse {
+        try await JobContext.$jobID.withValue(request.jobID) {
+            guard request.seconds.isFinite, request.seconds >= 0 else { throw RPCError.badRequest("the moment is 0 s or later, not \(request.seconds)") }
+            guard request.text.count <= 2000 else { throw RPCError.badRequest("a text of at most 2000 characters, not \(request.text.count)") }
+            if let width = request.maxWidth, !(16...4096).contains(width) { throw RPCError.badRequest("max_width is 16 to 4096, not \(width)") }
+            guard request.sourceKey == "uploads/\(request.jobID)/source" else {
+                throw RPCError.badRequest("the source of job \(request.jobID) is uploads/\(request.jobID)/source")
+            }
+            let url: URL
+            do {
+                guard try await objects.head(key: request.sourceKey) != nil else {
+                    throw RPCError.notFound("\(request.sourceKey) is not in storage: the upload has not finished (or was never made)")
+                }
+                url = try objects.presignedGet(key: request.sourceKey, downloadName: nil, expires: .seconds(600))
+            } catch let error as StorageError {
+                throw RPCError.unavailable("the object store: \(error)")
+            }
+            var preview = PreviewRequest(source: url.absoluteString, seconds: request.seconds, text: request.text, style: request.style, maxWidth: request.maxWidth)
+            if let platform = request.platform { preview.target(platform) }
+            if let shape = request.shape { preview.shape = shape }
+            let started = ContinuousClock.now
+            let made = preview
+            do {
+                let jpeg = try await BlockingExecutor.shared.run { _ in try Preview.jpeg(made) }
+                context.logger.info("preview made", metadata: ["at": "\(request.seconds)", "bytes": "\(jpeg.count)", "elapsed": "\(ContinuousClock.now - started)"])
+                return MediaPreviewResponse(jpeg: jpeg)
+            } catch let error as MediaError where error.code == .invalidRequest {
+                throw RPCError.badRequest(error.message)
+            } catch let error as MediaError where error.code == .unreadable {
+                throw RPCError.unavailable("the upload could not be read from storage (\(error.operation): \(error.message))")
+            } catch let error as MediaError {
+                throw RPCError.badRequest(error.jobFailure.message)
+            }
+        }
     }
 
     func preflight(_ request: PreflightRequest, _ context: RPCContext) async throws -> PreflightResponse {
@@ -30,8 +67,10 @@ struct MediaHandlers: Sendable {
         }
         // Each distinct text is measured once (a single text on every clip is one measurement).
         let distinct = Array(Set(request.texts))
+        let shape = request.shape ?? request.platform?.shape ?? OutputShape()
+        let size = shape.size(sourceWidth: request.width & ~1, sourceHeight: request.height & ~1)
         let reports = try await BlockingExecutor.shared.run { _ in
-            TextPreflight.check(texts: distinct, style: request.style, width: request.width, height: request.height)
+            TextPreflight.check(texts: distinct, style: request.style, width: size.width, height: size.height, safeArea: request.platform?.safeArea)
         }
         let byText = Dictionary(uniqueKeysWithValues: zip(distinct, reports))
         return PreflightResponse(texts: request.texts.map { text in

@@ -1,0 +1,81 @@
+import CutlineTestSupport
+import Foundation
+import Testing
+
+/// Vertical clips for a platform through the product: analyze reports the frame and safe area, the
+/// clips come out 1080×1920 with thumbnails, and previews are the render's own frames.
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct ShortFormTests {
+    @Test func aTikTokJobMakesVerticalClipsWithThumbnailsAndPreviews() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let jobID = try product.upload(EndToEndTests.video)
+
+        let look = #""style": {"position": "bottom", "shadow": 2}, "platform": "tiktok""#
+        let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Party time 🎉🔥"}, \#(look)}"#)
+        #expect(analyzed.status == 200, "\(analyzed.errorMessage)")
+        let output = try #require(analyzed.json["output"] as? [String: Any])
+        #expect(output["width"] as? Int == 1080 && output["height"] as? Int == 1920)
+        let safe = try #require(output["safe_area"] as? [String: Double])
+        #expect(abs((safe["bottom"] ?? 0) - 420.0 / 1920) < 1e-9)
+        // Emoji are drawn, so they are no warning.
+        #expect((analyzed.json["warnings"] as? [Any])?.isEmpty == true, "\(analyzed.json["warnings"] ?? "")")
+
+        // Before the job starts: any text on the uploaded video, as a clip would show it.
+        let custom = try server.postJSON("/api/jobs/\(jobID)/preview", #"{"text": "Preview me", "at": 1.5, "width": 540, \#(look)}"#)
+        #expect(custom.status == 200 && custom.headers["content-type"] == "image/jpeg", "\(custom.status) \(custom.errorMessage)")
+        #expect(try jpegSize(custom.body, in: server.data) == (540, 960))
+        // The clip preview exists only once the job has started.
+        #expect(try server.curl("/api/jobs/\(jobID)/preview?clip=0").status == 409)
+
+        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Party time 🎉🔥"}, \#(look)}"#)
+        try #require(started.status == 202, "\(started.errorMessage)")
+        let done = try await product.finished(jobID)
+        #expect(done.json["state"] as? String == "COMPLETED", "\(done.json)")
+        let clips = try #require(done.json["clips"] as? [[String: Any]])
+        try #require(clips.count == 3)
+        for clip in clips {
+            let file = server.data.appendingPathComponent("clip-\(UUID().uuidString).mp4")
+            let download = try server.curl(clip["url"] as! String)
+            try #require(download.status == 200)
+            try download.body.write(to: file)
+            let probe = try ChildProcess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,profile", "-of", "csv=p=0", file.path])
+            #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "High,1080,1920", "clip \(clip["index"] ?? ""): \(probe.stdout)")
+            let thumbnail = try server.curl(try #require(clip["thumbnail_url"] as? String, "clip without thumbnail_url"))
+            #expect(thumbnail.status == 200 && thumbnail.body.starts(with: [0xFF, 0xD8]), "the thumbnail is not a JPEG")
+        }
+        let preview = try server.curl("/api/jobs/\(jobID)/preview?clip=1")
+        #expect(preview.status == 200 && preview.headers["content-type"] == "image/jpeg")
+        #expect(try jpegSize(preview.body, in: server.data) == (1080, 1920))
+        #expect(try server.curl("/api/jobs/\(jobID)/preview?clip=3").status == 400)
+    }
+
+    @Test func badLooksAreRefusedWithTheirReason() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let jobID = try product.upload(EndToEndTests.video)
+        func analyze(_ extra: String, cutting: String = #"{"mode": "fixed", "seconds": 2}"#) throws -> RunningGateway.Answer {
+            try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), \#(extra)}"#)
+        }
+        let platform = try analyze(#""platform": "myspace""#)
+        #expect(platform.status == 400 && platform.errorMessage.contains("tiktok, reels or shorts"), "\(platform.errorMessage)")
+        let aspect = try analyze(#""output": {"aspect": "2:1"}"#)
+        #expect(aspect.status == 400 && aspect.errorMessage.contains("9:16"), "\(aspect.errorMessage)")
+        let square = try analyze(#""output": {"aspect": "1:1", "fit": "pad"}"#)
+        #expect((square.json["output"] as? [String: Any])?["width"] as? Int == 720)
+        let preview = try server.postJSON("/api/jobs/\(jobID)/preview", #"{"text": "x", "at": 99}"#)
+        #expect(preview.status == 400 && preview.errorMessage.contains("5.28"), "\(preview.errorMessage)")
+    }
+}
+
+/// The size of a JPEG, read by ffprobe.
+func jpegSize(_ data: Data, in directory: URL) throws -> (Int, Int) {
+    let file = directory.appendingPathComponent("frame-\(UUID().uuidString).jpg")
+    try data.write(to: file)
+    defer { try? FileManager.default.removeItem(at: file) }
+    let probe = try ChildProcess.run(["ffprobe", "-v", "error", "-show_entries", "stream=width,height", "-of", "csv=p=0", file.path])
+    let parts = probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ",").compactMap { Int($0) }
+    return parts.count == 2 ? (parts[0], parts[1]) : (0, 0)
+}
