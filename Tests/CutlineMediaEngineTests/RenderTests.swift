@@ -284,13 +284,15 @@ struct RenderTests {
                     try Renderer.renderBlocking(
                         RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: output),
                         cancellation: cancellation,
-                        clipFinished: { _ in cancellation.cancel() }
+                        // 3 s in: clip 2 (2…4 s) is half written and has its thumbnail (from 2.5 s).
+                        progress: { if $0.framesDone >= 75 { cancellation.cancel() } }
                     )
                 }
             }
         } throws: { ($0 as? MediaError)?.code == .cancelled }
+        // The finished clip and its thumbnail stay; nothing of the unfinished one does.
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
-        #expect(files == ["clip-001.mp4"])
+        #expect(files == ["clip-001.jpg", "clip-001.mp4"])
     }
 
     @Test func cancellingTheTaskCancelsTheRender() async throws {

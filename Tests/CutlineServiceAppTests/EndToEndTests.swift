@@ -163,8 +163,9 @@ struct EndToEndTests {
                                   "-vf", "format=gray,scale=iw*2:ih*2,lut=y='if(gt(val,225),0,255)'", frame.path])
         let read = try ChildProcess.run(["tesseract", frame.path, "-"]).stdout.lowercased().filter { $0.isLetter }
         #expect(read.contains("cutlineendtoend"), "OCR read: \(read)")
-        let objects = try await product.processor.objects.list(prefix: "clips/\(jobID)/")
-        #expect(objects.count == count, "every clip exactly once in storage")
+        // Every clip exactly once in storage, each with its thumbnail beside it.
+        let objects = try await product.processor.objects.list(prefix: "clips/\(jobID)/").map(\.key).sorted()
+        #expect(objects == (0..<count).flatMap { ["clips/\(jobID)/\($0).jpg", "clips/\(jobID)/\($0).mp4"] }.sorted(), "\(objects)")
     }
 
     /// Cancel while clips are still being rendered: CANCELLED at once, the render stops, the clips
@@ -366,7 +367,8 @@ struct EndToEndTests {
         #expect(stored["state"] as? String == "COMPLETED")
         #expect(stored["version"] as? Int == status.json["version"] as? Int)
         #expect(stored["clips"] as? Int == count)
-        #expect(stored["keys"] as? [String] == (0..<count).map { "clips/\(jobID)/\($0).mp4" }.sorted())
+        // Each clip and its thumbnail, in SeaweedFS.
+        #expect(stored["keys"] as? [String] == (0..<count).flatMap { ["clips/\(jobID)/\($0).mp4", "clips/\(jobID)/\($0).jpg"] }.sorted())
     }
 
     /// DynamoDB (moto) paused with SIGSTOP while the job renders: the render goes on and finishes, its

@@ -74,7 +74,8 @@ struct ProcessorCrashTests {
         let clips = try #require(status.json["clips"] as? [[String: Any]])
         #expect(clips.map { $0["index"] as? Int } == Array(0..<16).map { $0 }, "every clip once, in order")
         let stored = try await server.gateway.objects.list(prefix: "clips/\(jobID)/")
-        #expect(stored.map(\.key).sorted() == (0..<16).map { "clips/\(jobID)/\($0).mp4" }.sorted())
+        // Every clip once, each with its thumbnail (a clip resumed after the kill gets one too).
+        #expect(stored.map(\.key).sorted() == (0..<16).flatMap { ["clips/\(jobID)/\($0).mp4", "clips/\(jobID)/\($0).jpg"] }.sorted())
         #expect(processor.standardError.contains("resumed=true"), "the restarted processor took the job up again")
         #expect((0..<atKill).map(fileNumber) == storedBefore, "clips stored before the kill were left as they were")
         let resumedAt = processor.standardError.firstMatch(of: /first_clip=(\d+)/).flatMap { Int($0.1) }

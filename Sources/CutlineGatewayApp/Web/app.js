@@ -38,6 +38,17 @@ async function api(method, path, body) {
   }
 }
 
+/** The API's error for a response that is not OK (for calls that do not answer JSON, as the preview). */
+async function apiError(response) {
+  const text = await response.text();
+  let error;
+  try {
+    error = JSON.parse(text).error;
+  } catch {}
+  error = error || { code: "http_" + response.status, message: text || response.statusText };
+  return new ApiError(response.status, error.code, error.message);
+}
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function showConnection(message) {
@@ -248,12 +259,9 @@ $("reshuffle").addEventListener("click", () => {
 async function analyze() {
   if (!state.jobId) return;
   const turn = ++analyzeTurn;
-  const body = { job_id: state.jobId, cutting: cutting() };
+  const body = { job_id: state.jobId, cutting: cutting(), ...look() };
   const texts = chosenTexts();
-  if (texts) {
-    body.text = texts;
-    body.style = style();
-  }
+  if (texts) body.text = texts;
   // The cut can be changed as soon as the file is up, even while a setting is still wrong.
   $("plan-view").hidden = false;
   try {
@@ -270,6 +278,8 @@ async function analyze() {
     drawTimeline(plan);
     syncClipTexts(plan.count);
     showWarnings(plan.warnings);
+    syncPreviewClips(plan.count);
+    schedulePreview();
   } catch (error) {
     if (turn !== analyzeTurn) return;
     $("plan-summary").textContent = "";
@@ -445,9 +455,90 @@ function style() {
     font_size: Number($("font-size").value) / 100,
     text_color: $("text-color").value.toUpperCase(),
     box_color: $("box").checked ? "#00000099" : "none",
+    shadow: $("shadow").checked ? 3 : 0,
   };
 }
-for (const id of ["position", "font-size", "text-color", "box"]) $(id).addEventListener("change", scheduleAnalyze);
+
+/** The clips' frame and platform, as the API takes them. */
+function look() {
+  const platform = $("platform").value;
+  const body = { style: style(), output: { aspect: $("aspect").value, fit: $("fit").value } };
+  if (platform) body.platform = platform;
+  return body;
+}
+
+// A platform makes vertical clips; choosing one sets the shape to match.
+$("platform").addEventListener("change", () => {
+  if ($("platform").value) $("aspect").value = "9:16";
+});
+for (const id of ["platform", "aspect", "fit", "position", "font-size", "text-color", "box", "shadow"]) {
+  $(id).addEventListener("change", () => {
+    scheduleAnalyze();
+    schedulePreview();
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preview: the MediaProcessor renders the selected clip's first frame with its text and look (the
+// same pipeline as the clips); the platform's safe area is drawn over it as a guide.
+
+let previewTimer = null;
+let previewTurn = 0;
+let previewURL = null;
+
+function schedulePreview() {
+  clearTimeout(previewTimer);
+  previewTimer = setTimeout(preview, 350);
+}
+$("preview-clip").addEventListener("change", preview);
+
+async function preview() {
+  const plan = state.plan;
+  if (!state.jobId || !plan) return;
+  const index = Math.min(Number($("preview-clip").value || 0), plan.count - 1);
+  const texts = chosenTexts();
+  const text = !texts ? "" : texts.mode === "single" ? texts.text : texts.texts[index] || "";
+  const turn = ++previewTurn;
+  $("preview-note").textContent = "Rendering the preview…";
+  try {
+    const response = await fetch(`/api/jobs/${state.jobId}/preview`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text, at: plan.segments[index].start, width: 540, ...look() }),
+    });
+    if (!response.ok) throw await apiError(response);
+    const blob = await response.blob();
+    if (turn !== previewTurn) return;
+    if (previewURL) URL.revokeObjectURL(previewURL);
+    previewURL = URL.createObjectURL(blob);
+    const image = $("preview-image");
+    image.src = previewURL;
+    image.alt = `Clip ${index + 1} as it will render${text ? `, with the text “${text}”` : ""}`;
+    $("preview").hidden = false;
+    $("preview-note").textContent = plan.output.safe_area ? "Dashed: where the platform's buttons leave the frame clear." : "";
+    drawSafeArea(plan.output.safe_area);
+  } catch (error) {
+    if (turn !== previewTurn) return;
+    $("preview-note").textContent = `No preview: ${error.message}`;
+  }
+}
+
+function drawSafeArea(area) {
+  const guide = $("safe-area");
+  guide.hidden = !area;
+  if (!area) return;
+  Object.assign(guide.style, {
+    top: `${area.top * 100}%`, bottom: `${area.bottom * 100}%`, left: `${area.left * 100}%`, right: `${area.right * 100}%`,
+  });
+}
+
+function syncPreviewClips(count) {
+  const select = $("preview-clip");
+  if (select.options.length === count) return;
+  const chosen = Math.min(Number(select.value || 0), count - 1);
+  select.replaceChildren(...Array.from({ length: count }, (_, i) => new Option(String(i + 1), String(i))));
+  select.value = String(chosen);
+}
 
 $("start").addEventListener("click", async () => {
   showError("start-error", null);
@@ -460,7 +551,7 @@ $("start").addEventListener("click", async () => {
   try {
     const cut = cutting();
     if (cut.mode === "random" && state.plan && state.plan.seed !== undefined) cut.seed = state.plan.seed;
-    await api("POST", "/api/upload/complete", { job_id: state.jobId, cutting: cut, text, style: style() });
+    await api("POST", "/api/upload/complete", { job_id: state.jobId, cutting: cut, text, ...look() });
     history.pushState({}, "", `/jobs/${state.jobId}`);
     showJob(state.jobId);
   } catch (error) {
@@ -532,6 +623,7 @@ function renderJob(status) {
     const video = document.createElement("video");
     video.controls = true;
     video.preload = "metadata";
+    if (clip.thumbnail_url) video.poster = clip.thumbnail_url;
     video.src = clip.url;
     video.setAttribute("aria-label", `Clip ${clip.index + 1}`);
     const link = document.createElement("a");
