@@ -24,6 +24,17 @@ public struct GatewayAPI: Sendable {
     let answers = StatusAnswers(lifetime: .seconds(1800))
     static let maximumParts = 10_000
 
+    /// A size for people: "5.1 MB", "4.0 GB" (decimal units, as file managers show them).
+    static func bytes(_ count: Int64) -> String {
+        let units = ["bytes", "kB", "MB", "GB", "TB"]
+        var value = Double(count), unit = 0
+        while value >= 1000, unit < units.count - 1 {
+            value /= 1000
+            unit += 1
+        }
+        return unit == 0 ? "\(count) bytes" : String(format: "%.1f %@", value, units[unit])
+    }
+
     public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, settings: GatewayHTTPSettings, media: RPCClient, text: RPCClient) {
         self.jobs = jobs
         self.objects = objects
@@ -50,6 +61,7 @@ public struct GatewayAPI: Sendable {
         api.delete("jobs/{job_id}") { _, context in try await cancel(try Self.jobID(context), logger: context.logger) }
         api.post("upload/complete") { request, _ in try await complete(request) }
         api.post("text/variations") { request, _ in try await variations(request) }
+        api.get("health") { _, _ in try await health() }
         api.get("jobs/{job_id}/preview") { request, context in try await clipPreview(try Self.jobID(context), request: request) }
         api.post("jobs/{job_id}/preview") { request, context in try await customPreview(try Self.jobID(context), request: request) }
     }
@@ -103,7 +115,7 @@ public struct GatewayAPI: Sendable {
         }
         guard body.size > 0 else { throw APIError.badRequest("size must be the file's size in bytes, more than 0") }
         guard body.size <= settings.maxUploadBytes else {
-            throw APIError(.contentTooLarge, "too_large", "the file is \(body.size) bytes; this Gateway accepts up to \(settings.maxUploadBytes) (CUTLINE_UPLOAD_MAX_BYTES)")
+            throw APIError(.contentTooLarge, "too_large", "the file is \(Self.bytes(body.size)), larger than the \(Self.bytes(settings.maxUploadBytes)) this Cutline accepts (its operator sets CUTLINE_UPLOAD_MAX_BYTES); cut the video shorter or export it smaller")
         }
         let jobID = JobID.make()
         let key = "uploads/\(jobID)/source"

@@ -2,7 +2,8 @@ internal import CFFmpeg
 import Foundation
 
 /// Encodes single frames as JPEG (FFmpeg's `mjpeg` encoder) for thumbnails and previews. The frame is
-/// converted to full-range YUV first, as JPEG viewers expect (a limited-range JPEG looks washed out).
+/// converted to full-range YUV first, as JPEG viewers expect (a limited-range JPEG looks washed out); the
+/// encoder is told the range (`color_range=pc`), so no deprecated `yuvj` format is needed.
 enum JPEGWriter {
     /// The JPEG of a yuv420p `frame`, scaled down to at most `maxWidth` pixels wide (never up).
     static func encode(_ frame: Frame, maxWidth: Int? = nil, quality: Int = 3) throws(MediaError) -> Data {
@@ -17,7 +18,7 @@ enum JPEGWriter {
             ("width", "\(width)"), ("height", "\(height)"), ("pix_fmt", "yuv420p"), ("time_base", "1/25"), ("pixel_aspect", "1/1"),
         ])
         let scale = try graph.add("scale", optionList: [("w", "\(outWidth)"), ("h", "\(outHeight)"), ("in_range", "tv"), ("out_range", "pc"), ("flags", "bicubic")])
-        let format = try graph.add("format", optionList: [("pix_fmts", "yuvj420p")])
+        let format = try graph.add("format", optionList: [("pix_fmts", "yuv420p")])
         let sink = try graph.add("buffersink")
         try graph.chain([source, scale, format, sink])
         try graph.configure()
@@ -32,10 +33,10 @@ enum JPEGWriter {
             throw MediaError(code: .ffmpeg, operation: "converting a frame for the JPEG", message: "the filter gave no frame")
         }
         let encoder = try Encoder(
-            video: "mjpeg", width: Int32(outWidth), height: Int32(outHeight), pixelFormat: AV_PIX_FMT_YUVJ420P,
+            video: "mjpeg", width: Int32(outWidth), height: Int32(outHeight), pixelFormat: AV_PIX_FMT_YUV420P,
             timeBase: AVRational(num: 1, den: 25), frameRate: AVRational(num: 25, den: 1), sampleAspectRatio: AVRational(num: 1, den: 1),
             // qscale: a fixed quality (2 best … 31 worst) instead of a bit rate.
-            options: [("flags", "+qscale"), ("global_quality", "\(quality * 118)")], globalHeader: false
+            options: [("flags", "+qscale"), ("global_quality", "\(quality * 118)"), ("color_range", "pc")], globalHeader: false
         )
         try encoder.send(converted)
         try encoder.send(nil)

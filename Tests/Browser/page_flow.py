@@ -3,11 +3,12 @@
 
     page_flow.py BASE_URL VIDEO OUT_DIR
 
-One job as a person does it: pick the file, cut it in 2 s clips, generate variations, edit one by hand,
-keep one through a second generate, start, and watch every clip appear and play in the page. Then the
-clips are downloaded from the page's own links and checked: as many as the page's preview said, and
-the hand-edited text is in its clip (OCR). Screenshots at 1280 and 360 px go to OUT_DIR. Exits 1 with
-the reason on the first thing that is wrong.
+One job as a person does it: pick the file, cut it at random lengths with a seed, generate variations,
+edit one by hand, keep one through a second generate, make the clips for TikTok (the engine's preview
+turns vertical, with the safe area drawn over it), start, and watch every clip appear and play in the
+page. Then the clips are downloaded from the page's own links and checked: as many as the page's plan
+said, 1080×1920, and the hand-edited text is in its clip (OCR). Screenshots at 1280 and 360 px go to
+OUT_DIR. Exits 1 with the reason on the first thing that is wrong.
 """
 import json
 import os
@@ -16,37 +17,16 @@ import sys
 import time
 import urllib.request
 
-from axe_selenium_python import Axe
-from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-
-def fail(message):
-    print(f"page_flow: {message}", file=sys.stderr)
-    sys.exit(1)
-
-
-def browser():
-    options = webdriver.ChromeOptions()
-    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required", "--mute-audio"):
-        options.add_argument(flag)
-    options.binary_location = "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    return webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=options)
-
-
-def accessible(driver, view):
-    """axe-core on the page as it is: no serious or critical violation."""
-    axe = Axe(driver)
-    axe.inject()
-    found = [v for v in axe.run()["violations"] if v.get("impact") in ("serious", "critical")]
-    if found:
-        fail(f"accessibility ({view}): " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['html'][:120]})" for v in found))
+from pagekit import accessible, browser, fail, page_state
 
 
 def main():
     base, video, out = sys.argv[1], sys.argv[2], sys.argv[3]
+    # With --storage URL (S3 mode): the clips must come from there, not through the Gateway.
+    storage = sys.argv[sys.argv.index("--storage") + 1] if "--storage" in sys.argv else None
     os.makedirs(out, exist_ok=True)
     driver = browser()
     wait = WebDriverWait(driver, 60)
@@ -70,15 +50,22 @@ def main():
         driver.find_element(By.ID, "file").send_keys(os.path.abspath(video))
         # The default 10 s clips are longer than this 5 s video: the page says so beside the field.
         wait.until(lambda d: "longer" in d.find_element(By.ID, "cut-error").text or "clip" in d.find_element(By.ID, "plan-summary").text)
-        seconds = driver.find_element(By.ID, "seconds")
-        seconds.clear()
-        seconds.send_keys("2")
-        wait.until(lambda d: d.find_element(By.ID, "plan-summary").text == "3 clips")
-        count = 3
-        driver.save_screenshot(os.path.join(out, "plan-1280.png"))
-
         if driver.find_element(By.ID, "min").is_displayed():
             fail("the random cut's fields show while fixed is chosen")
+        # Random lengths from 1 to 2 s, seed 7: the plan the page shows is the plan rendered.
+        driver.find_element(By.CSS_SELECTOR, 'input[name="cut"][value="random"]').click()
+        for id, value in (("min", "1"), ("max", "2"), ("seed", "7")):
+            field = driver.find_element(By.ID, id)
+            field.clear()
+            field.send_keys(value)
+        wait.until(lambda d: d.find_element(By.ID, "plan-summary").text.endswith("clips") and not d.find_element(By.ID, "cut-error").text)
+        time.sleep(0.6)  # the debounced analyze of the last keystroke
+        wait.until(lambda d: d.find_element(By.ID, "seed").get_attribute("value") == "7")
+        count = int(driver.find_element(By.ID, "plan-summary").text.split()[0])
+        bars = len(driver.find_elements(By.CSS_SELECTOR, "#timeline span"))
+        if count < 3 or bars != count:
+            fail(f"the plan says {count} clips and the timeline draws {bars}")
+        driver.save_screenshot(os.path.join(out, "plan-1280.png"))
         driver.find_element(By.CSS_SELECTOR, 'input[name="textmode"][value="vary"]').click()
         if driver.find_element(By.ID, "single-text").is_displayed():
             fail("the single text's field shows in vary mode")
@@ -104,6 +91,15 @@ def main():
         driver.save_screenshot(os.path.join(out, "texts-1280.png"))
         accessible(driver, "plan and texts")
 
+        # The look: for TikTok. The preview is the engine's frame: vertical, with the safe area over it.
+        wait.until(lambda d: d.execute_script("const i = document.getElementById('preview-image'); return i.complete && i.naturalWidth > 0"))
+        Select(driver.find_element(By.ID, "platform")).select_by_value("tiktok")
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script(
+            "const i = document.getElementById('preview-image'); return i.complete && i.naturalHeight > 1.7 * i.naturalWidth"))
+        if not driver.find_element(By.ID, "safe-area").is_displayed():
+            fail("no safe-area guide over the TikTok preview")
+        driver.save_screenshot(os.path.join(out, "look-1280.png"))
+
         time.sleep(0.5)  # the debounced analyze of the last edit
         driver.find_element(By.ID, "start").click()
         wait.until(lambda d: "/jobs/" in d.current_url)
@@ -113,6 +109,9 @@ def main():
         WebDriverWait(driver, 240).until(lambda d: d.find_element(By.ID, "job-state").text.startswith("Done"))
         for index in range(count):
             WebDriverWait(driver, 60).until(lambda d: d.execute_script(f"return document.querySelector('#clip-{index} video').readyState") >= 2)
+        posters = driver.execute_script("return [...document.querySelectorAll('#clips video')].map(v => v.poster)")
+        if not all(posters):
+            fail(f"a clip has no thumbnail as its poster: {posters}")
         start = driver.execute_script("const v = document.querySelector('#clip-0 video'); v.muted = true; v.play(); return v.currentTime")
         WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.querySelector('#clip-0 video').currentTime") > start)
         driver.save_screenshot(os.path.join(out, "finished-1280.png"))
@@ -126,26 +125,27 @@ def main():
         links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#clips a")]
         if len(links) != count:
             fail(f"{len(links)} download links, the preview said {count}")
+        if storage and not all(link.startswith(storage) for link in links):
+            fail(f"in S3 mode the clips are not served by S3 ({storage}): {links[0]}")
         for index, link in enumerate(links):
             path = os.path.join(out, f"clip-{index}.mp4")
             with urllib.request.urlopen(link) as answer, open(path, "wb") as file:
                 file.write(answer.read())
             probe = json.loads(subprocess.run(["ffprobe", "-v", "error", "-print_format", "json", "-show_streams", path],
                                               check=True, capture_output=True, text=True).stdout)
-            if not any(s["codec_type"] == "video" for s in probe["streams"]):
-                fail(f"clip {index} has no video")
+            video_streams = [s for s in probe["streams"] if s["codec_type"] == "video"]
+            if not video_streams or (video_streams[0]["width"], video_streams[0]["height"]) != (1080, 1920):
+                fail(f"clip {index} is not a 1080×1920 TikTok clip: {[(s['width'], s['height']) for s in video_streams]}")
         frame = os.path.join(out, "frame.png")
-        subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", "1", "-i", os.path.join(out, "clip-1.mp4"), "-frames:v", "1",
-                        "-vf", "format=gray,scale=iw*2:ih*2,lut=y='if(gt(val,225),0,255)'", frame], check=True)
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-ss", "0.5", "-i", os.path.join(out, "clip-1.mp4"), "-frames:v", "1",
+                        "-vf", "crop=iw:ih/2:0:ih/2,format=gray,lut=y='if(gt(val,225),0,255)'", frame], check=True)
         read = subprocess.run(["tesseract", frame, "-"], capture_output=True, text=True).stdout.lower()
         if "edited" not in read or "hand" not in read:
             fail(f"the edited text is not in clip 2 (OCR read {read!r})")
         print(f"page_flow: ok ({count} clips, engine {engine}, kept text {kept!r})")
     except Exception as error:
         driver.save_screenshot(os.path.join(out, "failure.png"))
-        shown = {id: driver.find_element(By.ID, id).text for id in ("connection", "upload-error", "cut-error", "text-error", "start-error", "job-error", "file-info", "plan-summary")}
-        console = [entry["message"] for entry in driver.get_log("browser")]
-        fail(f"{type(error).__name__}: {error}\npage: {shown}\nconsole: {console[-10:]}")
+        fail(f"{type(error).__name__}: {error}\n{page_state(driver)}")
     finally:
         driver.quit()
 

@@ -44,21 +44,24 @@ struct OutputShapeTests {
         }
     }
 
-    @Test func rotatedPhoneVideoIsUprightBeforeItIsShaped() async throws {
+    @Test(arguments: [OutputShape.Fit.crop, .blur])
+    func rotatedPhoneVideoIsUprightBeforeItIsShaped(fit: OutputShape.Fit) async throws {
         let dir = try TemporaryDirectory()
         let rotated = dir.file("phone.mp4")
         // bikes is 640×272; stored with a 90° display matrix it is a 272×640 portrait video.
         try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated])
         let (plan, clips) = try await renderClips(rotated, mode: .fixed(seconds: 1), in: dir) {
-            $0.shape = OutputShape(aspect: .vertical, fit: .blur, height: 1920)
+            $0.shape = OutputShape(aspect: .vertical, fit: fit, height: 1920)
         }
         try checkClips(plan, clips, expectAudio: false, width: 1080, height: 1920)
-        // The upright 272×640 picture fitted to 1920 rows is 816 wide, centred: it must match the ffmpeg
-        // CLI's own upright (autorotated) frame scaled to that size; turned the wrong way it would not.
+        // The clip must match the ffmpeg CLI's own upright (autorotated) frame given the same shape;
+        // turned the wrong way it would not. Blur: the 272×640 picture fitted to 1920 rows is 816 wide,
+        // centred. Crop: scaled to 1080 wide (2542 rows), the middle 1920 rows kept.
         let reference = dir.file("upright.mp4")
-        try ffmpeg(["-i", rotated, "-frames:v", "1", "-vf", "scale=816:1920", "-c:v", "libx264", "-crf", "10", reference])
-        let middle = try psnr(["-i", clips[0].path, "-i", reference, "-frames:v", "1", "-lavfi", "[0:v]crop=816:1920:132:0[a];[a][1:v]psnr"])
-        #expect(middle > 25, "the middle of the clip is not the upright picture (PSNR \(middle) dB)")
+        let (scale, crop) = fit == .blur ? ("scale=816:1920", "crop=816:1920:132:0") : ("scale=1080:2542,crop=1080:1920:0:310", "null")
+        try ffmpeg(["-i", rotated, "-frames:v", "1", "-vf", scale, "-c:v", "libx264", "-crf", "10", reference])
+        let middle = try psnr(["-i", clips[0].path, "-i", reference, "-frames:v", "1", "-lavfi", "[0:v]\(crop)[a];[a][1:v]psnr"])
+        #expect(middle > 25, "\(fit): the clip is not the upright picture (PSNR \(middle) dB)")
     }
 
     @Test func padFillsWithTheColour() async throws {

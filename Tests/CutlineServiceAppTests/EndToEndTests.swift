@@ -412,7 +412,9 @@ final class AWSServers: @unchecked Sendable {
     let moto: MotoServer
     let environment: [String: String]
 
-    init(bucket: String, table: String) throws {
+    /// `browserUploads`: the bucket also gets the CORS rule `scripts/run --s3` sets, so a page can PUT
+    /// to it and read the ETag.
+    init(bucket: String, table: String, browserUploads: Bool = false) throws {
         seaweed = try SeaweedFS()
         moto = try MotoServer()
         var aws = moto.environment
@@ -425,6 +427,16 @@ final class AWSServers: @unchecked Sendable {
         let made = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
                                        "\(seaweed.endpoint.absoluteString)/\(bucket)"])
         guard made.status == 200 else { throw TestSupportError("creating bucket \(bucket) answered HTTP \(made.status)") }
+        if browserUploads {
+            let cors = """
+                import sys, boto3
+                boto3.client("s3").put_bucket_cors(Bucket=sys.argv[1], CORSConfiguration={"CORSRules": [{
+                    "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PUT", "HEAD"], "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3600}]})
+                """
+            let set = try ChildProcess.run(["python3", "-c", cors, bucket], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
+            guard set.code == 0 else { throw TestSupportError("setting the bucket's CORS rule: \(set.stderr)") }
+        }
         let created = try ChildProcess.run([TestEnvironment.executable("cutline"), "dynamodb", "create-table"],
                                            environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
         guard created.code == 0 else { throw TestSupportError("cutline dynamodb create-table: \(created.stderr)") }

@@ -439,8 +439,15 @@ function chosenTexts() {
 function showWarnings(warnings) {
   for (const element of document.querySelectorAll(".clip-texts .warning")) element.textContent = "";
   const general = [];
+  const single = textMode() === "single";
   for (const warning of warnings || []) {
-    const beside = warning.index !== undefined && warning.index !== null ? $(`clip-warning-${warning.index}`) : null;
+    const index = warning.index ?? null;
+    if (single) {
+      // One text on every clip: its warning once, under the text.
+      if (index === null || index === 0) general.push(warning.message.replace(/ of clip 1\b/, ""));
+      continue;
+    }
+    const beside = index !== null ? $(`clip-warning-${index}`) : null;
     if (beside) beside.textContent = warning.message;
     else general.push(warning.message);
   }
@@ -578,6 +585,9 @@ function showJob(jobId) {
 async function follow(jobId) {
   let etag = null;
   let status = null;
+  let moved = Date.now();
+  let asked = 0;
+  $("job-notice").hidden = true;
   while (following === jobId) {
     try {
       const response = await fetch(`/api/jobs/${jobId}/status`, { headers: etag ? { "If-None-Match": etag } : {} });
@@ -585,8 +595,16 @@ async function follow(jobId) {
       if (response.status === 200) {
         etag = response.headers.get("ETag");
         status = await response.json();
+        moved = Date.now();
+        $("job-notice").hidden = true;
         renderJob(status);
-      } else if (response.status !== 304) {
+      } else if (response.status === 304) {
+        // A running job that has not moved for a while: say why if the MediaProcessor is down.
+        if (status && ["QUEUED", "PROCESSING"].includes(status.state) && Date.now() - moved > 4000 && Date.now() - asked > 3000) {
+          asked = Date.now();
+          explainStall();
+        }
+      } else {
         const body = await response.json().catch(() => ({}));
         showError("job-error", new Error(body.error ? body.error.message : `HTTP ${response.status}`));
       }
@@ -595,6 +613,19 @@ async function follow(jobId) {
     }
     if (status && ["COMPLETED", "FAILED", "CANCELLED"].includes(status.state)) break;
     await sleep(document.hidden ? 5000 : 1000);
+  }
+}
+
+async function explainStall() {
+  try {
+    const health = await api("GET", "/api/health");
+    const notice = $("job-notice");
+    notice.hidden = health.media.reachable;
+    notice.textContent = health.media.reachable
+      ? ""
+      : "The MediaProcessor is not answering, so nothing is being cut right now. Your job is kept: it goes on when the processor is back, and this page updates by itself.";
+  } catch {
+    // The connection banner already says the Gateway cannot be reached.
   }
 }
 

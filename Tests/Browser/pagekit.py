@@ -1,0 +1,55 @@
+"""What the browser tests share: a headless Chromium, axe-core, and failing with the page's state."""
+import os
+import sys
+
+from axe_selenium_python import Axe
+from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+
+def fail(message):
+    print(f"{os.path.basename(sys.argv[0])}: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required", "--mute-audio"):
+        options.add_argument(flag)
+    options.binary_location = "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=options)
+
+
+def accessible(driver, view):
+    """axe-core on the page as it is: no serious or critical violation."""
+    axe = Axe(driver)
+    axe.inject()
+    found = [v for v in axe.run()["violations"] if v.get("impact") in ("serious", "critical")]
+    if found:
+        fail(f"accessibility ({view}): " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['html'][:120]})" for v in found))
+
+
+def tab_to(driver, matches, what, limit=120):
+    """Presses Tab until the focused element satisfies `matches`: proof it is reachable by keyboard."""
+    for _ in range(limit):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        if matches(driver.switch_to.active_element):
+            return driver.switch_to.active_element
+    fail(f"{what} cannot be reached with the Tab key ({limit} presses)")
+
+
+def type_keys(driver, *keys):
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def page_state(driver):
+    ids = ("connection", "upload-error", "cut-error", "text-error", "start-error", "job-error", "job-notice", "file-info", "plan-summary", "job-state")
+    shown = {}
+    for id in ids:
+        found = driver.find_elements(By.ID, id)
+        shown[id] = found[0].text if found else None
+    console = [entry["message"] for entry in driver.get_log("browser")]
+    return f"page: {shown}\nconsole: {console[-10:]}"
