@@ -14,12 +14,13 @@ def fail(message):
     sys.exit(1)
 
 
-def browser():
+def browser(network_log=False):
+    """Headless Chromium; with `network_log`, its network events can be read from the "performance" log."""
     options = webdriver.ChromeOptions()
     for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--autoplay-policy=no-user-gesture-required", "--mute-audio"):
         options.add_argument(flag)
     options.binary_location = "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL", **({"performance": "ALL"} if network_log else {})})
     return webdriver.Chrome(service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"), options=options)
 
 
@@ -53,3 +54,14 @@ def page_state(driver):
         shown[id] = found[0].text if found else None
     console = [entry["message"] for entry in driver.get_log("browser")]
     return f"page: {shown}\nconsole: {console[-10:]}"
+
+
+def requests_sent(driver, method):
+    """The URLs of the `method` requests the page sent since the last call (from the performance log)."""
+    import json
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent" and message["params"]["request"]["method"] == method:
+            urls.append(message["params"]["request"]["url"])
+    return urls

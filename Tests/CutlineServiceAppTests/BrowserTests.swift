@@ -42,6 +42,20 @@ struct BrowserTests {
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
     }
 
+    /// An upload in parts, interrupted by a reload, resumes from the parts already stored (page_resume.py
+    /// counts the part PUTs the page sends after the reload).
+    @Test(.enabled(if: available || TestEnvironment.testServersRequired, "needs chromium, chromium-driver and selenium (scripts/bootstrap installs them)"))
+    func anInterruptedUploadResumesAfterAReload() async throws {
+        let product = try await RunningProduct(environment: ["CUTLINE_UPLOAD_MULTIPART_THRESHOLD": "\(5 << 20)"])
+        defer { Task { await product.stop() } }
+        // About 63 MB of real footage (the fixture looped, streams copied): four parts of 16 MiB.
+        let video = product.gateway.data.appendingPathComponent("long-upload.mp4").path
+        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "59", "-i", EndToEndTests.video.path, "-c", "copy", video])
+        let out = product.gateway.data.appendingPathComponent("browser")
+        let run = try ChildProcess.run(["python3", Self.script("page_resume.py"), Self.base(product.gateway), video, out.path], timeout: 300)
+        #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
+    }
+
     /// The same kind of job with the keyboard alone (page_keyboard.py).
     @Test(.enabled(if: available || TestEnvironment.testServersRequired, "needs chromium, chromium-driver and selenium (scripts/bootstrap installs them)"))
     func oneJobWithTheKeyboardAlone() async throws {
