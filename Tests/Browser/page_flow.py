@@ -101,6 +101,12 @@ def main():
         driver.save_screenshot(os.path.join(out, "look-1280.png"))
 
         time.sleep(0.5)  # the debounced analyze of the last edit
+        # Layout shifts from here on (not caused by input): clips appearing must not push the page around.
+        driver.execute_script("""
+            window.shifts = [];
+            new PerformanceObserver((list) => { for (const e of list.getEntries()) if (!e.hadRecentInput) window.shifts.push(e.value); })
+              .observe({ type: 'layout-shift', buffered: false });
+        """)
         driver.find_element(By.ID, "start").click()
         wait.until(lambda d: "/jobs/" in d.current_url)
         WebDriverWait(driver, 240).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#clips video")) >= 1)
@@ -109,6 +115,9 @@ def main():
         WebDriverWait(driver, 240).until(lambda d: d.find_element(By.ID, "job-state").text.startswith("Done"))
         for index in range(count):
             WebDriverWait(driver, 60).until(lambda d: d.execute_script(f"return document.querySelector('#clip-{index} video').readyState") >= 2)
+        shift = driver.execute_script("return window.shifts.reduce((a, b) => a + b, 0)")
+        if shift > 0.1:
+            fail(f"clips appearing shift the layout (cumulative layout shift {shift:.3f}; 0.1 is the most that reads as stable)")
         posters = driver.execute_script("return [...document.querySelectorAll('#clips video')].map(v => v.poster)")
         if not all(posters):
             fail(f"a clip has no thumbnail as its poster: {posters}")

@@ -647,9 +647,34 @@ function renderJob(status) {
   $("cancel-job").hidden = ["COMPLETED", "FAILED", "CANCELLED"].includes(status.state);
   $("download-all").hidden = !status.clips.length;
   const list = $("clips");
-  for (const clip of status.clips) {
-    if ($(`clip-${clip.index}`)) continue;
+  // A place for every clip of the plan, saying its state, so the page does not move as clips arrive.
+  const total = Math.max(progress.clips_total || 0, status.clips.length);
+  const ready = new Set(status.clips.map((clip) => clip.index));
+  const running = status.state === "PROCESSING" || status.state === "QUEUED";
+  for (let index = 0; index < total; index++) {
+    if ($(`clip-${index}`)) continue;
     const item = document.createElement("li");
+    item.id = `clip-${index}`;
+    item.className = "pending";
+    const box = document.createElement("div");
+    box.className = "waiting";
+    const caption = document.createElement("p");
+    caption.textContent = `Clip ${index + 1}`;
+    const room = document.createElement("span");  // where the download link will be
+    room.className = "link-room";
+    item.append(box, caption, room);
+    list.append(item);
+  }
+  for (const item of list.querySelectorAll("li.pending")) {
+    const index = Number(item.id.slice(5));
+    const next = index === (progress.clips_done ?? 0);
+    item.firstChild.textContent = running ? (next && status.state === "PROCESSING" ? "Cutting…" : "Waiting") : "Not made";
+  }
+  for (const clip of status.clips) {
+    const placed = $(`clip-${clip.index}`);
+    if (placed && !placed.classList.contains("pending")) continue;
+    const item = placed || document.createElement("li");
+    item.className = "";
     item.id = `clip-${clip.index}`;
     const video = document.createElement("video");
     video.controls = true;
@@ -662,10 +687,12 @@ function renderJob(status) {
     link.textContent = `Download clip ${clip.index + 1}`;
     const caption = document.createElement("p");
     caption.textContent = `${clip.text} · ${clip.duration.toFixed(1)} s · ${formatBytes(clip.size)}`;
-    item.append(video, caption, link);
-    // In clip order, whatever order they arrive in.
-    const next = [...list.children].find((child) => Number(child.id.slice(5)) > clip.index);
-    list.insertBefore(item, next || null);
+    item.replaceChildren(video, caption, link);
+    if (!placed) {
+      // In clip order, whatever order they arrive in.
+      const next = [...list.children].find((child) => Number(child.id.slice(5)) > clip.index);
+      list.insertBefore(item, next || null);
+    }
   }
 }
 
