@@ -44,7 +44,7 @@ struct Render: AsyncParsableCommand {
     @Option(help: "x264 preset.")
     var preset: String = "veryfast"
 
-    @Flag(help: "Finish each clip on a second thread while the next encodes: faster, about 45 MiB more memory at 720p.")
+    @Flag(help: "Write each clip's trailer (and its faststart rewrite) on a second thread while the next encodes.")
     var concurrentFinish = false
 
     @Flag(inversion: .prefixedNo, help: "Write a JPEG thumbnail beside each clip (clip-001.jpg), overlay included.")

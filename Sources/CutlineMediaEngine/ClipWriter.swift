@@ -2,15 +2,14 @@ internal import CFFmpeg
 import CutlineCore
 import Foundation
 
-/// One clip being written: its own encoders and muxer, so each clip starts with an IDR frame and is a
-/// complete file the moment it finishes. Timestamps are made relative to the clip's start here.
+/// One clip being written: its muxer and its own AAC encoder. The picture comes encoded, from the render's
+/// one x264 encoder (which starts each clip with an IDR frame, so every clip is a file of its own);
+/// timestamps are made relative to the clip's first frame here.
 final class ClipWriter {
     let segment: Segment
     let path: String
     private let partialPath: String
     private let muxer: Muxer
-    /// Released as soon as it is flushed: x264 holds tens of MiB of frames at 720p.
-    private var videoEncoder: Encoder?
     private let videoStream: Int
     private let audioEncoder: Encoder?
     private let audioStream: Int
@@ -19,14 +18,13 @@ final class ClipWriter {
     /// The clip's time zero in the video time base (relative to the source's start).
     private let videoZero: Int64
     private let frameTicks: Int64
-    private var lastVideoPts: Int64 = .min
     private var audioPts: Int64 = 0
     /// Samples given to this clip so far (written to the FIFO).
     private(set) var audioSamples: Int64 = 0
-    private(set) var videoFrames = 0
-    private(set) var videoFinished = false
+    /// Frames sent to the encoder for this clip.
+    var videoFrames = 0
     private(set) var audioFinished: Bool
-    /// All of the clip's picture / sound has been given; flushing happens later, in `complete()`.
+    /// All of the clip's encoded picture has been written / all of its sound given (flushed in `complete()`).
     var videoEnded = false
     /// The clip's thumbnail, once written.
     var thumbnailPath: String?
@@ -40,19 +38,12 @@ final class ClipWriter {
         let sampleAspectRatio: AVRational
     }
 
-    init(segment: Segment, path: String, encoding: EncodingSettings, video: VideoFormat, audioSampleRate: Int32?) throws(MediaError) {
+    init(segment: Segment, path: String, encoding: EncodingSettings, video: VideoFormat, videoEncoder: Encoder, audioSampleRate: Int32?) throws(MediaError) {
         self.segment = segment
         self.path = path
         partialPath = path + ".part"
         muxer = try Muxer(path: partialPath)
         let global = muxer.wantsGlobalHeader
-        let videoEncoder = try Encoder(
-            video: encoding.videoCodec, width: video.width, height: video.height, pixelFormat: AV_PIX_FMT_YUV420P,
-            timeBase: video.timeBase, frameRate: video.frameRate, sampleAspectRatio: video.sampleAspectRatio,
-            options: encoding.videoOptions,
-            globalHeader: global
-        )
-        self.videoEncoder = videoEncoder
         videoStream = try muxer.addStream(for: videoEncoder)
         if let rate = audioSampleRate {
             let encoder = try Encoder(audio: encoding.audioCodec, sampleRate: rate, bitRate: encoding.audioBitRate, globalHeader: global)
@@ -82,26 +73,15 @@ final class ClipWriter {
         }
     }
 
-    /// Encodes a filtered frame whose `pts` is relative to the source start (video time base).
-    func addVideo(_ frame: Frame) throws(MediaError) {
-        // Strictly increasing, from 0: a frame a tick before the planned start (rounding) becomes 0.
-        let pts = max(frame.pts - videoZero, lastVideoPts == .min ? 0 : lastVideoPts + 1, 0)
-        frame.pts = pts
-        lastVideoPts = pts
-        frame.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
-        guard let videoEncoder else { return }
-        try videoEncoder.send(frame)
-        videoFrames += 1
-        try drain(videoEncoder, stream: videoStream)
-    }
-
-    func finishVideo() throws(MediaError) {
-        guard !videoFinished else { return }
-        guard let videoEncoder else { return }
-        try videoEncoder.send(nil)
-        try drain(videoEncoder, stream: videoStream)
-        self.videoEncoder = nil
-        videoFinished = true
+    /// Writes a packet of the clip's picture; `zero` is the pts of its first frame (encoder time base).
+    func writeVideo(_ packet: Packet, zero: Int64) throws(MediaError) {
+        let p = packet.pointer
+        if p.pointee.pts != cutline_av_nopts_value() { p.pointee.pts -= zero }
+        if p.pointee.dts != cutline_av_nopts_value() { p.pointee.dts -= zero }
+        // libx264 in FFmpeg 5.1 leaves durations at 0; the MP4 muxer would then give the last frame no
+        // time and the clip would be one frame short.
+        if p.pointee.duration == 0 { p.pointee.duration = frameTicks }
+        try muxer.write(packet, stream: videoStream)
     }
 
     /// Adds `count` samples of a filtered audio frame from `offset`.
@@ -145,9 +125,8 @@ final class ClipWriter {
         audioFinished = true
     }
 
-    /// Flushes both encoders, writes the trailer and renames the file into place.
+    /// Flushes the sound, writes the trailer and renames the file into place.
     func complete() throws(MediaError) -> RenderedClip {
-        try finishVideo()
         try finishAudio()
         return try close()
     }
@@ -174,11 +153,6 @@ final class ClipWriter {
         while true {
             switch try encoder.receive(into: packet) {
             case .ready:
-                // libx264 in FFmpeg 5.1 leaves durations at 0; the MP4 muxer would then give the last
-                // frame no time and the clip would be one frame short.
-                if stream == videoStream, packet.pointer.pointee.duration == 0 {
-                    packet.pointer.pointee.duration = frameTicks
-                }
                 try muxer.write(packet, stream: stream)
             case .needsInput, .endOfStream:
                 return

@@ -10,9 +10,8 @@ public struct EncodingSettings: Sendable, Hashable, Codable {
     public var audioBitRate: Int
     /// `+faststart`: the MP4 index goes to the front, so a browser can play a clip while it downloads.
     public var faststart: Bool
-    /// Finish each clip (flush x264's lookahead, write the index) on a second thread while the next clip
-    /// encodes. Faster at every boundary, but two x264 encoders are alive for a moment (about +45 MiB at
-    /// 720p), so peak memory rises; off, a render's peak memory is one encoder's.
+    /// Finish each clip (its last sound, the trailer and the faststart rewrite) on a second thread while
+    /// the next clip encodes. The render has one video encoder either way.
     public var finishClipsConcurrently: Bool
     /// The H.264 profile (`high` for the platforms), or the encoder's choice.
     public var profile: String? = nil

@@ -93,6 +93,15 @@ private final class RenderJob {
     var videoFormat: ClipWriter.VideoFormat?
 
     var writers: [Int: ClipWriter] = [:]
+    /// One x264 for the whole render, as the ffmpeg CLI's segment muxer has: each clip's first frame is
+    /// sent as a forced IDR (closed GOP), so every clip still starts with a keyframe and stands alone,
+    /// without an encoder started and flushed at every boundary.
+    var videoEncoder: Encoder?
+    let videoPacket: Packet
+    /// The clip the encoder's packets go to, and each clip's first frame (its time zero).
+    var packetClip = 0
+    var clipFirstPts: [Int: Int64] = [:]
+    var lastSentPts: Int64 = .min
     let finisher = ClipFinisher()
     var finished: [RenderedClip] = []
     var videoSegment = 0
@@ -181,6 +190,7 @@ private final class RenderJob {
 
         framesTotal = max(1, Int((request.plan.duration * rate.framesPerSecond).rounded()))
         packet = try Packet()
+        videoPacket = try Packet()
         decoded = try Frame()
         filtered = try Frame()
 
@@ -200,6 +210,7 @@ private final class RenderJob {
             try demuxer.seek(toSeconds: max(0, segments[first].start - 1))
             videoSegment = first
             audioSegment = first
+            packetClip = first
             audioCursor = audioEnds[first - 1]
             framesDone = Int((segments[first].start * rate.framesPerSecond).rounded())
         }
@@ -312,10 +323,18 @@ private final class RenderJob {
             }()
         )
         videoFormat = format
+        if videoEncoder == nil {
+            videoEncoder = try Encoder(
+                video: request.encoding.videoCodec, width: format.width, height: format.height, pixelFormat: AV_PIX_FMT_YUV420P,
+                timeBase: format.timeBase, frameRate: format.frameRate, sampleAspectRatio: format.sampleAspectRatio,
+                options: request.encoding.videoOptions + (request.encoding.videoCodec == "libx264" ? [("forced-idr", "1")] : []),
+                globalHeader: true  // MP4 keeps the parameter sets in the stream header
+            )
+        }
         let name = String(format: "%@-%03d.mp4", request.fileNamePrefix, index + 1)
         let path = URL(fileURLWithPath: request.outputDirectory).appendingPathComponent(name).path
         let writer = try ClipWriter(
-            segment: segments[index], path: path, encoding: request.encoding, video: format,
+            segment: segments[index], path: path, encoding: request.encoding, video: format, videoEncoder: videoEncoder!,
             audioSampleRate: audioDecoder != nil ? audioRate : nil
         )
         writers[index] = writer
@@ -325,15 +344,8 @@ private final class RenderJob {
     private func route(videoFrame frame: Frame) throws(MediaError) {
         let time = frame.pts
         if time < thresholds[videoSegment] { return }  // before a resumed render's first segment
+        // The clip's picture is all sent; it ends when its last packet comes out of the encoder.
         while videoSegment + 1 < segments.count, time >= thresholds[videoSegment + 1] {
-            let ended = try writer(videoSegment)
-            ended.videoEnded = true
-            if !request.encoding.finishClipsConcurrently {
-                // Flush and free this clip's x264 before the next clip's starts: one encoder alive at a time
-                // (the clip's muxer stays open for sound still to come).
-                try ended.finishVideo()
-            }
-            try closeIfDone(videoSegment)
             videoSegment += 1
         }
         try drawText(on: frame)
@@ -345,9 +357,43 @@ private final class RenderJob {
         let tb = format?.timeBase ?? videoGraph.timeBase(of: videoSink)
         let rate = info.video.frameRate
         lastVideoEnd = time + max(1, av_rescale_q(1, AVRational(num: Int32(rate.denominator), den: Int32(rate.numerator)), tb))
-        try target.addVideo(frame)
+        // Strictly increasing timestamps for the encoder; the first frame of a clip is a forced IDR.
+        let pts = max(time, lastSentPts == .min ? time : lastSentPts + 1)
+        frame.pts = pts
+        lastSentPts = pts
+        if clipFirstPts[videoSegment] == nil {
+            clipFirstPts[videoSegment] = pts
+            frame.pointer.pointee.pict_type = AV_PICTURE_TYPE_I
+        } else {
+            frame.pointer.pointee.pict_type = AV_PICTURE_TYPE_NONE
+        }
+        try videoEncoder!.send(frame)
+        target.videoFrames += 1
+        try drainVideo()
         framesDone += 1
         if framesDone % 25 == 0 { reportProgress() }
+    }
+
+    /// Writes the encoder's packets to their clips. A keyframe at or after the next clip's first frame
+    /// starts that clip (closed GOPs: every packet of the previous clip has come out before it), and the
+    /// previous clip's picture is then complete.
+    private func drainVideo() throws(MediaError) {
+        guard let encoder = videoEncoder else { return }
+        while try encoder.receive(into: videoPacket) == .ready {
+            let p = videoPacket.pointer.pointee
+            if p.flags & AV_PKT_FLAG_KEY != 0, let next = clipFirstPts[packetClip + 1], p.pts >= next {
+                if let ended = writers[packetClip] {
+                    ended.videoEnded = true
+                    try closeIfDone(packetClip)
+                }
+                packetClip += 1
+            }
+            guard let target = writers[packetClip], let zero = clipFirstPts[packetClip] else {
+                videoPacket.unref()
+                throw MediaError(code: .ffmpeg, operation: "routing encoded video", message: "a packet for clip \(packetClip + 1), which is not open")
+            }
+            try target.writeVideo(videoPacket, zero: zero)
+        }
     }
 
     /// The clip's thumbnail: the JPEG goes beside the clip (`clip-001.jpg`), written whole or not at all.
@@ -466,6 +512,11 @@ private final class RenderJob {
             if videoEndSamples > audioCursor {
                 try routeSilence(Int(videoEndSamples - audioCursor))
             }
+        }
+        // The encoder's last packets (its lookahead) belong to the last clips.
+        if let encoder = videoEncoder {
+            try encoder.send(nil)
+            try drainVideo()
         }
         for index in writers.keys.sorted() {
             guard let writer = writers[index] else { continue }
