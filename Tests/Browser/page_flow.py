@@ -151,7 +151,7 @@ def main():
         read = subprocess.run(["tesseract", frame, "-"], capture_output=True, text=True).stdout.lower()
         if "edited" not in read or "hand" not in read:
             fail(f"the edited text is not in clip 2 (OCR read {read!r})")
-        print(f"page_flow: ok ({count} clips, engine {engine}, kept text {kept!r})")
+        print(f"page_flow: ok ({count} clips, engine {engine}, kept text {kept!r}, layout shift {shift:.3f})")
     except Exception as error:
         driver.save_screenshot(os.path.join(out, "failure.png"))
         fail(f"{type(error).__name__}: {error}\n{page_state(driver)}")

@@ -26,6 +26,7 @@ struct BrowserTests {
         let out = product.gateway.data.appendingPathComponent("browser")
         let run = try ChildProcess.run(["python3", Self.script("page_flow.py"), Self.base(product.gateway), EndToEndTests.video.path, out.path], timeout: 420)
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
+        print(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     /// The same job in S3 mode: the page PUTs the file straight to SeaweedFS (its CORS rule as

@@ -560,7 +560,7 @@ $("start").addEventListener("click", async () => {
     if (cut.mode === "random" && state.plan && state.plan.seed !== undefined) cut.seed = state.plan.seed;
     await api("POST", "/api/upload/complete", { job_id: state.jobId, cutting: cut, text, ...look() });
     history.pushState({}, "", `/jobs/${state.jobId}`);
-    showJob(state.jobId);
+    showJob(state.jobId, state.plan ? state.plan.count : 0);
   } catch (error) {
     showError("start-error", error);
   } finally {
@@ -573,10 +573,12 @@ $("start").addEventListener("click", async () => {
 
 let following = null;
 
-function showJob(jobId) {
+/** The job's view; `clips` (when the page planned the job) lays out every clip's place at once. */
+function showJob(jobId, clips = 0) {
   for (const id of ["upload-view", "plan-view", "text-view"]) $(id).hidden = true;
   $("job-view").hidden = false;
   $("clips").replaceChildren();
+  if (clips) renderJob({ state: "QUEUED", progress: { clips_total: clips, clips_done: 0 }, clips: [], error: null });
   following = jobId;
   follow(jobId);
 }
