@@ -125,6 +125,8 @@ def main():
         WebDriverWait(driver, 20).until(lambda d: d.execute_script("return document.querySelector('#clip-0 video').currentTime") > start)
         driver.save_screenshot(os.path.join(out, "finished-1280.png"))
         accessible(driver, "finished job")
+        if driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth"):
+            fail("at 1280 px the page overflows horizontally")
         driver.set_window_size(360, 800)
         overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth")
         driver.save_screenshot(os.path.join(out, "finished-360.png"))
