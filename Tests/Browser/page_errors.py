@@ -18,7 +18,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from pagekit import accessible, browser, fail, page_state
+from pagekit import accessible, drive, fail
 
 
 def ask(control, action, done):
@@ -33,10 +33,8 @@ def ask(control, action, done):
 def main():
     base, video, big, out, control = sys.argv[1:6]
     os.makedirs(out, exist_ok=True)
-    driver = browser()
-    wait = WebDriverWait(driver, 60)
-    try:
-        driver.set_window_size(1280, 1000)
+    def body(driver):
+        wait = WebDriverWait(driver, 60)
         # Over the limit: refused before anything is sent, with the reason.
         driver.get(base + "/")
         driver.find_element(By.ID, "file").send_keys(os.path.abspath(big))
@@ -80,13 +78,7 @@ def main():
             fail("the notice stays after the processor is back")
         clips = len(driver.find_elements(By.CSS_SELECTOR, "#clips video"))
         print(f"page_errors: ok (limit, missing glyph, outage: {clips} clips after the restart)")
-    except SystemExit:
-        raise
-    except Exception as error:
-        driver.save_screenshot(os.path.join(out, "errors-failure.png"))
-        fail(f"{type(error).__name__}: {error}\n{page_state(driver)}")
-    finally:
-        driver.quit()
+    drive(out, body, failure="errors-failure.png")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from pagekit import accessible, browser, fail, page_state
+from pagekit import accessible, drive, fail
 
 
 def main():
@@ -28,10 +28,8 @@ def main():
     # With --storage URL (S3 mode): the clips must come from there, not through the Gateway.
     storage = sys.argv[sys.argv.index("--storage") + 1] if "--storage" in sys.argv else None
     os.makedirs(out, exist_ok=True)
-    driver = browser()
-    wait = WebDriverWait(driver, 60)
-    try:
-        driver.set_window_size(1280, 1000)
+    def body(driver):
+        wait = WebDriverWait(driver, 60)
         driver.get(base + "/")
         driver.save_screenshot(os.path.join(out, "upload-1280.png"))
         accessible(driver, "upload")
@@ -154,11 +152,7 @@ def main():
         if "edited" not in read or "hand" not in read:
             fail(f"the edited text is not in clip 2 (OCR read {read!r})")
         print(f"page_flow: ok ({count} clips, engine {engine}, kept text {kept!r}, layout shift {shift:.3f})")
-    except Exception as error:
-        driver.save_screenshot(os.path.join(out, "failure.png"))
-        fail(f"{type(error).__name__}: {error}\n{page_state(driver)}")
-    finally:
-        driver.quit()
+    drive(out, body, failure="failure.png")
 
 
 if __name__ == "__main__":

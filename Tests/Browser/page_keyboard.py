@@ -14,16 +14,14 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from pagekit import browser, fail, page_state, tab_to, type_keys
+from pagekit import drive, fail, tab_to, type_keys
 
 
 def main():
     base, video, out = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(out, exist_ok=True)
-    driver = browser()
-    wait = WebDriverWait(driver, 60)
-    try:
-        driver.set_window_size(1280, 1000)
+    def body(driver):
+        wait = WebDriverWait(driver, 60)
         driver.get(base + "/")
         driver.find_element(By.ID, "file").send_keys(os.path.abspath(video))
         wait.until(lambda d: d.find_element(By.ID, "seconds").is_displayed())
@@ -44,13 +42,7 @@ def main():
             fail("the download link has no address")
         driver.save_screenshot(os.path.join(out, "keyboard-1280.png"))
         print("page_keyboard: ok (length, text, start and download reached with Tab; started with Enter)")
-    except SystemExit:
-        raise
-    except Exception as error:
-        driver.save_screenshot(os.path.join(out, "keyboard-failure.png"))
-        fail(f"{type(error).__name__}: {error}\n{page_state(driver)}")
-    finally:
-        driver.quit()
+    drive(out, body, failure="keyboard-failure.png")
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ import urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from pagekit import browser, fail, page_state, requests_sent
+from pagekit import drive, fail, requests_sent
 
 
 def parts(base, job):
@@ -28,10 +28,8 @@ def parts(base, job):
 def main():
     base, video, out = sys.argv[1], sys.argv[2], sys.argv[3]
     os.makedirs(out, exist_ok=True)
-    driver = browser(network_log=True)
-    wait = WebDriverWait(driver, 120)
-    try:
-        driver.set_window_size(1280, 1000)
+    def body(driver):
+        wait = WebDriverWait(driver, 120)
         driver.get(base + "/")
         driver.execute_cdp_cmd("Network.enable", {})
         # 12 MB/s: a part of 16 MiB takes over a second, so the reload lands between parts.
@@ -65,13 +63,7 @@ def main():
             fail(f"after the reload the page sent {len(puts)} part PUTs; {stored} of {total} parts were already stored, so {total - stored} were due")
         driver.save_screenshot(os.path.join(out, "resumed-1280.png"))
         print(f"page_resume: ok ({stored} of {total} parts stored before the reload; {len(puts)} sent after it)")
-    except SystemExit:
-        raise
-    except Exception as error:
-        driver.save_screenshot(os.path.join(out, "resume-failure.png"))
-        fail(f"{type(error).__name__}: {error}\n{page_state(driver)}")
-    finally:
-        driver.quit()
+    drive(out, body, failure="resume-failure.png", network_log=True)
 
 
 if __name__ == "__main__":

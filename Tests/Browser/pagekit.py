@@ -33,6 +33,21 @@ def accessible(driver, view):
         fail(f"accessibility ({view}): " + "; ".join(f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['html'][:120]})" for v in found))
 
 
+def drive(out, body, failure="failure.png", network_log=False):
+    """Runs `body(driver)` in a fresh headless Chromium at 1280×1000; anything unexpected fails with a
+    screenshot (`out/failure`) and the page's state."""
+    os.makedirs(out, exist_ok=True)
+    driver = browser(network_log)
+    try:
+        driver.set_window_size(1280, 1000)
+        body(driver)
+    except Exception as error:
+        driver.save_screenshot(os.path.join(out, failure))
+        fail(f"{type(error).__name__}: {error}\n{page_state(driver)}")
+    finally:
+        driver.quit()
+
+
 def tab_to(driver, matches, what, limit=120):
     """Presses Tab until the focused element satisfies `matches`: proof it is reachable by keyboard."""
     for _ in range(limit):
