@@ -18,7 +18,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from pagekit import accessible, drive, fail
+from pagekit import accessible, drive, fail, type_over
 
 
 def ask(control, action, done):
@@ -47,16 +47,13 @@ def main():
         driver.get(base + "/")
         driver.find_element(By.ID, "file").send_keys(os.path.abspath(video))
         seconds = wait.until(lambda d: d.find_element(By.ID, "seconds") if d.find_element(By.ID, "seconds").is_displayed() else None)
-        seconds.clear()
-        seconds.send_keys("1")
+        type_over(seconds, "1")
         text = driver.find_element(By.ID, "single-text")
-        text.clear()
         # (U+E100: Selenium reads U+E000…U+E05D as special keys.)
-        text.send_keys("Private \ue100 glyph")
+        type_over(text, "Private \ue100 glyph")
         wait.until(lambda d: "U+E100" in d.find_element(By.ID, "text-warnings").text)
         accessible(driver, "texts with a warning")
-        text.clear()
-        text.send_keys("Outage survived")
+        type_over(text, "Outage survived")
         wait.until(lambda d: "U+E100" not in d.find_element(By.ID, "text-warnings").text)
         time.sleep(0.6)
 

@@ -20,7 +20,7 @@ import urllib.request
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from pagekit import accessible, drive, fail
+from pagekit import accessible, drive, fail, type_over
 
 
 def main():
@@ -54,8 +54,7 @@ def main():
         driver.find_element(By.CSS_SELECTOR, 'input[name="cut"][value="random"]').click()
         for id, value in (("min", "1"), ("max", "2"), ("seed", "7")):
             field = driver.find_element(By.ID, id)
-            field.clear()
-            field.send_keys(value)
+            type_over(field, value)
         wait.until(lambda d: d.find_element(By.ID, "plan-summary").text.endswith("clips") and not d.find_element(By.ID, "cut-error").text)
         time.sleep(0.6)  # the debounced analyze of the last keystroke
         wait.until(lambda d: d.find_element(By.ID, "seed").get_attribute("value") == "7")
@@ -76,8 +75,9 @@ def main():
         kept = driver.find_element(By.ID, "clip-text-0").get_attribute("value")
         driver.find_element(By.ID, "clip-lock-0").click()
         edited = driver.find_element(By.ID, "clip-text-1")
-        edited.clear()
-        edited.send_keys("Edited by hand")
+        type_over(edited, "Edited by hand")
+        if edited.get_attribute("value") != "Edited by hand":
+            fail(f"typing over the text gave {edited.get_attribute('value')!r}")
         driver.find_element(By.ID, "clip-lock-1").click()
         before = driver.find_element(By.ID, "clip-text-2").get_attribute("value")
         driver.find_element(By.ID, "generate").click()

@@ -57,6 +57,14 @@ def tab_to(driver, matches, what, limit=120):
     fail(f"{what} cannot be reached with the Tab key ({limit} presses)")
 
 
+def type_over(element, text):
+    """Selects the field's text and types over it, as a person does: the field keeps the focus (Selenium's
+    clear() blurs it, and the page rightly refills an unfocused field when a plan update arrives)."""
+    element.click()
+    element.send_keys(Keys.CONTROL, "a")
+    element.send_keys(text)
+
+
 def type_keys(driver, *keys):
     ActionChains(driver).send_keys(*keys).perform()
 
