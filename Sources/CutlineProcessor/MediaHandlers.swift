@@ -30,15 +30,7 @@ struct MediaHandlers: Sendable {
             guard request.sourceKey == "uploads/\(request.jobID)/source" else {
                 throw RPCError.badRequest("the source of job \(request.jobID) is uploads/\(request.jobID)/source")
             }
-            let url: URL
-            do {
-                guard try await objects.head(key: request.sourceKey) != nil else {
-                    throw RPCError.notFound("\(request.sourceKey) is not in storage: the upload has not finished (or was never made)")
-                }
-                url = try objects.presignedGet(key: request.sourceKey, downloadName: nil, expires: .seconds(600))
-            } catch let error as StorageError {
-                throw RPCError.unavailable("the object store: \(error)")
-            }
+            let url = try await readableURL(of: request.sourceKey)
             var preview = PreviewRequest(source: url.absoluteString, seconds: request.seconds, text: request.text, style: request.style, maxWidth: request.maxWidth)
             if let platform = request.platform { preview.target(platform) }
             if let shape = request.shape { preview.shape = shape }
@@ -79,17 +71,22 @@ struct MediaHandlers: Sendable {
         })
     }
 
+    /// A signed URL the media engine reads an upload through: not found when it is not stored (yet),
+    /// unavailable when the store cannot be asked.
+    private func readableURL(of key: String) async throws -> URL {
+        do {
+            guard try await objects.head(key: key) != nil else {
+                throw RPCError.notFound("\(key) is not in storage: the upload has not finished (or was never made)")
+            }
+            return try objects.presignedGet(key: key, downloadName: nil, expires: .seconds(600))
+        } catch let error as StorageError {
+            throw RPCError.unavailable("the object store: \(error)")
+        }
+    }
+
     func probe(_ request: ProbeRequest, _ context: RPCContext) async throws -> ProbeSummary {
         try await JobContext.$jobID.withValue(request.jobID) {
-            let url: URL
-            do {
-                guard try await objects.head(key: request.sourceKey) != nil else {
-                    throw RPCError.notFound("\(request.sourceKey) is not in storage: the upload has not finished (or was never made)")
-                }
-                url = try objects.presignedGet(key: request.sourceKey, downloadName: nil, expires: .seconds(600))
-            } catch let error as StorageError {
-                throw RPCError.unavailable("the object store: \(error)")
-            }
+            let url = try await readableURL(of: request.sourceKey)
             do {
                 let info = try await BlockingExecutor.shared.run { _ in try MediaProbe.probe(url.absoluteString) }
                 context.logger.info("probed", metadata: ["duration": "\(info.duration)", "size": "\(info.video.width)x\(info.video.height)"])
