@@ -16,7 +16,6 @@
 #include <libavutil/audio_fifo.h>
 #include <libswscale/swscale.h>
 #include <libswresample/swresample.h>
-#include <malloc.h>
 
 static inline int cutline_averror(int errnum) { return AVERROR(errnum); }
 static inline int cutline_averror_eof(void) { return AVERROR_EOF; }
@@ -25,8 +24,5 @@ static inline int cutline_averror_invaliddata(void) { return AVERROR_INVALIDDATA
 static inline int64_t cutline_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int cutline_av_time_base(void) { return AV_TIME_BASE; }
 static inline AVRational cutline_av_time_base_q(void) { return AV_TIME_BASE_Q; }
-
-// glibc's mallopt constants are macros; the media engine's MemoryTuning uses this one.
-static inline int cutline_set_mmap_threshold(int bytes) { return mallopt(M_MMAP_THRESHOLD, bytes); }
 
 #endif

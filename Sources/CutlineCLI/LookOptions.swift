@@ -32,6 +32,15 @@ struct LookOptions: ParsableArguments {
     @Option(help: "Drop-shadow offset in pixels at 720p; 0 for none.")
     var shadow: Double = 0
 
+    @Option(help: "Space between the text and the edge of its box, as a fraction of the font size (0 to 2).")
+    var boxPadding: Double = OverlayStyle().boxPadding
+
+    @Option(help: "The box's corner radius, as a fraction of the font size (0 for square corners, up to 1).")
+    var boxRadius: Double = OverlayStyle().boxRadius
+
+    @Option(help: "Line height as a multiple of the font's own (0.8 to 3).")
+    var lineSpacing: Double = OverlayStyle().lineSpacing
+
     @Option(help: "Line alignment: left, center or right.")
     var alignment: OverlayStyle.Alignment = .center
 
@@ -66,12 +75,18 @@ struct LookOptions: ParsableArguments {
         }
         guard (0...50).contains(outline) else { throw ValidationError("--outline is 0 to 50 pixels, not \(outline)") }
         guard (0...50).contains(shadow) else { throw ValidationError("--shadow is 0 to 50 pixels, not \(shadow)") }
+        guard (0...2).contains(boxPadding) else { throw ValidationError("--box-padding is 0 to 2 (a fraction of the font size), not \(boxPadding)") }
+        guard (0...1).contains(boxRadius) else { throw ValidationError("--box-radius is 0 to 1 (a fraction of the font size), not \(boxRadius)") }
+        guard (0.8...3).contains(lineSpacing) else { throw ValidationError("--line-spacing is 0.8 to 3 (a multiple of the font's line height), not \(lineSpacing)") }
         let families = FontCatalog.families()
         guard let family = families.first(where: { $0.caseInsensitiveCompare(font) == .orderedSame }) else {
             let near = families.filter { $0.localizedCaseInsensitiveContains(font.split(separator: " ").first.map(String.init) ?? font) }.prefix(5)
             throw ValidationError("no installed font family \"\(font)\"" + (near.isEmpty ? "; `fc-list : family` lists them" : "; did you mean \(near.map { "\"\($0)\"" }.joined(separator: ", "))?"))
         }
-        return OverlayStyle(position: position, fontSize: fontSize, textColor: color, boxColor: box, outline: outline, shadow: shadow, alignment: alignment, fontFamily: family)
+        return OverlayStyle(
+            position: position, fontSize: fontSize, textColor: color, boxColor: box, outline: outline, shadow: shadow,
+            boxPadding: boxPadding, boxRadius: boxRadius, lineSpacing: lineSpacing, alignment: alignment, fontFamily: family
+        )
     }
 
     func outputShape() throws -> OutputShape {

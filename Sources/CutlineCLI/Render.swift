@@ -58,7 +58,6 @@ struct Render: AsyncParsableCommand {
 
     func run() async throws {
         FFmpegLog.setLevel(.error)
-        MemoryTuning.returnLargeBuffersToTheSystem()
         let mode = try cuttingMode()
         let style = try look.overlayStyle()
         let info: MediaInfo

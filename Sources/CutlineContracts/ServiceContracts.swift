@@ -106,9 +106,17 @@ public struct PreflightResponse: Codable, Sendable, Hashable {
 
     /// One per text, in the request's order.
     public var texts: [Text]
+    /// Whether the style's font family is installed on the processor (nil from a processor that does not
+    /// say); when not, fontconfig's default family draws the texts.
+    public var fontInstalled: Bool?
 
-    public init(texts: [Text]) {
+    public init(texts: [Text], fontInstalled: Bool? = nil) {
         self.texts = texts
+        self.fontInstalled = fontInstalled
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case texts, fontInstalled = "font_installed"
     }
 }
 

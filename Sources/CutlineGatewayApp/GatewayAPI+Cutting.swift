@@ -31,6 +31,10 @@ extension GatewayAPI {
         let outline: Double?
         let shadow: Double?
         let alignment: String?
+        let font: String?
+        let boxPadding: Double?
+        let boxRadius: Double?
+        let lineSpacing: Double?
     }
 
     /// The clips' frame: `aspect` source, 9:16, 1:1, 4:5, 16:9; `fit` crop, blur, pad.
@@ -244,6 +248,9 @@ extension GatewayAPI {
             throw APIError(.serviceUnavailable, "media_unavailable", "the MediaProcessor could not measure the texts (\(error.message)); try again shortly")
         }
         var warnings: [Warning] = []
+        if answer.fontInstalled == false {
+            warnings.append(Warning(code: "font_not_installed", message: "the MediaProcessor has no font family \"\(look.style.fontFamily)\": its default font draws the texts instead; choose an installed family (`fc-list : family` on the processor lists them)", index: nil))
+        }
         for (index, report) in answer.texts.enumerated() {
             if !report.fits {
                 warnings.append(Warning(code: "text_does_not_fit", message: "the text of clip \(index + 1) wraps to \(report.lines.count) lines and does not fit \(area); shorten it or choose a smaller font size", index: index))
@@ -402,6 +409,25 @@ extension GatewayAPI {
                 throw APIError.badRequest("style.alignment is left, center or right, not \"\(alignment)\"")
             }
             style.alignment = parsed
+        }
+        if let font = given.font {
+            // Checked against the MediaProcessor's fonts by the pre-flight (a warning names a missing one).
+            guard (1...100).contains(font.count), !font.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+                throw APIError.badRequest("style.font is a font family name of 1 to 100 characters, such as \"DejaVu Sans\"")
+            }
+            style.fontFamily = font
+        }
+        if let padding = given.boxPadding {
+            guard (0...2).contains(padding) else { throw APIError.badRequest("style.box_padding is 0 to 2 (a fraction of the font size), not \(padding)") }
+            style.boxPadding = padding
+        }
+        if let radius = given.boxRadius {
+            guard (0...1).contains(radius) else { throw APIError.badRequest("style.box_radius is 0 to 1 (a fraction of the font size), not \(radius)") }
+            style.boxRadius = radius
+        }
+        if let spacing = given.lineSpacing {
+            guard (0.8...3).contains(spacing) else { throw APIError.badRequest("style.line_spacing is 0.8 to 3 (a multiple of the font's line height), not \(spacing)") }
+            style.lineSpacing = spacing
         }
         if let text = given.textColor {
             guard let color = OverlayStyle.Color(hex: text) else { throw APIError.badRequest("style.text_color is #RRGGBB or #RRGGBBAA, not \"\(text)\"") }

@@ -61,14 +61,16 @@ struct MediaHandlers: Sendable {
         let distinct = Array(Set(request.texts))
         let shape = request.shape ?? request.platform?.shape ?? OutputShape()
         let size = shape.size(sourceWidth: request.width & ~1, sourceHeight: request.height & ~1)
-        let reports = try await BlockingExecutor.shared.run { _ in
-            TextPreflight.check(texts: distinct, style: request.style, width: size.width, height: size.height, safeArea: request.platform?.safeArea)
+        let family = request.style.fontFamily
+        let (reports, fontInstalled) = try await BlockingExecutor.shared.run { _ in
+            (TextPreflight.check(texts: distinct, style: request.style, width: size.width, height: size.height, safeArea: request.platform?.safeArea),
+             FontCatalog.families().contains { $0.caseInsensitiveCompare(family) == .orderedSame })
         }
         let byText = Dictionary(uniqueKeysWithValues: zip(distinct, reports))
         return PreflightResponse(texts: request.texts.map { text in
             let report = byText[text]!
             return PreflightResponse.Text(lines: report.lines, fits: report.fits, missing: report.missingCharacters.map { String($0) })
-        })
+        }, fontInstalled: fontInstalled)
     }
 
     /// A signed URL the media engine reads an upload through: not found when it is not stored (yet),

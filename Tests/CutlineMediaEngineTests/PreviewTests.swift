@@ -68,4 +68,41 @@ struct PreviewTests {
         #expect(plain.allSatisfy { $0.thumbnailPath == nil })
         #expect(try FileManager.default.contentsOfDirectory(atPath: plainDir.path).allSatisfy { !$0.hasSuffix(".jpg") })
     }
+
+    /// Box padding, corner radius and line spacing change the drawn box as the style says, measured on a
+    /// flat grey frame: the box is the region darker than the grey.
+    @Test func boxPaddingRadiusAndLineSpacingShapeTheBox() async throws {
+        let dir = try TemporaryDirectory()
+        let grey = dir.file("grey.mp4")
+        try ffmpeg(["-f", "lavfi", "-i", "color=c=0x808080:s=1280x720:d=1:r=25", "-pix_fmt", "yuv420p", "-c:v", "libx264", grey])
+        func box(_ style: OverlayStyle, _ text: String = "Box shape") async throws -> (x: Range<Int>, y: Range<Int>, cornerIsBox: Bool) {
+            let request = PreviewRequest(source: grey, seconds: 0.5, text: text, style: style)
+            let path = dir.file("box-\(UUID().uuidString).jpg")
+            try (try await onOwnThread { try Preview.jpeg(request) }).write(to: URL(fileURLWithPath: path))
+            let luma = [UInt8](try runToolData("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"]))
+            try #require(luma.count == 1280 * 720)
+            // The 60 % black box over grey is about 50; the grey 126; JPEG noise stays well inside 30.
+            let dark = luma.indices.filter { luma[$0] < 90 }
+            try #require(!dark.isEmpty, "no box drawn")
+            let xs = dark.map { $0 % 1280 }, ys = dark.map { $0 / 1280 }
+            let x = xs.min()!..<(xs.max()! + 1), y = ys.min()!..<(ys.max()! + 1)
+            return (x, y, luma[(y.lowerBound + 2) * 1280 + x.lowerBound + 2] < 90)
+        }
+        let font = OverlayStyle().fontPixels(width: 1280, height: 720)
+        let plain = try await box(OverlayStyle())
+        let padded = try await box(OverlayStyle(boxPadding: 1))
+        // 0.7 of the font size more on each side.
+        let grown = Double(padded.x.count - plain.x.count) / 2
+        #expect(abs(grown - 0.7 * font) < 0.15 * font, "padding 1 grew the box by \(grown) px a side; \(0.7 * font) expected")
+        #expect(padded.y.count > plain.y.count + Int(font))
+
+        #expect(try await box(OverlayStyle(boxRadius: 0)).cornerIsBox, "square corners reach the bounding box's corner")
+        #expect(try await !box(OverlayStyle(boxRadius: 1)).cornerIsBox, "a round corner leaves the bounding box's corner grey")
+
+        let single = try await box(OverlayStyle(), "Line one\nLine two")
+        let double = try await box(OverlayStyle(lineSpacing: 2), "Line one\nLine two")
+        // Twice the line height puts the second line about one more line height down.
+        let added = Double(double.y.count - single.y.count)
+        #expect(added > 0.8 * font && added < 1.6 * font, "line spacing 2 added \(added) px; about \(font * 1.17) expected")
+    }
 }

@@ -67,6 +67,28 @@ struct ShortFormTests {
         #expect((square.json["output"] as? [String: Any])?["width"] as? Int == 720)
         let preview = try server.postJSON("/api/jobs/\(jobID)/preview", #"{"text": "x", "at": 99}"#)
         #expect(preview.status == 400 && preview.errorMessage.contains("5.28"), "\(preview.errorMessage)")
+        let padding = try analyze(#""style": {"box_padding": 5}"#)
+        #expect(padding.status == 400 && padding.errorMessage.contains("style.box_padding is 0 to 2"), "\(padding.errorMessage)")
+        let spacing = try analyze(#""style": {"line_spacing": 0.1}"#)
+        #expect(spacing.status == 400 && spacing.errorMessage.contains("style.line_spacing"), "\(spacing.errorMessage)")
+    }
+
+    /// The font is the MediaProcessor's to have: analyze says when it has no such family (the render
+    /// would quietly use its default), and says nothing for one it has.
+    @Test func aFontTheProcessorLacksIsNamedBeforeTheStart() async throws {
+        let product = try await RunningProduct()
+        defer { Task { await product.stop() } }
+        let server = product.gateway
+        let jobID = try product.upload(EndToEndTests.video)
+        func fontWarnings(_ font: String) throws -> [[String: Any]] {
+            let body = #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Hello"}, "style": {"font": "\#(font)", "box_padding": 0.5, "box_radius": 0, "line_spacing": 1.2}}"#
+            let answer = try server.postJSON("/api/video/analyze-duration", body)
+            #expect(answer.status == 200, "\(answer.errorMessage)")
+            return (answer.json["warnings"] as? [[String: Any]] ?? []).filter { $0["code"] as? String == "font_not_installed" }
+        }
+        let missing = try fontWarnings("Comic Sans Nowhere")
+        #expect(missing.count == 1 && (missing.first?["message"] as? String)?.contains("\"Comic Sans Nowhere\"") == true, "\(missing)")
+        #expect(try fontWarnings("DejaVu Serif").isEmpty)
     }
 }
 
