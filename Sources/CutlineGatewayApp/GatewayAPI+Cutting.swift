@@ -392,18 +392,18 @@ extension GatewayAPI {
             }
             style.position = parsed
         }
-        if let size = given.fontSize {
-            guard (0.01...0.3).contains(size) else { throw APIError.badRequest("style.font_size is a fraction of the frame's shorter side from 0.01 to 0.3, not \(size)") }
-            style.fontSize = size
+        /// A number of the style, kept when given and inside `range`; else the field's rule in the error.
+        func number(_ value: Double?, _ range: ClosedRange<Double>, _ field: String, _ rule: String, into target: inout Double) throws {
+            guard let value else { return }
+            guard range.contains(value) else { throw APIError.badRequest("style.\(field) is \(rule), not \(value)") }
+            target = value
         }
-        if let outline = given.outline {
-            guard (0...20).contains(outline) else { throw APIError.badRequest("style.outline is 0 to 20 pixels at 720p, not \(outline)") }
-            style.outline = outline
-        }
-        if let shadow = given.shadow {
-            guard (0...20).contains(shadow) else { throw APIError.badRequest("style.shadow is 0 to 20 pixels at 720p, not \(shadow)") }
-            style.shadow = shadow
-        }
+        try number(given.fontSize, 0.01...0.3, "font_size", "a fraction of the frame's shorter side from 0.01 to 0.3", into: &style.fontSize)
+        try number(given.outline, 0...20, "outline", "0 to 20 pixels at 720p", into: &style.outline)
+        try number(given.shadow, 0...20, "shadow", "0 to 20 pixels at 720p", into: &style.shadow)
+        try number(given.boxPadding, 0...2, "box_padding", "0 to 2 (a fraction of the font size)", into: &style.boxPadding)
+        try number(given.boxRadius, 0...1, "box_radius", "0 to 1 (a fraction of the font size)", into: &style.boxRadius)
+        try number(given.lineSpacing, 0.8...3, "line_spacing", "0.8 to 3 (a multiple of the font's line height)", into: &style.lineSpacing)
         if let alignment = given.alignment {
             guard let parsed = OverlayStyle.Alignment(rawValue: alignment) else {
                 throw APIError.badRequest("style.alignment is left, center or right, not \"\(alignment)\"")
@@ -416,18 +416,6 @@ extension GatewayAPI {
                 throw APIError.badRequest("style.font is a font family name of 1 to 100 characters, such as \"DejaVu Sans\"")
             }
             style.fontFamily = font
-        }
-        if let padding = given.boxPadding {
-            guard (0...2).contains(padding) else { throw APIError.badRequest("style.box_padding is 0 to 2 (a fraction of the font size), not \(padding)") }
-            style.boxPadding = padding
-        }
-        if let radius = given.boxRadius {
-            guard (0...1).contains(radius) else { throw APIError.badRequest("style.box_radius is 0 to 1 (a fraction of the font size), not \(radius)") }
-            style.boxRadius = radius
-        }
-        if let spacing = given.lineSpacing {
-            guard (0.8...3).contains(spacing) else { throw APIError.badRequest("style.line_spacing is 0.8 to 3 (a multiple of the font's line height), not \(spacing)") }
-            style.lineSpacing = spacing
         }
         if let text = given.textColor {
             guard let color = OverlayStyle.Color(hex: text) else { throw APIError.badRequest("style.text_color is #RRGGBB or #RRGGBBAA, not \"\(text)\"") }
