@@ -221,7 +221,7 @@ let package = Package(
         .testTarget(name: "CutlineBlockingTests", dependencies: ["CutlineBlocking"], swiftSettings: swiftSettings),
         .testTarget(
             name: "CutlineMediaEngineTests",
-            dependencies: ["CutlineMediaEngine", "CutlineCore"],
+            dependencies: ["CutlineMediaEngine", "CutlineCore", "CutlineTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineWireTests", dependencies: ["CutlineWire", "CutlineTestSupport"], swiftSettings: swiftSettings),

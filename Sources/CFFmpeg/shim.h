@@ -21,6 +21,7 @@ static inline int cutline_averror(int errnum) { return AVERROR(errnum); }
 static inline int cutline_averror_eof(void) { return AVERROR_EOF; }
 static inline int cutline_averror_eagain(void) { return AVERROR(EAGAIN); }
 static inline int cutline_averror_invaliddata(void) { return AVERROR_INVALIDDATA; }
+static inline int cutline_averror_exit(void) { return AVERROR_EXIT; }
 static inline int64_t cutline_av_nopts_value(void) { return AV_NOPTS_VALUE; }
 static inline int cutline_av_time_base(void) { return AV_TIME_BASE; }
 static inline AVRational cutline_av_time_base_q(void) { return AV_TIME_BASE_Q; }

@@ -303,7 +303,13 @@ extension GatewayAPI {
             probe = try await media.call(MediaContract.probe, ProbeRequest(jobID: jobID, sourceKey: job.sourceKey), timeout: .seconds(30))
         } catch let error as RPCError {
             switch error.code {
-            case .badRequest: throw APIError(.unprocessableContent, "not_a_video", error.message)
+            case .badRequest:
+                let code = switch error.detail {
+                case "unsupported_format": "unsupported_format"
+                case "too_large": "video_too_large"
+                default: "not_a_video"
+                }
+                throw APIError(.unprocessableContent, code, error.message)
             case .notFound: throw APIError.conflict("the upload of job \(jobID) has not finished: \(error.message)")
             default: throw APIError(.serviceUnavailable, "media_unavailable", "the MediaProcessor could not probe the upload (\(error.message)); try again shortly")
             }

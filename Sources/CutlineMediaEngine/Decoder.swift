@@ -26,6 +26,8 @@ final class Decoder {
         context.pointee.pkt_timebase = timeBase
         // Frame threads use every core for decoding, as the ffmpeg CLI does by default.
         context.pointee.thread_count = 0
+        // A stream that grows its frame mid-file (a new parameter set) is held to the same cap.
+        context.pointee.max_pixels = Int64(demuxer.limits.maxFramePixels)
         try check(avcodec_open2(context, codec, nil), "opening the decoder", path: path, code: .unsupportedCodec)
     }
 

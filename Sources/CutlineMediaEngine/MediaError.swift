@@ -3,19 +3,26 @@ public import CutlineCore
 
 /// A media failure with the context a person needs: what went wrong, the file, and FFmpeg's own message.
 public struct MediaError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// The raw values are the job's failure codes after `media_` (e.g. `media_unsupported_format`).
     public enum Code: String, Sendable, Hashable, Codable {
         /// The file could not be opened or read (missing, permission, I/O).
         case unreadable
         /// FFmpeg does not recognise the file as media.
-        case notMedia
+        case notMedia = "not_media"
+        /// A format Cutline does not open: a playlist, or anything that is not a video container.
+        case unsupportedFormat = "unsupported_format"
+        /// Over a `SourceLimits` cap: frame size, duration, stream count.
+        case tooLarge = "too_large"
+        /// The source stopped sending (a read waited past its timeout, or the call's deadline passed).
+        case timedOut = "timed_out"
         /// The container holds no video stream.
-        case noVideoStream
+        case noVideoStream = "no_video_stream"
         /// The file is cut short or damaged (e.g. the MP4 index is missing).
         case corrupt
         /// No decoder or encoder for a codec in this FFmpeg build.
-        case unsupportedCodec
+        case unsupportedCodec = "unsupported_codec"
         /// The render's inputs do not fit together (texts vs segments, output directory).
-        case invalidRequest
+        case invalidRequest = "invalid_request"
         /// The caller cancelled the render.
         case cancelled
         /// Any other FFmpeg failure.
@@ -80,6 +87,9 @@ extension MediaError: JobFailureConvertible {
     public var jobFailure: JobFailure {
         let advice: String = switch code {
         case .notMedia, .unreadable: "the upload is not a video Cutline can read; upload an MP4, MOV, MKV or WebM file"
+        case .unsupportedFormat: "the upload is not a video file Cutline opens; upload an MP4, MOV, MKV or WebM file"
+        case .tooLarge: "the video is larger than this Cutline takes; make it smaller or shorter and upload it again"
+        case .timedOut: "the upload could not be read from storage in time; try again"
         case .noVideoStream: "the file has no video stream; upload a video, not an audio file or an image"
         case .corrupt: "the video is damaged or was cut off during upload; upload it again"
         case .unsupportedCodec: "the video's codec is not supported here; convert it to H.264 (e.g. with HandBrake) and upload it again"

@@ -13,6 +13,8 @@ public struct PreviewRequest: Sendable {
     public var safeArea: SafeArea?
     /// Scale the JPEG down to at most this many pixels wide; nil keeps the clip's size.
     public var maxWidth: Int?
+    /// What the source may be (frame size, length, streams, how long a read may wait).
+    public var limits = SourceLimits.standard
 
     public init(source: String, seconds: Double, text: String, style: OverlayStyle = OverlayStyle(), shape: OutputShape = OutputShape(), safeArea: SafeArea? = nil, maxWidth: Int? = nil) {
         self.source = source
@@ -35,11 +37,12 @@ public struct PreviewRequest: Sendable {
 /// it is what the clip will show at that moment, not an imitation.
 public enum Preview {
     /// Blocking: decodes from the keyframe before `seconds` to the frame at `seconds`. JPEG bytes.
-    public static func jpeg(_ request: PreviewRequest) throws(MediaError) -> Data {
+    /// Reading stops with `.timedOut` or `.cancelled` when `interrupt` says so.
+    public static func jpeg(_ request: PreviewRequest, interrupt: MediaInterrupt = MediaInterrupt()) throws(MediaError) -> Data {
         guard request.seconds.isFinite, request.seconds >= 0 else {
             throw MediaError(code: .invalidRequest, operation: "making a preview", message: "the time must be 0 s or later, not \(request.seconds)")
         }
-        let demuxer = try Demuxer(path: request.source)
+        let demuxer = try Demuxer(path: request.source, limits: request.limits, interrupt: interrupt)
         let info = try MediaProbe.describe(demuxer)
         guard request.seconds < info.duration else {
             throw MediaError(code: .invalidRequest, operation: "making a preview", path: request.source, message: String(format: "%.2f s is past the end of the video (%.2f s)", request.seconds, info.duration))
@@ -80,6 +83,7 @@ public enum Preview {
         }
         var found = false
         reading: while !found {
+            if let reason = interrupt.reason { throw interrupt.error(reason, path: request.source) }
             switch try demuxer.read(into: packet) {
             case .endOfStream: break reading
             case .needsInput: continue

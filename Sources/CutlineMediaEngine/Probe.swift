@@ -1,5 +1,6 @@
 internal import CFFmpeg
 public import CutlineCore
+import Foundation
 
 /// What `probe` learns about a source: enough to plan segments and to show the user.
 public struct MediaInfo: Sendable, Hashable, Codable {
@@ -36,19 +37,17 @@ public struct AudioStreamInfo: Sendable, Hashable, Codable {
 }
 
 public enum MediaProbe {
-    /// Opens `path` and describes it. Throws a `MediaError` (`.notMedia`, `.noVideoStream`, `.corrupt`,
-    /// `.unreadable`, `.unsupportedCodec`) carrying FFmpeg's message; never crashes on a hostile file.
-    public static func probe(_ path: String) throws(MediaError) -> MediaInfo {
-        let demuxer = try Demuxer(path: path)
+    /// Opens `path` (a local file or an http(s) URL) and describes it. Throws a `MediaError`
+    /// (`.notMedia`, `.unsupportedFormat`, `.tooLarge`, `.timedOut`, `.noVideoStream`, `.corrupt`,
+    /// `.unreadable`, `.unsupportedCodec`) carrying FFmpeg's message; never crashes on a hostile file,
+    /// never opens anything but `path`, and stops reading when `interrupt` says so.
+    public static func probe(_ path: String, limits: SourceLimits = .standard, interrupt: MediaInterrupt = MediaInterrupt()) throws(MediaError) -> MediaInfo {
+        let demuxer = try Demuxer(path: path, limits: limits, interrupt: interrupt)
         return try describe(demuxer)
     }
 
     static func describe(_ demuxer: Demuxer) throws(MediaError) -> MediaInfo {
         let path = demuxer.path
-        // FFmpeg's tty demuxer takes any .txt/.ans file as "ANSI art video"; that is text, not media.
-        if demuxer.formatName == "tty" {
-            throw MediaError(code: .notMedia, operation: "opening input", path: path, message: "text file, not media")
-        }
         guard let videoIndex = demuxer.bestStream(AVMEDIA_TYPE_VIDEO) else {
             throw MediaError(code: .noVideoStream, operation: "finding the video stream", path: path, message: "the file has no video stream")
         }
@@ -97,7 +96,19 @@ public enum MediaProbe {
         guard let duration, duration > 0 else {
             throw MediaError(code: .corrupt, operation: "reading the duration", path: path, message: "the file does not say how long it is (damaged or truncated file)")
         }
+        guard duration <= demuxer.limits.maxDuration else {
+            throw MediaError(code: .tooLarge, operation: "reading the duration", path: path,
+                             message: "the video is \(hours(duration)) long; Cutline takes videos of at most \(hours(demuxer.limits.maxDuration))")
+        }
         return MediaInfo(duration: duration, container: demuxer.formatName, startTime: startTime, video: video, audio: audio)
+    }
+
+    /// "1 h 05 min", "12 min 30 s", "45 s".
+    static func hours(_ seconds: Double) -> String {
+        let whole = Int(seconds.rounded())
+        if whole >= 3600 { return String(format: "%d h %02d min", whole / 3600, whole % 3600 / 60) }
+        if whole >= 60 { return String(format: "%d min %02d s", whole / 60, whole % 60) }
+        return "\(whole) s"
     }
 
     static func codecName(_ id: AVCodecID) -> String {

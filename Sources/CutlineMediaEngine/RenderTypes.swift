@@ -79,6 +79,9 @@ public struct RenderRequest: Sendable {
     /// would have written.
     public var firstSegment: Int = 0
 
+    /// What the source may be: frame size, length, streams, how long a read may wait.
+    public var limits = SourceLimits.standard
+
     public init(source: String, plan: SegmentPlan, texts: [String], style: OverlayStyle = OverlayStyle(), encoding: EncodingSettings = EncodingSettings(), outputDirectory: String, fileNamePrefix: String = "clip") {
         self.source = source
         self.plan = plan

@@ -3,28 +3,21 @@ import CutlineCore
 import Foundation
 import Synchronization
 
-/// Set from any thread to stop a render at the next packet; the render then throws `.cancelled` and
-/// leaves no partial clip behind (finished clips stay).
-public final class RenderCancellation: Sendable {
-    private let flag = Atomic<Bool>(false)
-    public init() {}
-    public func cancel() { flag.store(true, ordering: .relaxed) }
-    public var isCancelled: Bool { flag.load(ordering: .relaxed) }
-}
-
 /// Renders every clip of a plan in one pass over the source: the file is demuxed and decoded once, the
 /// overlay for all clips is one timed subtitle track in one filter graph, and decoded frames are routed
 /// to the clip whose time range holds them.
 public enum Renderer {
-    /// Blocking: runs FFmpeg on the calling thread. Services call the `async` overload, which gives the
+    /// Blocking: runs FFmpeg on the calling thread; `interrupt.cancel()` from any thread stops it at the
+    /// next packet, or within about 100 ms while a read is blocked, with `.cancelled` and no partial
+    /// clip left behind (finished clips stay). Services call the `async` overload, which gives the
     /// work a thread of its own so it never blocks Swift's cooperative pool.
     public static func renderBlocking(
         _ request: RenderRequest,
-        cancellation: RenderCancellation? = nil,
+        interrupt: MediaInterrupt = MediaInterrupt(),
         progress: @escaping (RenderProgress) -> Void = { _ in },
         clipFinished: @escaping (RenderedClip) -> Void = { _ in }
     ) throws(MediaError) -> [RenderedClip] {
-        let job = try RenderJob(request: request, cancellation: cancellation, progress: progress, clipFinished: clipFinished)
+        let job = try RenderJob(request: request, interrupt: interrupt, progress: progress, clipFinished: clipFinished)
         return try job.run()
     }
 
@@ -34,13 +27,13 @@ public enum Renderer {
         progress: @escaping @Sendable (RenderProgress) -> Void = { _ in },
         clipFinished: @escaping @Sendable (RenderedClip) -> Void = { _ in }
     ) async throws -> [RenderedClip] {
-        let cancellation = RenderCancellation()
+        let interrupt = MediaInterrupt()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[RenderedClip], any Error>) in
                 let thread = Thread {
                     Thread.current.name = "render"
                     do {
-                        continuation.resume(returning: try renderBlocking(request, cancellation: cancellation, progress: progress, clipFinished: clipFinished))
+                        continuation.resume(returning: try renderBlocking(request, interrupt: interrupt, progress: progress, clipFinished: clipFinished))
                     } catch {
                         continuation.resume(throwing: error)
                     }
@@ -48,7 +41,7 @@ public enum Renderer {
                 thread.start()
             }
         } onCancel: {
-            cancellation.cancel()
+            interrupt.cancel()
         }
     }
 }
@@ -56,7 +49,7 @@ public enum Renderer {
 /// One render's state: the demuxer, decoders, the two filter graphs and the open clip writers.
 private final class RenderJob {
     let request: RenderRequest
-    let cancellation: RenderCancellation?
+    let interrupt: MediaInterrupt
     let progress: (RenderProgress) -> Void
     let clipFinished: (RenderedClip) -> Void
 
@@ -116,9 +109,9 @@ private final class RenderJob {
     let decoded: Frame
     let filtered: Frame
 
-    init(request: RenderRequest, cancellation: RenderCancellation?, progress: @escaping (RenderProgress) -> Void, clipFinished: @escaping (RenderedClip) -> Void) throws(MediaError) {
+    init(request: RenderRequest, interrupt: MediaInterrupt, progress: @escaping (RenderProgress) -> Void, clipFinished: @escaping (RenderedClip) -> Void) throws(MediaError) {
         self.request = request
-        self.cancellation = cancellation
+        self.interrupt = interrupt
         self.progress = progress
         self.clipFinished = clipFinished
         segments = request.plan.segments
@@ -133,7 +126,7 @@ private final class RenderJob {
             throw MediaError(code: .invalidRequest, operation: "starting the render", path: request.outputDirectory, message: "the output directory does not exist")
         }
 
-        demuxer = try Demuxer(path: request.source)
+        demuxer = try Demuxer(path: request.source, limits: request.limits, interrupt: interrupt)
         info = try MediaProbe.describe(demuxer)
         videoIndex = demuxer.bestStream(AVMEDIA_TYPE_VIDEO)!
         videoDecoder = try Decoder(demuxer: demuxer, streamIndex: videoIndex)
@@ -222,7 +215,7 @@ private final class RenderJob {
         reportProgress()
         while true {
             try deliverFinished()
-            if cancellation?.isCancelled == true { throw MediaError.cancelled(path: request.source) }
+            if let reason = interrupt.reason { throw interrupt.error(reason, path: request.source) }
             let result = try demuxer.read(into: packet)
             if result == .endOfStream { break }
             if result == .needsInput { continue }

@@ -37,15 +37,11 @@ struct MediaHandlers: Sendable {
             let started = ContinuousClock.now
             let made = preview
             do {
-                let jpeg = try await BlockingExecutor.shared.run { _ in try Preview.jpeg(made) }
+                let jpeg = try await interruptible(context) { interrupt in try Preview.jpeg(made, interrupt: interrupt) }
                 context.logger.info("preview made", metadata: ["at": "\(request.seconds)", "bytes": "\(jpeg.count)", "elapsed": "\(ContinuousClock.now - started)"])
                 return MediaPreviewResponse(jpeg: jpeg)
-            } catch let error as MediaError where error.code == .invalidRequest {
-                throw RPCError.badRequest(error.message)
-            } catch let error as MediaError where error.code == .unreadable {
-                throw RPCError.unavailable("the upload could not be read from storage (\(error.operation): \(error.message))")
             } catch let error as MediaError {
-                throw RPCError.badRequest(error.jobFailure.message)
+                throw Self.rpcError(error)
             }
         }
     }
@@ -90,17 +86,43 @@ struct MediaHandlers: Sendable {
         try await JobContext.$jobID.withValue(request.jobID) {
             let url = try await readableURL(of: request.sourceKey)
             do {
-                let info = try await BlockingExecutor.shared.run { _ in try MediaProbe.probe(url.absoluteString) }
+                let info = try await interruptible(context) { interrupt in try MediaProbe.probe(url.absoluteString, interrupt: interrupt) }
                 context.logger.info("probed", metadata: ["duration": "\(info.duration)", "size": "\(info.video.width)x\(info.video.height)"])
                 return ProbeSummary(duration: info.duration, frameRate: info.video.frameRate, width: info.video.width, height: info.video.height,
                                     hasAudio: info.audio != nil, videoCodec: info.video.codec, rotation: info.video.rotation)
-            } catch let error as MediaError where error.code == .unreadable {
-                // The object is there (checked above) but could not be read: storage or the network.
-                throw RPCError.unavailable("the upload could not be read from storage (\(error.operation): \(error.message))")
             } catch let error as MediaError {
-                // The source is not something to cut: the caller's input, worded for its person.
-                throw RPCError.badRequest(error.jobFailure.message)
+                context.logger.info("probe refused", metadata: ["code": "\(error.code.rawValue)", "error": "\(error.operation): \(error.message)"])
+                throw Self.rpcError(error)
             }
+        }
+    }
+
+    /// Runs blocking media work on the shared pool with its reads stopped at the call's deadline and
+    /// when the call is cancelled, so a source that stalls never keeps a pool thread past its caller.
+    private func interruptible<T: Sendable>(_ context: RPCContext, _ body: @escaping @Sendable (MediaInterrupt) throws -> T) async throws -> T {
+        let interrupt = MediaInterrupt(deadline: context.deadline)
+        return try await withTaskCancellationHandler {
+            try await BlockingExecutor.shared.run { _ in try body(interrupt) }
+        } onCancel: {
+            interrupt.cancel()
+        }
+    }
+
+    /// The one mapping of a media failure to the caller: what the upload is (its person can act on the
+    /// message; `detail` names the case), or storage that could not be read (worth a retry).
+    static func rpcError(_ error: MediaError) -> RPCError {
+        switch error.code {
+        case .unreadable:
+            // The object is there (checked before) but could not be read: storage or the network.
+            .unavailable("the upload could not be read from storage (\(error.operation): \(error.message))")
+        case .timedOut:
+            .unavailable("the upload could not be read from storage in time (\(error.message))", detail: error.code.rawValue)
+        case .cancelled:
+            .cancelled(error.message)
+        case .invalidRequest:
+            .badRequest(error.message)
+        case .notMedia, .unsupportedFormat, .tooLarge, .noVideoStream, .corrupt, .unsupportedCodec, .ffmpeg:
+            .badRequest(error.jobFailure.message, detail: error.code.rawValue)
         }
     }
 

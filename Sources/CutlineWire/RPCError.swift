@@ -3,10 +3,14 @@
 public struct RPCError: Error, Codable, Sendable, Hashable, CustomStringConvertible {
     public var code: Code
     public var message: String
+    /// What exactly went wrong within `code`, as a stable snake_case word a caller can branch on
+    /// (e.g. `unsupported_format` in a `bad_request`); absent when the code says it all.
+    public var detail: String?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, detail: String? = nil) {
         self.code = code
         self.message = message
+        self.detail = detail
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
@@ -30,11 +34,11 @@ public struct RPCError: Error, Codable, Sendable, Hashable, CustomStringConverti
         }
     }
 
-    public static func badRequest(_ message: String) -> RPCError { .init(.badRequest, message) }
+    public static func badRequest(_ message: String, detail: String? = nil) -> RPCError { .init(.badRequest, message, detail: detail) }
     public static func unauthenticated(_ message: String) -> RPCError { .init(.unauthenticated, message) }
     public static func notFound(_ message: String) -> RPCError { .init(.notFound, message) }
     public static func deadlineExceeded(_ message: String) -> RPCError { .init(.deadlineExceeded, message) }
-    public static func unavailable(_ message: String) -> RPCError { .init(.unavailable, message) }
+    public static func unavailable(_ message: String, detail: String? = nil) -> RPCError { .init(.unavailable, message, detail: detail) }
     public static func cancelled(_ message: String) -> RPCError { .init(.cancelled, message) }
     public static func internalError(_ message: String) -> RPCError { .init(.internalError, message) }
     public static func unsupportedVersion(_ message: String) -> RPCError { .init(.unsupportedVersion, message) }

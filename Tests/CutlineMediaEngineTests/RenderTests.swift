@@ -275,7 +275,7 @@ struct RenderTests {
         let dir = try TemporaryDirectory()
         let source = try Fixtures.bikes
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 2))
-        let cancellation = RenderCancellation()
+        let cancellation = MediaInterrupt()
         let output = dir.path
         // The blocking API with a cancellation token, run off the pool.
         await #expect {
@@ -283,7 +283,7 @@ struct RenderTests {
                 try await onOwnThread {
                     try Renderer.renderBlocking(
                         RenderRequest(source: source, plan: plan, texts: Array(repeating: "", count: plan.count), outputDirectory: output),
-                        cancellation: cancellation,
+                        interrupt: cancellation,
                         // 3 s in: clip 2 (2…4 s) is half written and has its thumbnail (from 2.5 s).
                         progress: { if $0.framesDone >= 75 { cancellation.cancel() } }
                     )

@@ -284,8 +284,10 @@ async function analyze() {
     if (turn !== analyzeTurn) return;
     $("plan-summary").textContent = "";
     $("timeline").replaceChildren();
-    if (error.code === "not_a_video") $("plan-view").hidden = true;
-    showError(error.code === "not_a_video" ? "upload-error" : "cut-error", error);
+    // The upload itself is unusable: say so where the upload is, not under the cutting.
+    const unusable = ["not_a_video", "unsupported_format", "video_too_large"].includes(error.code);
+    if (unusable) $("plan-view").hidden = true;
+    showError(unusable ? "upload-error" : "cut-error", error);
   }
 }
 
