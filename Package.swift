@@ -270,7 +270,7 @@ let package = Package(
             name: "CutlineServiceAppTests",
             dependencies: [
                 "CutlineGatewayApp", "CutlineProcessor", "CutlineTextApp", "CutlineSettings", "CutlineServiceHost", "CutlineContracts",
-                "CutlineRPC", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
+                "CutlineRPC", "CutlineWire", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

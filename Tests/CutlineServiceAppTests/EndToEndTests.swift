@@ -27,7 +27,8 @@ final class RunningProduct: @unchecked Sendable {
     private let textGroup: ServiceGroup?
     private let textTask: Task<Void, any Error>?
 
-    init(environment extra: [String: String] = [:], withText: Bool = false) async throws {
+    /// `processorEnvironment` applies to the MediaProcessor alone (e.g. a different way to the Gateway).
+    init(environment extra: [String: String] = [:], processorEnvironment: [String: String] = [:], withText: Bool = false) async throws {
         let data = try TestEnvironment.temporaryDirectory("product")
         // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
         let ports = TestEnvironment.freePorts(3)
@@ -35,8 +36,9 @@ final class RunningProduct: @unchecked Sendable {
                            "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
                            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])"]
         environment.merge(extra) { _, new in new }
-        let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
-        processor = try buildProcessor(settings, media: try MediaRunnerSettings(nil, environment: environment), logger: CompositionRootTests.quiet)
+        let processorOnly = environment.merging(processorEnvironment) { _, new in new }
+        let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: processorOnly)
+        processor = try buildProcessor(settings, media: try MediaRunnerSettings(nil, environment: processorOnly), logger: CompositionRootTests.quiet)
         let address = try processor.service.rpcServer.start()
         group = ServiceGroup(services: processor.service.services, logger: CompositionRootTests.quiet)
         let group = self.group
