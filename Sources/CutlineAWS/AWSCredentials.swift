@@ -1,5 +1,5 @@
 /// An access key pair, with the session token that temporary (STS) credentials carry.
-public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible {
+public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var accessKeyID: String
     public var secretAccessKey: String
     public var sessionToken: String?
@@ -26,11 +26,16 @@ public struct AWSCredentials: Sendable, Hashable, CustomStringConvertible {
         )
     }
 
-    /// Never shows the secret or the token, so credentials can be logged by accident without harm.
+    /// Never shows the keys or the token (the key id only by its last four characters), so
+    /// credentials printed, dumped or logged by accident give nothing away.
     public var description: String {
-        "AWSCredentials(accessKeyID: \(accessKeyID), secretAccessKey: <redacted>"
+        "AWSCredentials(accessKeyID: …\(accessKeyID.suffix(4)), secretAccessKey: <redacted>"
             + (sessionToken == nil ? ")" : ", sessionToken: <redacted>)")
     }
+
+    public var debugDescription: String { description }
+
+    public var customMirror: Mirror { Mirror(self, children: ["redacted": description]) }
 }
 
 extension [String: String] {

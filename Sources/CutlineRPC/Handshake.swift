@@ -3,9 +3,14 @@ public import CutlineWire
 public import Foundation
 
 /// The shared secret both ends prove they hold (PROTOCOL.md §4). At least 16 bytes.
-public struct RPCSecret: Sendable {
+public struct RPCSecret: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     static let minimumLength = 16
     let key: SymmetricKey
+
+    /// Never the secret itself, however it is printed.
+    public var description: String { "RPCSecret(<redacted>)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: []) }
 
     /// `origin` names where the secret came from, so an error says which setting to fix.
     public init(_ bytes: some DataProtocol, origin: String) throws(RPCConfigurationError) {

@@ -13,9 +13,13 @@ public final class SQLiteDatabase: @unchecked Sendable {
     /// `migrations` nil the schema is left as it is (tools that inspect another program's database).
     public init(path: String, busyTimeoutMilliseconds: Int32 = 5000, migrations: [SQLiteMigration]? = []) throws {
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
+        // Job records are the users' own: the file is the owner's alone from its creation (SQLite
+        // gives its -wal and -shm files the database's mode).
+        let created = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if created >= 0 { close(created) }
         self.path = path
         self.connection = try SQLiteConnection(path: path)
         self.queue = DispatchQueue(label: "cutline.sqlite.\((path as NSString).lastPathComponent)")

@@ -155,15 +155,18 @@ enum SecretFile {
     static func create(at path: String) throws {
         let directory = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try PrivateFiles.directory(directory)
         } catch {
-            throw RPCConfigurationError("cannot create data directory \(directory) (CUTLINE_DATA_DIR): \(error.localizedDescription)")
+            throw RPCConfigurationError("\(error)")
         }
         var generator = SystemRandomNumberGenerator()
         let hex = (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined() + "\n"
         let temporary = "\(path).\(ProcessInfo.processInfo.processIdentifier).tmp"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(hex.utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw RPCConfigurationError("cannot write secret file \(temporary)")
+        unlink(temporary)
+        do {
+            _ = try PrivateFiles.writeNew(temporary, Array(hex.utf8))
+        } catch {
+            throw RPCConfigurationError("cannot write the secret file: \(error)")
         }
         // link() fails if the file appeared meanwhile, so the first writer's secret wins.
         _ = link(temporary, path)

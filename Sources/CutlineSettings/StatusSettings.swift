@@ -40,7 +40,7 @@ public enum StatusSettings: Sendable, Hashable {
         }
         let attribute = key.string(default: "job_id")
         guard (1...255).contains(attribute.utf8.count) else { throw ValidationError("\(key.name): an attribute name is 1–255 bytes") }
-        self = .dynamoDB(table: name, keyAttribute: attribute, environment: environment)
+        self = .dynamoDB(table: name, keyAttribute: attribute, environment: awsVariables(environment))
     }
 
     public func makeStatusStore(http: () throws -> HTTPClient) throws -> any StatusStore {

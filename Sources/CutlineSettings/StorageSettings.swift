@@ -40,7 +40,7 @@ public enum StorageSettings: Sendable, Hashable {
             let valid = (3...63).contains(name.count) && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }
                 && name.first.map { $0.isLetter || $0.isNumber } == true
             guard valid else { throw ValidationError("\(bucket.name): \"\(name)\" is not an S3 bucket name (3–63 lower-case letters, digits, '-' and '.')") }
-            self = .s3(bucket: name, environment: environment)
+            self = .s3(bucket: name, environment: awsVariables(environment))
             return
         }
         let url = try Setting(flag: "public-url", env: "CUTLINE_PUBLIC_URL", value: publicURL, environment: environment).publicURL()
@@ -73,15 +73,18 @@ enum BlobSecret {
         if let data = try? Data(contentsOf: path), data.count >= 16 { return data }
         let directory = path.deletingLastPathComponent()
         do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            try PrivateFiles.directory(directory.path)
         } catch {
-            throw ValidationError("cannot create the data directory \(directory.path) (CUTLINE_DATA_DIR): \(error.localizedDescription)")
+            throw ValidationError("\(error)")
         }
         var generator = SystemRandomNumberGenerator()
-        let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let temporary = directory.appendingPathComponent("\(path.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: secret, attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write the blob store secret \(temporary.path)")
+        unlink(temporary.path)
+        do {
+            _ = try PrivateFiles.writeNew(temporary.path, secret)
+        } catch {
+            throw ValidationError("cannot write the blob store secret: \(error)")
         }
         // link() fails if another process created the file meanwhile; then its secret wins.
         _ = link(temporary.path, path.path)

@@ -26,7 +26,7 @@ public struct GeminiEngine: TextEngine {
     public static func make(key: String, model: String = defaultModel, baseURL: URL = defaultBaseURL, client: HTTPClient) async throws(TextEngineError) -> GeminiEngine {
         let engine = GeminiEngine(key: key, model: model, baseURL: baseURL, client: client)
         let response = try await engine.transport.send(engine.modelRequest(), retryAfter: Self.retryDelay)
-        if response.status != 200 { throw Self.failure(response, engine: engine.name, model: model) }
+        if response.status != 200 { throw Self.failure(response, engine: engine.name, model: model, key: key) }
         return engine
     }
 
@@ -58,7 +58,7 @@ public struct GeminiEngine: TextEngine {
 
     public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String] {
         let response = try await transport.send(generateRequest(request, wanted: wanted, avoiding: avoiding), retryAfter: Self.retryDelay)
-        return try Self.texts(response, engine: name, model: model)
+        return try Self.texts(response, engine: name, model: model, key: key)
     }
 
     // MARK: Answers
@@ -66,8 +66,8 @@ public struct GeminiEngine: TextEngine {
     /// The texts of a `generateContent` answer, or the error it is: a blocked prompt
     /// (`promptFeedback.blockReason`), a candidate stopped for SAFETY, RECITATION or another reason, an
     /// error status, or an answer that is not the JSON array asked for.
-    static func texts(_ response: HTTPResponse, engine: String, model: String) throws(TextEngineError) -> [String] {
-        guard response.status == 200 else { throw failure(response, engine: engine, model: model) }
+    static func texts(_ response: HTTPResponse, engine: String, model: String, key: String? = nil) throws(TextEngineError) -> [String] {
+        guard response.status == 200 else { throw failure(response, engine: engine, model: model, key: key) }
         guard let answer = JSON.object(response.body) else {
             throw TextEngineError(.malformed, "\(engine) answered something that is not JSON")
         }
@@ -91,9 +91,10 @@ public struct GeminiEngine: TextEngine {
     }
 
     /// `{"error": {code, message, status, details}}` as an error a person can act on.
-    static func failure(_ response: HTTPResponse, engine: String, model: String) -> TextEngineError {
+    static func failure(_ response: HTTPResponse, engine: String, model: String, key: String? = nil) -> TextEngineError {
         let error = JSON.object(response.body)?["error"] as? [String: Any]
-        let message = error?["message"] as? String ?? String(decoding: response.body.prefix(300), as: UTF8.self)
+        // A server may quote the key it refused; what it says reaches logs and answers, the key must not.
+        let message = redacting(key, in: error?["message"] as? String ?? String(decoding: response.body.prefix(300), as: UTF8.self))
         let status = error?["status"] as? String ?? ""
         switch (response.status, status) {
         case (404, _), (_, "NOT_FOUND"):

@@ -24,7 +24,7 @@ public struct OpenAIEngine: TextEngine {
         let engine = OpenAIEngine(baseURL: baseURL, model: model, key: key, client: client)
         let response = try await engine.transport.send(HTTPRequest(method: .get, url: baseURL.appendingPathComponent("models"), headers: engine.authorization),
                                                        retryAfter: Self.retryAfter)
-        if response.status != 200 { throw Self.failure(response, engine: engine.name) }
+        if response.status != 200 { throw Self.failure(response, engine: engine.name, key: key) }
         return engine
     }
 
@@ -53,13 +53,13 @@ public struct OpenAIEngine: TextEngine {
 
     public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String] {
         let response = try await transport.send(chatRequest(request, wanted: wanted, avoiding: avoiding), retryAfter: Self.retryAfter)
-        return try Self.texts(response, engine: name)
+        return try Self.texts(response, engine: name, key: key)
     }
 
     /// `choices[0].message.content` holding `{"texts": [...]}` (or a bare array); a refusal, a
     /// `content_filter` stop, or anything else is named.
-    static func texts(_ response: HTTPResponse, engine: String) throws(TextEngineError) -> [String] {
-        guard response.status == 200 else { throw failure(response, engine: engine) }
+    static func texts(_ response: HTTPResponse, engine: String, key: String? = nil) throws(TextEngineError) -> [String] {
+        guard response.status == 200 else { throw failure(response, engine: engine, key: key) }
         guard let choice = (JSON.object(response.body)?["choices"] as? [[String: Any]])?.first,
               let message = choice["message"] as? [String: Any] else {
             throw TextEngineError(.malformed, "\(engine) answered without choices[0].message")
@@ -82,9 +82,10 @@ public struct OpenAIEngine: TextEngine {
     }
 
     /// `{"error": {message, type, code}}` as an error a person can act on.
-    static func failure(_ response: HTTPResponse, engine: String) -> TextEngineError {
+    static func failure(_ response: HTTPResponse, engine: String, key: String? = nil) -> TextEngineError {
         let error = JSON.object(response.body)?["error"] as? [String: Any]
-        let message = error?["message"] as? String ?? String(decoding: response.body.prefix(300), as: UTF8.self)
+        // A server may quote the key it refused; what it says reaches logs and answers, the key must not.
+        let message = redacting(key, in: error?["message"] as? String ?? String(decoding: response.body.prefix(300), as: UTF8.self))
         switch response.status {
         case 401, 403:
             return TextEngineError(.unauthenticated, "\(engine): the key was refused (\(message)); check CUTLINE_TEXT_OPENAI_KEY")

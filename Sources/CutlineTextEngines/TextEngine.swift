@@ -160,3 +160,9 @@ public enum TextCleaner {
         return result
     }
 }
+
+/// `text` with every occurrence of `secret` replaced (a model server's error may quote the key it got).
+func redacting(_ secret: String?, in text: String) -> String {
+    guard let secret, secret.count >= 4 else { return text }
+    return text.replacingOccurrences(of: secret, with: "<redacted>")
+}
