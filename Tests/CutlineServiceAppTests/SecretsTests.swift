@@ -35,6 +35,44 @@ struct SecretsTests {
         try await Self.runOneJob(environment, secrets: secrets)
     }
 
+    /// The secret files a first start creates are 0600 from their creation: strace (Debian) shows each
+    /// opened with O_CREAT and mode 0600, and never chmod-ed afterwards.
+    @Test func secretFilesAreCreatedPrivateNotNarrowedLater() async throws {
+        let data = try TestEnvironment.temporaryDirectory("secret-files")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let trace = data.appendingPathComponent("trace").path
+        let root = data.appendingPathComponent("data")
+        let port = TestEnvironment.freePorts(2)
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge(["CUTLINE_DATA_DIR": root.path, "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port[0])",
+                           "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(port[1])"]) { _, new in new }
+        environment.removeValue(forKey: "CUTLINE_RPC_SECRET")
+        // A permissive umask, so modes come from the code, not from the caller.
+        let gateway = try ChildProcess(["sh", "-c", "umask 000; exec strace -f -qq -e trace=openat,open,creat,chmod,fchmod,fchmodat,mkdir,mkdirat -o \(trace) \(TestEnvironment.executable("cutline-gateway"))"],
+                                       environment: environment, captureIn: data)
+        defer { gateway.stop() }
+        let recorder = HTTPRecorder(base: "http://127.0.0.1:\(port[0])", token: "")
+        try await recorder.waitUntilServing()
+        gateway.signal(SIGTERM)
+        _ = await Task.detached { gateway.wait(timeout: 15) }.value
+
+        let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        for name in ["rpc.secret", "blob.secret"] {
+            let creations = calls.filter { $0.contains("\(name).") && $0.contains("O_CREAT") }
+            #expect(!creations.isEmpty, "no creation of \(name) traced")
+            #expect(creations.allSatisfy { $0.contains(", 0600)") }, "\(creations)")
+            let narrowed = calls.filter { $0.contains("chmod") && $0.contains(name) }
+            #expect(narrowed.isEmpty, "\(narrowed)")
+            let mode = try Self.mode(root.appendingPathComponent(name).path)
+            #expect(mode == 0o600, "\(name): \(String(mode, radix: 8))")
+        }
+        // The database's first creation is 0600 (SQLite's own later opens find the file there).
+        let database = calls.first { $0.contains("gateway.sqlite\"") && $0.contains("O_CREAT") }
+        #expect(database?.contains(", 0600)") == true, "\(database ?? "no creation of gateway.sqlite traced")")
+        #expect(try Self.mode(root.path) == 0o700)
+        #expect(try Self.mode(root.appendingPathComponent("gateway.sqlite").path) & 0o077 == 0)
+    }
+
     /// Starts the three services, runs a job with varied texts to COMPLETED, stops them, and looks
     /// for every secret value in every log line and HTTP answer, and at the data directory's modes.
     static func runOneJob(_ extra: [String: String], secrets: [String: String]) async throws {
