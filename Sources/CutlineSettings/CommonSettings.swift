@@ -134,6 +134,11 @@ public struct ResolvedCommon: Sendable {
 
     /// Loads the shared secret. Services may create the default secret file; the CLI only reads it.
     public func loadSecret(createIfMissing: Bool) throws -> RPCSecret {
+        // Services (which may create files) start here: their data directory is theirs alone, however
+        // it was made.
+        if createIfMissing {
+            do { try PrivateFiles.directory(dataDirectory) } catch { throw RPCConfigurationError("\(error)") }
+        }
         switch secretSource {
         case .value(let value, let origin):
             return try RPCSecret(Data(value.utf8), origin: origin)

@@ -70,13 +70,13 @@ public enum StorageSettings: Sendable, Hashable {
 /// first use (readable by its owner only) by whichever process needs it first.
 enum BlobSecret {
     static func load(_ path: URL) throws -> Data {
-        if let data = try? Data(contentsOf: path), data.count >= 16 { return data }
         let directory = path.deletingLastPathComponent()
         do {
             try PrivateFiles.directory(directory.path)
         } catch {
             throw ValidationError("\(error)")
         }
+        if let data = try? Data(contentsOf: path), data.count >= 16 { return data }
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let temporary = directory.appendingPathComponent("\(path.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")

@@ -82,6 +82,8 @@ struct SecretsTests {
             try? FileManager.default.removeItem(at: data)
             try? FileManager.default.removeItem(at: logs)
         }
+        // A data directory others can read, as `mkdir -p` under umask 022 leaves it: it is narrowed.
+        try FileManager.default.createDirectory(at: data.appendingPathComponent("data"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let ports = TestEnvironment.freePorts(4)
         var environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         environment.merge([
