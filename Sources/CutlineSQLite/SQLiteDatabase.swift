@@ -17,8 +17,10 @@ public final class SQLiteDatabase: @unchecked Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         // Job records are the users' own: the file is the owner's alone from its creation (SQLite
-        // gives its -wal and -shm files the database's mode).
-        let created = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        // gives its -wal and -shm files the database's mode). O_EXCL: only a file that did not exist is
+        // opened here, because closing any descriptor of a database this process already has open
+        // would drop that connection's POSIX locks.
+        let created = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         if created >= 0 { close(created) }
         self.path = path
         self.connection = try SQLiteConnection(path: path)
