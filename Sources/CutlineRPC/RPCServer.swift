@@ -18,8 +18,14 @@ public struct RPCServerConfiguration: Sendable {
     /// Once a frame has begun, the rest must arrive within this; also bounds a blocked write.
     public var readTimeout: Duration = .seconds(10)
     public var handshakeTimeout: Duration = .seconds(5)
-    /// Open connections at most; past it a new peer gets `resource_exhausted` and is closed.
+    /// Authenticated connections at most; past it a peer that authenticates gets `resource_exhausted`
+    /// and is closed.
     public var maxConnections: Int = 1024
+    /// Connections still in the handshake at most, apart from the authenticated ones: when a new peer
+    /// finds them all taken, the oldest is dropped to make room. Peers that never authenticate thus
+    /// hold neither the authenticated peers' slots nor, for long, a place a real peer needs (its
+    /// handshake takes a round trip; theirs is held until it is dropped or times out).
+    public var maxHandshaking: Int = 64
     /// How long in-flight calls may run after shutdown begins before they are cancelled.
     public var shutdownGrace: Duration = .seconds(10)
 
@@ -42,7 +48,13 @@ public final class RPCServer: Service, Sendable {
     private struct State {
         var listener: Socket?
         var boundAddress: SocketAddress?
+        /// Every open connection, authenticated or not (shutdown drains them all).
         var connections: [ObjectIdentifier: ServerConnection] = [:]
+        /// Connections in the handshake, oldest first.
+        var handshaking: [ObjectIdentifier] = []
+        var authenticated: Set<ObjectIdentifier> = []
+        /// Connections accepted since start (refused and dropped ones included).
+        var accepted = 0
         var stopping = false
         var accepting = false
     }
@@ -141,13 +153,21 @@ public final class RPCServer: Service, Sendable {
             do {
                 guard let (socket, peer) = try listener.accept(timeoutMilliseconds: 100) else { continue }
                 let connection = ServerConnection(server: self, socket: socket, peer: peer)
-                let refusal = state.withLock { state -> RPCError? in
-                    if state.stopping { return .unavailable("\(configuration.serviceName) is shutting down") }
-                    if state.connections.count >= configuration.maxConnections {
-                        return .init(.resourceExhausted, "\(configuration.serviceName) already has \(configuration.maxConnections) connections")
+                let (refusal, dropped) = state.withLock { state -> (RPCError?, ServerConnection?) in
+                    state.accepted += 1
+                    if state.stopping { return (.unavailable("\(configuration.serviceName) is shutting down"), nil) }
+                    var dropped: ServerConnection?
+                    if state.handshaking.count >= configuration.maxHandshaking {
+                        dropped = state.connections[state.handshaking.removeFirst()]
                     }
-                    state.connections[ObjectIdentifier(connection)] = connection
-                    return nil
+                    let id = ObjectIdentifier(connection)
+                    state.connections[id] = connection
+                    state.handshaking.append(id)
+                    return (nil, dropped)
+                }
+                if let dropped {
+                    logger.debug("dropping the oldest unauthenticated connection to make room", metadata: ["dropped": "\(dropped.peer)", "peer": "\(peer)"])
+                    dropped.abandonHandshake()
                 }
                 if let refusal {
                     logger.warning("connection refused", metadata: ["peer": "\(peer)", "error": "\(refusal)"])
@@ -183,8 +203,37 @@ public final class RPCServer: Service, Sendable {
     /// Connections currently open (accepted and not yet closed).
     var connectionCount: Int { state.withLock { $0.connections.count } }
 
+    /// A peer finished the handshake: it takes an authenticated slot, or gets the reason it cannot.
+    func admit(_ connection: ServerConnection) -> RPCError? {
+        let id = ObjectIdentifier(connection)
+        return state.withLock { state -> RPCError? in
+            guard let index = state.handshaking.firstIndex(of: id) else {
+                return .unavailable("\(configuration.serviceName) dropped this connection during the handshake; connect again")
+            }
+            state.handshaking.remove(at: index)
+            guard state.authenticated.count < configuration.maxConnections else {
+                return .init(.resourceExhausted, "\(configuration.serviceName) already has \(configuration.maxConnections) connections")
+            }
+            state.authenticated.insert(id)
+            return nil
+        }
+    }
+
+    /// Connections accepted since start.
+    var acceptedCount: Int { state.withLock { $0.accepted } }
+
+    /// Connections in the handshake and authenticated ones, now.
+    var connectionCounts: (handshaking: Int, authenticated: Int) {
+        state.withLock { ($0.handshaking.count, $0.authenticated.count) }
+    }
+
     func connectionClosed(_ connection: ServerConnection) {
-        state.withLock { _ = $0.connections.removeValue(forKey: ObjectIdentifier(connection)) }
+        let id = ObjectIdentifier(connection)
+        state.withLock { state in
+            state.connections.removeValue(forKey: id)
+            state.authenticated.remove(id)
+            state.handshaking.removeAll { $0 == id }
+        }
     }
 }
 

@@ -48,6 +48,13 @@ final class ServerConnection: Sendable {
         thread.start()
     }
 
+    var peer: String { connection.peer }
+
+    /// Ends a connection still in the handshake (its slot is wanted): its reader stops at once.
+    func abandonHandshake() {
+        connection.socket.shutdownRead()
+    }
+
     /// Used when the server is already stopping: one error frame, then close.
     func refuseAndClose(_ error: RPCError) {
         sendError(error, requestID: 0)
@@ -93,6 +100,11 @@ final class ServerConnection: Sendable {
         }
         do {
             guard try authenticate(&decoder, scratch) else { return }
+            if let refusal = server.admit(self) {
+                logger.warning("closing connection", metadata: ["error": "\(refusal)"])
+                sendError(refusal, requestID: 0)
+                return
+            }
             logger.debug("peer authenticated")
             try readRequests(&decoder, scratch)
         } catch where draining.load(ordering: .acquiring) {

@@ -70,7 +70,7 @@ struct SocketError: Error, Sendable, CustomStringConvertible {
 /// Owns one socket descriptor and closes it exactly once. All calls block; they run on the
 /// connection's own threads, never on Swift's cooperative pool.
 final class Socket: Sendable {
-    private let fd: Int32
+    let fd: Int32
     private let closed = Atomic<Bool>(false)
 
     private init(fd: Int32) {
