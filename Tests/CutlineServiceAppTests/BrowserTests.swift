@@ -22,7 +22,7 @@ struct BrowserTests {
     @Test(.enabled(if: available || TestEnvironment.testServersRequired, "needs chromium, chromium-driver and selenium (scripts/bootstrap installs them)"))
     func oneJobThroughThePage() async throws {
         let product = try await RunningProduct(withText: true)
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let out = product.gateway.data.appendingPathComponent("browser")
         let run = try ChildProcess.run(["python3", Self.script("page_flow.py"), Self.base(product.gateway), EndToEndTests.video.path, out.path], timeout: 420)
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
@@ -36,7 +36,7 @@ struct BrowserTests {
         let servers = try AWSServers(bucket: "browser-bucket", table: "browser-jobs", browserUploads: true)
         defer { servers.stop() }
         let product = try await RunningProduct(environment: servers.environment, withText: true)
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let out = product.gateway.data.appendingPathComponent("browser-s3")
         let run = try ChildProcess.run(["python3", Self.script("page_flow.py"), Self.base(product.gateway), EndToEndTests.video.path, out.path,
                                         "--storage", servers.seaweed.endpoint.absoluteString], timeout: 420)
@@ -48,7 +48,7 @@ struct BrowserTests {
     @Test(.enabled(if: available || TestEnvironment.testServersRequired, "needs chromium, chromium-driver and selenium (scripts/bootstrap installs them)"))
     func anInterruptedUploadResumesAfterAReload() async throws {
         let product = try await RunningProduct(environment: ["CUTLINE_UPLOAD_MULTIPART_THRESHOLD": "\(5 << 20)"])
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         // About 63 MB of real footage (the fixture looped, streams copied): four parts of 16 MiB.
         let video = product.gateway.data.appendingPathComponent("long-upload.mp4").path
         _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "59", "-i", EndToEndTests.video.path, "-c", "copy", video])
@@ -61,7 +61,7 @@ struct BrowserTests {
     @Test(.enabled(if: available || TestEnvironment.testServersRequired, "needs chromium, chromium-driver and selenium (scripts/bootstrap installs them)"))
     func oneJobWithTheKeyboardAlone() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let out = product.gateway.data.appendingPathComponent("browser")
         let run = try ChildProcess.run(["python3", Self.script("page_keyboard.py"), Self.base(product.gateway), EndToEndTests.video.path, out.path], timeout: 300)
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
@@ -77,7 +77,7 @@ struct BrowserTests {
                     "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(ports[1])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
                     "CUTLINE_TEXT_ADDRESS": "127.0.0.1:\(TestEnvironment.freePort())", "CUTLINE_UPLOAD_MAX_BYTES": "4000000"]
         let gateway = try await RunningGateway(data: data, environment: base)
-        defer { Task { await gateway.stop() } }
+        defer { Teardowns.stop { await gateway.stop() } }
         var environment = ProcessInfo.processInfo.environment.merging(base) { _, new in new }
         environment["CUTLINE_DATA_DIR"] = data.path
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(ports[1])"

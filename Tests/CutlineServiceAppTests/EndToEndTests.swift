@@ -29,6 +29,7 @@ final class RunningProduct: @unchecked Sendable {
 
     /// `processorEnvironment` applies to the MediaProcessor alone (e.g. a different way to the Gateway).
     init(environment extra: [String: String] = [:], processorEnvironment: [String: String] = [:], withText: Bool = false) async throws {
+        await Teardowns.awaitAll()
         let data = try TestEnvironment.temporaryDirectory("product")
         // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
         let ports = TestEnvironment.freePorts(3)
@@ -124,7 +125,7 @@ struct EndToEndTests {
     /// Upload, analyze, complete, poll, download: the clips are the planned ones, with their text.
     @Test func oneJobFromUploadToDownloadedClips() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let jobID = try product.upload(Self.video)
 
@@ -174,7 +175,7 @@ struct EndToEndTests {
     /// already finished stay downloadable, and nothing more is uploaded.
     @Test func cancellingMidRenderStopsItAndKeepsTheFinishedClips() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         // 32 s of 720p (the fixture looped by the ffmpeg CLI, streams copied): long enough to cancel mid-way.
         let long = server.data.appendingPathComponent("long.mp4")
@@ -213,7 +214,7 @@ struct EndToEndTests {
     /// clip concerned, and complete refuses a text that would not fit (naming its clip).
     @Test func textsThatCannotBeDrawnAreReportedBeforeTheJobStarts() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let jobID = try product.upload(Self.video)
         let long = Array(repeating: "far too many words for one clip", count: 30).joined(separator: " ")
@@ -242,7 +243,7 @@ struct EndToEndTests {
     /// renders exactly the plan previewed; a job never previewed must be given one.
     @Test func theRandomPlanPreviewedIsThePlanRendered() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         func uploaded() throws -> String { try product.upload(Self.video) }
         let cutting = #"{"mode": "random", "min": 1, "max": 2}"#
@@ -265,7 +266,7 @@ struct EndToEndTests {
     /// TextService stopped, variations are a 503 that says so and a job with its own text completes.
     @Test func textVariationsComeFromTheTextServiceAndJobsGoOnWithoutIt() async throws {
         let product = try await RunningProduct(withText: true)
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let ask = #"{"base_text": "This trick will change your life", "count": 4, "seed": 5}"#
         let varied = try server.postJSON("/api/text/variations", ask)
@@ -294,7 +295,7 @@ struct EndToEndTests {
 
     @Test func aFileThatIsNotAVideoIsRefusedWithTheReason() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let fake = server.data.appendingPathComponent("holiday.mp4")
         try Data(String(repeating: "this is not a video\n", count: 500).utf8).write(to: fake)
@@ -311,7 +312,7 @@ struct EndToEndTests {
 
     @Test func analyzingBeforeTheUploadArrivedSaysSo() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let initiated = try product.gateway.initiate(Self.video)
         let jobID = try #require(initiated.json["job_id"] as? String)
         let analyzed = try product.gateway.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
@@ -329,7 +330,7 @@ struct EndToEndTests {
         let (seaweed, moto, aws) = (servers.seaweed, servers.moto, servers.environment)
 
         let product = try await RunningProduct(environment: aws)
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let initiated = try server.initiate(Self.video)
         let jobID = try #require(initiated.json["job_id"] as? String)
@@ -380,7 +381,7 @@ struct EndToEndTests {
         defer { servers.stop() }
         let (moto, aws) = (servers.moto, servers.environment)
         let product = try await RunningProduct(environment: aws)
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let jobID = try product.upload(Self.video)
         let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 1}, "text": {"mode": "single", "text": "paused"}}"#)

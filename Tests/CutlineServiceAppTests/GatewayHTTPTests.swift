@@ -9,6 +9,7 @@ import CutlineTestSupport
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// A real Gateway on loopback (HTTP and RPC), driven with the curl command line as a browser or a
@@ -21,6 +22,7 @@ final class RunningGateway: @unchecked Sendable {
     private let task: Task<Void, any Error>
 
     init(data: URL? = nil, environment extra: [String: String] = [:]) async throws {
+        await Teardowns.awaitAll()
         self.data = try data ?? TestEnvironment.temporaryDirectory("gateway-http")
         let ports = TestEnvironment.freePorts(2)
         var environment = [
@@ -88,7 +90,7 @@ struct GatewayHTTPTests {
 
     @Test func singleUploadGoesStraightToTheEmbeddedStoreAndTheJobIsCreated() async throws {
         let server = try await RunningGateway()
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let initiated = try server.initiate(Self.video)
         #expect(initiated.status == 201, "\(String(decoding: initiated.body, as: UTF8.self))")
         let jobID = try #require(initiated.json["job_id"] as? String)
@@ -126,7 +128,7 @@ struct GatewayHTTPTests {
 
     @Test func uploadURLRefusesAnotherSizeTypeOrSignature() async throws {
         let server = try await RunningGateway()
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let initiated = try server.initiate(Self.video)
         let upload = try #require(initiated.json["upload"] as? [String: Any])
         let url = try #require(upload["url"] as? String)
@@ -145,7 +147,7 @@ struct GatewayHTTPTests {
     /// Downloads stream from disk with single ranges (a video player seeks), suffix ranges included.
     @Test func downloadsAnswerRangesAsRFC9110Says() async throws {
         let server = try await RunningGateway()
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await server.gateway.objects.put(key: "clips/c/0.mp4", bytes: bytes, contentType: "video/mp4")
         let url = try server.gateway.objects.presignedGet(key: "clips/c/0.mp4", downloadName: "Grüße clip 1.mp4", expires: .seconds(60)).absoluteString
@@ -172,7 +174,7 @@ struct GatewayHTTPTests {
     /// fresh URLs for the rest.
     @Test func multipartUploadResumesFromTheStoredParts() async throws {
         let server = try await RunningGateway(environment: ["CUTLINE_UPLOAD_MULTIPART_THRESHOLD": "\(5 << 20)"])
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let file = server.data.appendingPathComponent("big.mp4")
         let bytes = (0..<(40 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 7) }
         try Data(bytes).write(to: file)
@@ -213,7 +215,7 @@ struct GatewayHTTPTests {
     ])
     func badInitiateIsRefusedWithAReason(body: String, status: Int, code: String, mentions: String) async throws {
         let server = try await RunningGateway(environment: ["CUTLINE_UPLOAD_MAX_BYTES": "\(1 << 30)"])
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let answer = try server.postJSON("/api/upload/initiate", body)
         #expect(answer.status == status && answer.errorCode == code, "\(answer.status) \(String(decoding: answer.body, as: UTF8.self))")
         #expect(answer.errorMessage.contains(mentions), "\(answer.errorMessage)")
@@ -222,7 +224,7 @@ struct GatewayHTTPTests {
 
     @Test func badIDsUnknownJobsAndRoutesGetJSONErrors() async throws {
         let server = try await RunningGateway()
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let malformed = try server.curl("/api/jobs/not-a-uuid/status")
         #expect(malformed.status == 400 && malformed.errorMessage.contains("not a job id"))
         let unknown = try server.curl("/api/jobs/\(JobID.make())/status")
@@ -239,7 +241,7 @@ struct GatewayHTTPTests {
     @Test func apiTokenGuardsTheAPIButNotSignedURLs() async throws {
         let token = "a-token-long-enough-to-be-safe"
         let server = try await RunningGateway(environment: ["CUTLINE_API_TOKEN": token])
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let refused = try server.curl("/api/jobs")
         #expect(refused.status == 401 && refused.errorCode == "unauthorized" && refused.headers["www-authenticate"] == "Bearer")
         let wrong = try server.curl("/api/jobs", ["-H", "Authorization: Bearer not-the-token-at-all-00"])
@@ -253,7 +255,7 @@ struct GatewayHTTPTests {
     /// The contract is served, and it is a valid OpenAPI 3.1 document (checked by an independent validator).
     @Test func openAPIDocumentIsServedAndValid() async throws {
         let server = try await RunningGateway()
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         let answer = try server.curl("/api/openapi.yaml")
         #expect(answer.status == 200 && answer.headers["content-type"]?.hasPrefix("application/yaml") == true)
         let file = server.data.appendingPathComponent("openapi.yaml")
@@ -316,5 +318,25 @@ struct GatewayHTTPTests {
             answers.keep(job, version: 1, body: ByteBuffer(string: "\(offset)"), now: start + .milliseconds(offset))
         }
         #expect(jobs.map { answers.answer($0, version: 1, now: start) != nil } == [false, false, true, true, true])
+    }
+}
+
+/// Stops what a test started once it returns, and makes the next test's product wait until that is
+/// done (Swift Testing has no async `defer`): a test's services are stopped and awaited before the
+/// next one starts its own.
+enum Teardowns {
+    private static let pending = Mutex<[Task<Void, Never>]>([])
+
+    static func stop(_ body: @escaping @Sendable () async -> Void) {
+        let task = Task { await body() }
+        pending.withLock { $0.append(task) }
+    }
+
+    static func awaitAll() async {
+        let tasks = pending.withLock { tasks in
+            defer { tasks = [] }
+            return tasks
+        }
+        for task in tasks { await task.value }
     }
 }

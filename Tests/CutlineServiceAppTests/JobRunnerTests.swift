@@ -32,7 +32,7 @@ struct JobRunnerTests {
     /// Long clips (8 s of 720p each) so that several progress writes land between two clips.
     @Test func progressRisesFrameByFrameBetweenClipsAndNeverGoesBack() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let jobID = try product.startJob(try product.longVideo(), cutting: #"{"mode": "fixed", "seconds": 8}"#)
         var samples: [Sample] = []
         let deadline = Date().addingTimeInterval(240)
@@ -67,7 +67,7 @@ struct JobRunnerTests {
     /// One job at a time by default: the second waits until the first is done, in order.
     @Test func jobsWaitTheirTurnInOrder() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let jobs = [try product.startJob(EndToEndTests.video), try product.startJob(EndToEndTests.video)]
         var sawFirstRunningWhileSecondWaits = false
         let deadline = Date().addingTimeInterval(240)
@@ -87,7 +87,7 @@ struct JobRunnerTests {
     /// CUTLINE_MEDIA_CONCURRENT_JOBS=2: two jobs render side by side, and both complete.
     @Test func twoConcurrentJobsRenderSideBySide() async throws {
         let product = try await RunningProduct(environment: ["CUTLINE_MEDIA_CONCURRENT_JOBS": "2"])
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let jobs = [try product.startJob(EndToEndTests.video), try product.startJob(EndToEndTests.video)]
         var together = false
         let deadline = Date().addingTimeInterval(240)

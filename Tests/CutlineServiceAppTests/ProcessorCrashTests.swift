@@ -16,7 +16,7 @@ struct ProcessorCrashTests {
         let base = ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
                     "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])"]
         let server = try await RunningGateway(data: data, environment: base)
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
         var environment = ProcessInfo.processInfo.environment.merging(base) { _, new in new }
         environment["CUTLINE_DATA_DIR"] = data.path
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(mediaPort)"

@@ -28,7 +28,7 @@ struct ReplayToolTests {
                     "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])"]
         let data = try TestEnvironment.temporaryDirectory("replay")
         let server = try await RunningGateway(data: data, environment: base)
-        defer { Task { await server.stop() } }
+        defer { Teardowns.stop { await server.stop() } }
 
         // The processor is down: the job is probed by nobody, so plant the probe the way analyze would
         // have (from the real file, with ffprobe), then complete, which queues it and fails to dispatch.

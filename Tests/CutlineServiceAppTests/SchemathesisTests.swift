@@ -13,7 +13,7 @@ struct SchemathesisTests {
     @Test(.enabled(if: available || TestEnvironment.testServersRequired, "needs schemathesis (scripts/bootstrap installs it)"))
     func generatedRequestsGetNoServerErrorAndMatchTheDocument() async throws {
         let product = try await RunningProduct(withText: true)
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let base = product.gateway.base.absoluteString
         let run = try ChildProcess.run([
             "st", "run", "\(base)/api/openapi.yaml", "--url", base,

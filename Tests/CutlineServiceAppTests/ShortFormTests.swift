@@ -8,7 +8,7 @@ import Testing
 struct ShortFormTests {
     @Test func aTikTokJobMakesVerticalClipsWithThumbnailsAndPreviews() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let jobID = try product.upload(EndToEndTests.video)
 
@@ -53,7 +53,7 @@ struct ShortFormTests {
 
     @Test func badLooksAreRefusedWithTheirReason() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let jobID = try product.upload(EndToEndTests.video)
         func analyze(_ extra: String, cutting: String = #"{"mode": "fixed", "seconds": 2}"#) throws -> RunningGateway.Answer {
@@ -77,7 +77,7 @@ struct ShortFormTests {
     /// would quietly use its default), and says nothing for one it has.
     @Test func aFontTheProcessorLacksIsNamedBeforeTheStart() async throws {
         let product = try await RunningProduct()
-        defer { Task { await product.stop() } }
+        defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let jobID = try product.upload(EndToEndTests.video)
         func fontWarnings(_ font: String) throws -> [[String: Any]] {
