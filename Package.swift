@@ -129,12 +129,28 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The job tables of the Gateway and the MediaProcessor: rows and their status writes in one transaction.
+        .target(
+            name: "CutlineJobStore",
+            dependencies: ["CutlineCore", "CutlineContracts", "CutlineSQLite", "CutlineOutbox"],
+            swiftSettings: swiftSettings
+        ),
+        // A job's steps from upload to queue (probe, plan, measure texts, fix texts, queue, dispatch,
+        // cancel), with no HTTP in them: the Gateway's controllers call them.
+        .target(
+            name: "CutlineJobFlow",
+            dependencies: [
+                "CutlineCore", "CutlineContracts", "CutlineJobStore", "CutlineOutbox", "CutlineRPC", "CutlineWire", "CutlineStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Each service's composition root: everything it runs, built from its settings.
         .target(
             name: "CutlineGatewayApp",
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
-                "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineTextEngines",
+                "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineJobFlow", "CutlineJobStore",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -145,7 +161,7 @@ let package = Package(
             name: "CutlineProcessor",
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore", "CutlineContracts",
-                "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking",
+                "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking", "CutlineJobStore",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -162,7 +178,7 @@ let package = Package(
         // OpenAI-compatible servers over libcurl, and the clean-up every engine's output gets.
         .target(
             name: "CutlineTextEngines",
-            dependencies: ["CutlineCore", "CutlineHTTP", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CutlineCore", "CutlineContracts", "CutlineHTTP", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
 
@@ -183,7 +199,7 @@ let package = Package(
             name: "CutlineCLI",
             dependencies: [
                 "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite",
-                "CutlineGatewayApp", "CutlineProcessor", .product(name: "Logging", package: "swift-log"),
+                "CutlineJobStore", .product(name: "Logging", package: "swift-log"),
                 "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB", "CutlineTextEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -270,8 +286,20 @@ let package = Package(
             name: "CutlineServiceAppTests",
             dependencies: [
                 "CutlineGatewayApp", "CutlineProcessor", "CutlineTextApp", "CutlineSettings", "CutlineServiceHost", "CutlineContracts",
+                "CutlineJobStore", "CutlineJobFlow",
                 "CutlineRPC", "CutlineWire", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Gateway's HTTP contract: every route and error, on its router in process.
+        .testTarget(
+            name: "CutlineHTTPContractTests",
+            dependencies: [
+                "CutlineGatewayApp", "CutlineJobFlow", "CutlineJobStore", "CutlineSettings", "CutlineSQLite", "CutlineStorage", "CutlineCore",
+                "CutlineTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings

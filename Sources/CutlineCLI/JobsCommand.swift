@@ -1,10 +1,9 @@
 import ArgumentParser
 import CutlineContracts
 import CutlineCore
-import CutlineGatewayApp
+import CutlineJobStore
 import CutlineHTTP
 import CutlineOutbox
-import CutlineProcessor
 import CutlineRPC
 import CutlineServiceHost
 import CutlineSettings
@@ -174,11 +173,10 @@ struct JobsCommand: AsyncParsableCommand {
                     context.logger.info("status writes replayed", metadata: ["outbox": "\(name)", "writes": "\(due)", "left": "\(left.count)"])
                     print(left.isEmpty ? "\(name): \(due) write(s) delivered" : "\(name): \(left.count) of \(due) write(s) still undelivered: \(left.last?.lastError ?? "")")
                 }
-                guard let submitted = job.submitted else {
+                guard let request = job.submitted else {
                     print("not dispatched: the job was never completed (POST /api/upload/complete)")
                     return
                 }
-                let request = try JSONDecoder().decode(SubmitRequest.self, from: Data(submitted.utf8))
                 let environment = ProcessInfo.processInfo.environment
                 let address = try SocketAddress(parsing: mediaAddress ?? environment["CUTLINE_MEDIA_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:7420")
                 let secret = try ResolvedCommon(target.common).loadSecret(createIfMissing: false)

@@ -1,4 +1,6 @@
 import CutlineBlobStore
+public import CutlineJobFlow
+public import CutlineJobStore
 import CutlineRPC
 public import CutlineOutbox
 public import CutlineServiceHost
@@ -21,6 +23,8 @@ public struct Gateway: Sendable {
     public let database: SQLiteDatabase
     public let outbox: OutboxStore
     public let jobs: JobStore
+    /// The job's steps, as the HTTP API calls them.
+    public let flow: JobFlow
     /// Where HTTP is served, once the server is running (the configured port, or the one the system
     /// chose for port 0).
     public let http: HTTPAddress
@@ -50,8 +54,6 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger)
 
-    let router = Router(context: BasicRequestContext.self)
-    router.add(middleware: ErrorMiddleware())
     // A person is waiting: a service that is down is a 503 within seconds, not after the call's deadline.
     func client(_ address: CutlineRPC.SocketAddress, part: String) -> RPCClient {
         var clientLogger = logger
@@ -61,14 +63,12 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         configuration.connectBudget = .seconds(3)
         return RPCClient(configuration: configuration, logger: clientLogger)
     }
-    let media = client(httpSettings.mediaAddress, part: "media")
-    let text = client(httpSettings.textAddress, part: "text")
-    GatewayAPI(jobs: jobs, objects: objects, status: status, settings: httpSettings, media: media, text: text).add(to: router)
-    WebRoutes().add(to: router)
-    // Only the embedded store has URLs for the Gateway to serve; S3's are S3's.
-    if let embedded = objects as? EmbeddedObjectStore {
-        BlobRoutes(blobs: embedded.blobs, executor: embedded.executor).add(to: router)
-    }
+    let answers = StatusAnswers(lifetime: .seconds(1800))
+    let flow = JobFlow(jobs: jobs, objects: objects, status: status,
+                       media: client(httpSettings.mediaAddress, part: "media"), text: client(httpSettings.textAddress, part: "text"),
+                       limits: .init(maxUploadBytes: httpSettings.maxUploadBytes, multipartThreshold: httpSettings.multipartThreshold),
+                       changed: { answers.forget($0) })
+    let router = buildRouter(flow, answers: answers, apiToken: httpSettings.apiToken, blobs: objects as? EmbeddedObjectStore)
     let address = HTTPAddress()
     let httpLogger = {
         var logger = logger
@@ -88,5 +88,23 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     logger.info("gateway assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
     // Shut down in reverse: HTTP first (no new requests), then RPC, then the relay's last pass.
     return Gateway(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, app]),
-                   objects: objects, status: status, database: database, outbox: outbox, jobs: jobs, http: address)
+                   objects: objects, status: status, database: database, outbox: outbox, jobs: jobs, flow: flow, http: address)
+}
+
+/// The Gateway's routes: the API under `/api` (behind the token when one is set), the page, and the
+/// embedded store's signed blob URLs (S3's URLs are S3's). Tests build it alone and call it in process.
+public func buildRouter(_ flow: JobFlow, answers: StatusAnswers = StatusAnswers(lifetime: .seconds(1800)), apiToken: String?,
+                        blobs: EmbeddedObjectStore?) -> Router<APIRequestContext> {
+    let router = Router(context: APIRequestContext.self)
+    router.add(middleware: ErrorMiddleware())
+    let api = router.group("api")
+    if let apiToken { api.add(middleware: TokenMiddleware(token: Array(apiToken.utf8))) }
+    api.addRoutes(SystemController(flow: flow).endpoints)
+    api.addRoutes(UploadController(flow: flow).endpoints)
+    api.addRoutes(JobController(flow: flow, answers: answers).endpoints)
+    api.addRoutes(TextController(flow: flow).endpoints)
+    api.addRoutes(PreviewController(flow: flow).endpoints)
+    router.addRoutes(PageController().endpoints)
+    if let blobs { router.addRoutes(BlobController(blobs: blobs.blobs, executor: blobs.executor).endpoints) }
+    return router
 }

@@ -1,6 +1,7 @@
 import CutlineBlocking
 public import CutlineContracts
 public import CutlineCore
+public import CutlineJobStore
 import CutlineMediaEngine
 public import CutlineStorage
 public import Foundation
@@ -102,17 +103,17 @@ public final class JobRunner: Service, Sendable {
         let request = job.request
         await JobContext.$jobID.withValue(request.jobID) {
             // The clips already stored are kept; the render resumes at the first one missing.
-            var clips = job.state == .running ? Array(job.clips.enumerated().prefix { $0.offset == $0.element.index }.map(\.element)) : []
-            logger.info("job started", metadata: ["clips": "\(request.plan.count)", "resumed": "\(job.state == .running)",
+            var clips = job.state == .processing ? Array(job.clips.enumerated().prefix { $0.offset == $0.element.index }.map(\.element)) : []
+            logger.info("job started", metadata: ["clips": "\(request.plan.count)", "resumed": "\(job.state == .processing)",
                                                   "first_clip": "\(clips.count)", "starts": "\(job.starts)"])
             let directory = workDirectory.appendingPathComponent(request.jobID.description)
             defer { try? FileManager.default.removeItem(at: directory) }
             do {
-                if job.state == .running && job.starts >= Self.maximumStarts {
+                if job.state == .processing && job.starts >= Self.maximumStarts {
                     throw RenderCrashed(starts: job.starts)
                 }
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try await jobs.start(ProcessorJobs.Job(request: request, state: .running, clips: clips))
+                try await jobs.start(ProcessorJobs.Job(request: request, state: .processing, clips: clips))
                 var framesTotal: Int64 = 0
                 if clips.count < request.plan.count {
                     framesTotal = try await render(request, from: clips.count, into: directory, clips: &clips)
@@ -175,13 +176,13 @@ public final class JobRunner: Service, Sendable {
         try await withTaskCancellationHandler {
             do {
                 for await clip in finished {
-                    let key = "clips/\(request.jobID)/\(clip.index).mp4"
+                    let key = ObjectKeys.clip(request.jobID, index: clip.index)
                     try await objects.put(key: key, file: URL(fileURLWithPath: clip.path), contentType: "video/mp4")
                     try? FileManager.default.removeItem(atPath: clip.path)
                     var thumbnailKey: String?
                     if let thumbnail = clip.thumbnailPath {
                         // Uploaded before the clip is recorded, so a listed thumbnail is always there.
-                        thumbnailKey = "clips/\(request.jobID)/\(clip.index).jpg"
+                        thumbnailKey = ObjectKeys.thumbnail(request.jobID, index: clip.index)
                         try await objects.put(key: thumbnailKey!, file: URL(fileURLWithPath: thumbnail), contentType: "image/jpeg")
                         try? FileManager.default.removeItem(atPath: thumbnail)
                     }

@@ -1,6 +1,7 @@
 import CutlineBlocking
 import CutlineContracts
 import CutlineCore
+import CutlineJobStore
 import CutlineMediaEngine
 import CutlineRPC
 import CutlineStorage
@@ -25,10 +26,10 @@ struct MediaHandlers: Sendable {
     func preview(_ request: MediaPreviewRequest, _ context: RPCContext) async throws -> MediaPreviewResponse {
         try await JobContext.$jobID.withValue(request.jobID) {
             guard request.seconds.isFinite, request.seconds >= 0 else { throw RPCError.badRequest("the moment is 0 s or later, not \(request.seconds)") }
-            guard request.text.count <= 2000 else { throw RPCError.badRequest("a text of at most 2000 characters, not \(request.text.count)") }
+            try Self.check(request.style, texts: [request.text])
             if let width = request.maxWidth, !(16...4096).contains(width) { throw RPCError.badRequest("max_width is 16 to 4096, not \(width)") }
-            guard request.sourceKey == "uploads/\(request.jobID)/source" else {
-                throw RPCError.badRequest("the source of job \(request.jobID) is uploads/\(request.jobID)/source")
+            guard request.sourceKey == ObjectKeys.source(request.jobID) else {
+                throw RPCError.badRequest("the source of job \(request.jobID) is \(ObjectKeys.source(request.jobID))")
             }
             let url = try await readableURL(of: request.sourceKey)
             var preview = PreviewRequest(source: url.absoluteString, seconds: request.seconds, text: request.text, style: request.style, maxWidth: request.maxWidth)
@@ -53,6 +54,7 @@ struct MediaHandlers: Sendable {
         guard (16...16_384).contains(request.width), (16...16_384).contains(request.height) else {
             throw RPCError.badRequest("a frame of 16 to 16384 pixels each way, not \(request.width)×\(request.height)")
         }
+        try Self.check(request.style, texts: request.texts)
         // Each distinct text is measured once (a single text on every clip is one measurement).
         let distinct = Array(Set(request.texts))
         let shape = request.shape ?? request.platform?.shape ?? OutputShape()
@@ -108,6 +110,19 @@ struct MediaHandlers: Sendable {
         }
     }
 
+    /// A style and texts inside the limits every door checks (`OverlayStyle`'s), whoever the caller is.
+    static func check(_ style: OverlayStyle, texts: [String]) throws {
+        if let (field, value) = style.outOfLimits() {
+            throw RPCError.badRequest("style.\(field.rawValue) is \(field.limit.rule), not \(value)")
+        }
+        guard OverlayStyle.isFontFamilyName(style.fontFamily) else {
+            throw RPCError.badRequest("style.font is a font family name of 1 to 100 characters")
+        }
+        for (index, text) in texts.enumerated() {
+            if let problem = OverlayStyle.textProblem(text) { throw RPCError.badRequest("text \(index + 1): \(problem)") }
+        }
+    }
+
     /// The one mapping of a media failure to the caller: what the upload is (its person can act on the
     /// message; `detail` names the case), or storage that could not be read (worth a retry).
     static func rpcError(_ error: MediaError) -> RPCError {
@@ -143,9 +158,10 @@ struct MediaHandlers: Sendable {
             guard request.texts.count == request.plan.count else {
                 throw RPCError.badRequest("the job has \(request.plan.count) clips but \(request.texts.count) texts")
             }
-            guard request.attempt >= 1, request.sourceKey == "uploads/\(request.jobID)/source" else {
-                throw RPCError.badRequest("the source of job \(request.jobID) is uploads/\(request.jobID)/source (attempt ≥ 1)")
+            guard request.attempt >= 1, request.sourceKey == ObjectKeys.source(request.jobID) else {
+                throw RPCError.badRequest("the source of job \(request.jobID) is \(ObjectKeys.source(request.jobID)) (attempt ≥ 1)")
             }
+            try Self.check(request.style, texts: request.texts)
             let accepted = try await jobs.accept(request)
             context.logger.info(accepted ? "job accepted" : "job already accepted", metadata: ["clips": "\(request.plan.count)"])
             return SubmitResponse(jobID: request.jobID, accepted: accepted)

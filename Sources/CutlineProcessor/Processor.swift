@@ -1,3 +1,4 @@
+public import CutlineJobStore
 public import CutlineOutbox
 public import CutlineServiceHost
 public import CutlineSettings

@@ -66,19 +66,44 @@ public enum SQLiteValue: Sendable, Hashable {
     case blob([UInt8])
 }
 
+/// One row of a query: its values, readable by column name (as the query names them) or position.
 public struct SQLiteRow: Sendable {
     public let values: [SQLiteValue]
+    /// The columns' names, in order (shared by every row of a statement).
+    public let columns: [String]
+
+    public init(values: [SQLiteValue], columns: [String] = []) {
+        self.values = values
+        self.columns = columns
+    }
 
     public subscript(_ index: Int) -> SQLiteValue { values[index] }
 
-    public func integer(_ index: Int) -> Int64? { if case .integer(let v) = values[index] { v } else { nil } }
-    public func real(_ index: Int) -> Double? {
-        switch values[index] {
+    /// The value of the column named `name`; `.null` when the query has no such column.
+    public subscript(_ name: String) -> SQLiteValue {
+        columns.firstIndex(of: name).map { values[$0] } ?? .null
+    }
+
+    public func integer(_ index: Int) -> Int64? { self[index].integer }
+    public func real(_ index: Int) -> Double? { self[index].real }
+    public func text(_ index: Int) -> String? { self[index].text }
+    public func blob(_ index: Int) -> [UInt8]? { self[index].blob }
+
+    public func integer(_ name: String) -> Int64? { self[name].integer }
+    public func real(_ name: String) -> Double? { self[name].real }
+    public func text(_ name: String) -> String? { self[name].text }
+    public func blob(_ name: String) -> [UInt8]? { self[name].blob }
+}
+
+extension SQLiteValue {
+    public var integer: Int64? { if case .integer(let v) = self { v } else { nil } }
+    public var real: Double? {
+        switch self {
         case .real(let v): v
         case .integer(let v): Double(v)
         default: nil
         }
     }
-    public func text(_ index: Int) -> String? { if case .text(let v) = values[index] { v } else { nil } }
-    public func blob(_ index: Int) -> [UInt8]? { if case .blob(let v) = values[index] { v } else { nil } }
+    public var text: String? { if case .text(let v) = self { v } else { nil } }
+    public var blob: [UInt8]? { if case .blob(let v) = self { v } else { nil } }
 }

@@ -45,6 +45,11 @@ public final class SQLiteStatement {
         }
     }
 
+    /// The result columns' names, read once per statement.
+    private(set) lazy var columnNames: [String] = (0..<sqlite3_column_count(handle)).map { index in
+        sqlite3_column_name(handle, index).map { String(cString: $0) } ?? ""
+    }
+
     public func row() -> SQLiteRow {
         let count = sqlite3_column_count(handle)
         var values: [SQLiteValue] = []
@@ -64,6 +69,6 @@ public final class SQLiteStatement {
             default: values.append(.null)
             }
         }
-        return SQLiteRow(values: values)
+        return SQLiteRow(values: values, columns: columnNames)
     }
 }

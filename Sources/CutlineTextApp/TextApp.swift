@@ -45,12 +45,13 @@ struct TextHandlers: Sendable {
 }
 
 extension TextEngineError {
-    /// The RPC answer: the engine's own code leads the message, so the Gateway can pass both on.
+    /// The RPC answer: the engine's own code is its `detail`, so the Gateway can branch on it. Too few
+    /// texts is the request's to change (a bad request); an engine that failed is this service's error.
     var rpcError: RPCError {
         switch code {
         case .badRequest: .badRequest(message)
-        case .unavailable: .unavailable("[\(code.rawValue)] \(message)")
-        default: .internalError("[\(code.rawValue)] \(message)")
+        case .tooFew: .badRequest(message, detail: TextErrorDetail.tooFew)
+        default: RPCError(.internalError, message, detail: code.rawValue)
         }
     }
 }

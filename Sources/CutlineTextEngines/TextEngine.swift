@@ -1,12 +1,11 @@
 public import Foundation
+public import CutlineContracts
 
 /// What a person asks for: `count` texts derived from `baseText`.
 public struct VariationRequest: Sendable, Hashable {
-    public static let counts = 1...500
-    public static let maximumBaseLength = 500
-    /// About two lines of the default overlay style on a 16:9 frame (5 % of the height per line, at most
-    /// 90 % of the width per line): longer texts wrap to a third line on some clips.
-    public static let defaultMaxLength = 100
+    public static let counts = VaryRequest.counts
+    public static let maximumBaseLength = VaryRequest.maximumBaseLength
+    public static let defaultMaxLength = VaryRequest.defaultMaxLength
 
     public let baseText: String
     public let count: Int
@@ -15,24 +14,13 @@ public struct VariationRequest: Sendable, Hashable {
     public let language: String?
     public let maxLength: Int
 
-    /// Checks the request as the contract states it; the error says what to change.
+    /// Checks the request by the contract's rules (`VaryRequest.problem`); the error says what to change.
     public init(baseText: String, count: Int, seed: UInt64? = nil, language: String? = nil, maxLength: Int? = nil) throws(TextEngineError) {
+        let asked = VaryRequest(baseText: baseText, count: count, seed: seed, language: language, maxLength: maxLength)
+        if let problem = asked.problem { throw .badRequest(problem) }
         let trimmed = baseText.trimmingCharacters(in: .whitespacesAndNewlines)
-        // Judged as it will be used: control characters and invisible marks do not count as text.
         guard !TextCleaner.clean(trimmed).isEmpty else { throw .badRequest("the base text is empty; give the text the variations come from") }
-        guard trimmed.count <= Self.maximumBaseLength else {
-            throw .badRequest("the base text has \(trimmed.count) characters; at most \(Self.maximumBaseLength)")
-        }
-        guard Self.counts.contains(count) else {
-            throw .badRequest("count is \(count); ask for \(Self.counts.lowerBound) to \(Self.counts.upperBound) texts")
-        }
         let limit = maxLength ?? Self.defaultMaxLength
-        guard (1...1000).contains(limit) else { throw .badRequest("max_length is \(limit); give 1 to 1000 characters") }
-        if let language {
-            guard (2...8).contains(language.count), language.allSatisfy({ $0.isASCII && ($0.isLetter || $0 == "-") }) else {
-                throw .badRequest("language \"\(language)\" is not a language code such as en, es or pt-BR")
-            }
-        }
         self.baseText = TextCleaner.clean(trimmed)
         self.count = count
         self.seed = seed ?? UInt64.random(in: 0..<(1 << 53))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CutlineContracts
 import CutlineCore
+import CutlineJobStore
 import CutlineDynamoDB
 import CutlineGatewayApp
 import CutlineOutbox
@@ -141,7 +142,7 @@ struct CompositionRootTests {
                 (error as? RPCError).map { $0.code == .badRequest && $0.message.contains("empty") } ?? false
             }
             await #expect { _ = try await client.call(TextContract.vary, VaryRequest(baseText: "Go", count: 40, maxLength: 4), timeout: .seconds(10)) } throws: { error in
-                (error as? RPCError).map { $0.code == .internalError && $0.message.hasPrefix("[too_few] offline:wordnet gave") } ?? false
+                (error as? RPCError).map { $0.code == .badRequest && $0.detail == "too_few" && $0.message.hasPrefix("offline:wordnet gave") } ?? false
             }
         }
     }

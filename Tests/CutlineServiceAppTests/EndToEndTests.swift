@@ -1,6 +1,7 @@
 import ArgumentParser
 import CutlineContracts
 import CutlineCore
+import CutlineJobStore
 import CutlineOutbox
 import CutlineGatewayApp
 import CutlineProcessor

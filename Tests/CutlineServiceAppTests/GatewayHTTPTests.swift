@@ -1,5 +1,6 @@
 import ArgumentParser
 import CutlineCore
+import CutlineJobStore
 @testable import CutlineGatewayApp
 import Hummingbird
 import CutlineServiceHost

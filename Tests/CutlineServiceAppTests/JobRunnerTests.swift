@@ -1,5 +1,6 @@
 import CutlineContracts
 import CutlineCore
+import CutlineJobStore
 import CutlineOutbox
 import CutlineProcessor
 import CutlineSQLite
@@ -74,14 +75,14 @@ struct JobRunnerTests {
         var states: [String] = []
         while Date() < deadline {
             states = try await Self.states(product, jobs)
-            #expect(states != ["running", "running"], "two jobs rendered at once with CUTLINE_MEDIA_CONCURRENT_JOBS=1")
-            #expect(!(states[1] == "running" && states[0] == "queued"), "the second job went first")
-            if states == ["running", "queued"] { sawFirstRunningWhileSecondWaits = true }
-            if states[1] == "completed" { break }
+            #expect(states != ["PROCESSING", "PROCESSING"], "two jobs rendered at once with CUTLINE_MEDIA_CONCURRENT_JOBS=1")
+            #expect(!(states[1] == "PROCESSING" && states[0] == "QUEUED"), "the second job went first")
+            if states == ["PROCESSING", "QUEUED"] { sawFirstRunningWhileSecondWaits = true }
+            if states[1] == "COMPLETED" { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(sawFirstRunningWhileSecondWaits)
-        #expect(states == ["completed", "completed"])
+        #expect(states == ["COMPLETED", "COMPLETED"])
     }
 
     /// CUTLINE_MEDIA_CONCURRENT_JOBS=2: two jobs render side by side, and both complete.
@@ -94,12 +95,12 @@ struct JobRunnerTests {
         var states: [String] = []
         while Date() < deadline {
             states = try await Self.states(product, jobs)
-            if states == ["running", "running"] { together = true }
-            if states.allSatisfy({ $0 == "completed" || $0 == "failed" }) { break }
+            if states == ["PROCESSING", "PROCESSING"] { together = true }
+            if states.allSatisfy({ $0 == "COMPLETED" || $0 == "FAILED" }) { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(together, "the two jobs never rendered at the same time")
-        #expect(states == ["completed", "completed"])
+        #expect(states == ["COMPLETED", "COMPLETED"])
         for job in jobs {
             #expect(try await product.processor.objects.list(prefix: "clips/\(job)/").filter { $0.key.hasSuffix(".mp4") }.count == 3)
         }
@@ -112,10 +113,10 @@ struct JobRunnerTests {
         let processor = try buildProcessor(try CompositionRootTests.settings("media", data: data), logger: CompositionRootTests.quiet)
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(numerator: 24, denominator: 1), mode: .fixed(seconds: 5))
         let job = JobID.make()
-        #expect(try await processor.jobs.accept(SubmitRequest(jobID: job, attempt: 1, sourceKey: "uploads/\(job)/source", plan: plan,
+        #expect(try await processor.jobs.accept(SubmitRequest(jobID: job, attempt: 1, sourceKey: ObjectKeys.source(job), plan: plan,
                                                               texts: ["", ""], style: OverlayStyle())))
         try await processor.database.write {
-            try $0.execute("UPDATE jobs SET state = 'running', starts = 3 WHERE job_id = ?", [.text(job.description)])
+            try $0.execute("UPDATE jobs SET state = ?, starts = 3 WHERE job_id = ?", [JobState.processing.sqlValue, .text(job.description)])
         }
         try await CompositionRootTests.running(processor.service) {
             for _ in 0..<100 where try await processor.jobs.job(job)?.state != .failed {

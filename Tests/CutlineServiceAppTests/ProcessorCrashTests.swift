@@ -1,4 +1,5 @@
 import CutlineCore
+import CutlineJobStore
 import CutlineGatewayApp
 import CutlineStorage
 import CutlineTestSupport

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CutlineCore
+import CutlineJobStore
 import CutlineGatewayApp
 import CutlineProcessor
 import CutlineRPC

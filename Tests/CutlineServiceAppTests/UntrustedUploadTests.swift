@@ -1,5 +1,6 @@
 import CutlineContracts
 import CutlineCore
+import CutlineJobStore
 import CutlineProcessor
 import CutlineRPC
 import CutlineServiceHost

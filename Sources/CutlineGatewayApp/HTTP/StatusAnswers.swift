@@ -5,7 +5,7 @@ import Synchronization
 
 /// The encoded status answer of each job's latest version, so the polls of many browsers cost a
 /// version read instead of a record read, a URL signature per clip and a JSON encoding each.
-final class StatusAnswers: Sendable {
+public final class StatusAnswers: Sendable {
     private struct Entry {
         let version: Int64
         let body: ByteBuffer
@@ -28,7 +28,7 @@ final class StatusAnswers: Sendable {
     /// Bounded memory: past this many jobs the oldest half is dropped.
     let capacity: Int
 
-    init(lifetime: Duration, fresh: Duration = .milliseconds(500), capacity: Int = 4096) {
+    public init(lifetime: Duration, fresh: Duration = .milliseconds(500), capacity: Int = 4096) {
         self.lifetime = lifetime
         self.fresh = fresh
         self.capacity = capacity

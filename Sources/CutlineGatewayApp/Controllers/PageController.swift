@@ -5,7 +5,7 @@ import Hummingbird
 /// The page, served from the files built into the Gateway (`Web/`): `/` and `/jobs/{job_id}` are the
 /// page itself (a job's view has its own URL), `/static/…` its script and style. Every answer carries
 /// an ETag from the file's content, so a browser revalidates with a 304 instead of downloading again.
-struct WebRoutes: Sendable {
+struct PageController: Sendable {
     struct File: Sendable {
         let body: ByteBuffer
         let contentType: String
@@ -27,10 +27,12 @@ struct WebRoutes: Sendable {
         self.files = files
     }
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.get("/") { request, _ in try serve("index.html", request) }
-        router.get("jobs/{job_id}") { request, _ in try serve("index.html", request) }
-        router.get("static/{name}") { request, context in try serve(context.parameters.get("name") ?? "", request) }
+    var endpoints: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
+        routes.get("/") { request, _ in try serve("index.html", request) }
+        routes.get("jobs/{job_id}") { request, _ in try serve("index.html", request) }
+        routes.get("static/{name}") { request, context in try serve(context.parameters.get("name") ?? "", request) }
+        return routes
     }
 
     func serve(_ name: String, _ request: Request) throws -> Response {

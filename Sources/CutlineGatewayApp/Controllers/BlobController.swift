@@ -9,17 +9,19 @@ import NIOCore
 /// The embedded store's signed URLs, served by the Gateway: `PUT /blob/{key}` (a whole object, or a
 /// multipart part) streamed to disk, and `GET`/`HEAD` streamed from it with single byte ranges so a
 /// video player can seek. The signature is the only credential; nothing here reads the API token.
-struct BlobRoutes: Sendable {
+struct BlobController: Sendable {
     let blobs: BlobStore
     let executor: BlockingExecutor
     /// Bytes gathered before each write to disk (one hop to the blocking pool per chunk).
     static let chunk = 1 << 20
     static let maximumBody: Int64 = 5 << 30
 
-    func add(to router: Router<BasicRequestContext>) {
-        router.put("blob/**") { request, context in try await put(request, context) }
-        router.get("blob/**") { request, _ in try await get(request, head: false) }
-        router.head("blob/**") { request, _ in try await get(request, head: true) }
+    var endpoints: RouteCollection<APIRequestContext> {
+        let routes = RouteCollection(context: APIRequestContext.self)
+        routes.put("blob/**") { request, context in try await put(request, context) }
+        routes.get("blob/**") { request, _ in try await get(request, head: false) }
+        routes.head("blob/**") { request, _ in try await get(request, head: true) }
+        return routes
     }
 
     /// The key from the raw path, decoded once (the URL was made by `BlobStore.presign`).
@@ -47,7 +49,7 @@ struct BlobRoutes: Sendable {
         return query
     }
 
-    func put(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+    func put(_ request: Request, _ context: APIRequestContext) async throws -> Response {
         let key = try Self.key(request)
         let length = request.headers[.contentLength].flatMap { Int64($0) }
         let query = try verify(method: "PUT", request, key: key, contentType: request.headers[.contentType], contentLength: length)
