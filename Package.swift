@@ -1,4 +1,4 @@
-// swift-tools-version:6.1
+// swift-tools-version:6.2
 import PackageDescription
 
 // Settings every Cutline target shares (after Hummingbird's Package.swift).
@@ -7,6 +7,8 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("MemberImportVisibility"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    // The project's own code builds without warnings, and a new one fails the build (and scripts/test).
+    .treatAllWarnings(as: .error),
 ]
 
 let package = Package(

@@ -14,7 +14,7 @@ struct LookOptions: ParsableArguments {
     @Option(help: "Where the text goes: top, center or bottom.")
     var position: OverlayStyle.Position = .bottom
 
-    @Option(help: "Font size as a fraction of the frame's shorter side (at least 24 px).")
+    @Option(help: "Font size as a fraction of the frame's shorter side, 0.01 to 0.3 (at least 24 px).")
     var fontSize: Double = OverlayStyle().fontSize
 
     @Option(help: "Font family (an installed one; characters it lacks come from other fonts).")
@@ -26,10 +26,10 @@ struct LookOptions: ParsableArguments {
     @Option(help: "Box colour behind the text, #RRGGBB or #RRGGBBAA; 'none' for no box.")
     var boxColor: String = "#00000099"
 
-    @Option(help: "Outline width in pixels at 720p (scaled with the frame); 0 for none.")
+    @Option(help: "Outline width in pixels at 720p (scaled with the frame), 0 to 20; 0 for none.")
     var outline: Double = OverlayStyle().outline
 
-    @Option(help: "Drop-shadow offset in pixels at 720p; 0 for none.")
+    @Option(help: "Drop-shadow offset in pixels at 720p, 0 to 20; 0 for none.")
     var shadow: Double = 0
 
     @Option(help: "Space between the text and the edge of its box, as a fraction of the font size (0 to 2).")
@@ -70,23 +70,20 @@ struct LookOptions: ParsableArguments {
             }
             box = parsed
         }
-        guard fontSize > 0.005, fontSize <= 0.5 else {
-            throw ValidationError("--font-size is a fraction of the frame's shorter side between 0.005 and 0.5, not \(fontSize)")
+        let style = OverlayStyle(position: position, fontSize: fontSize, textColor: color, boxColor: box, outline: outline, shadow: shadow,
+                                 boxPadding: boxPadding, boxRadius: boxRadius, lineSpacing: lineSpacing, alignment: alignment)
+        // The limits every door shares (the API's and the MediaProcessor's too).
+        if let (field, value) = style.outOfLimits() {
+            throw ValidationError("--\(field.rawValue.replacingOccurrences(of: "_", with: "-")) is \(field.limit.rule), not \(value)")
         }
-        guard (0...50).contains(outline) else { throw ValidationError("--outline is 0 to 50 pixels, not \(outline)") }
-        guard (0...50).contains(shadow) else { throw ValidationError("--shadow is 0 to 50 pixels, not \(shadow)") }
-        guard (0...2).contains(boxPadding) else { throw ValidationError("--box-padding is 0 to 2 (a fraction of the font size), not \(boxPadding)") }
-        guard (0...1).contains(boxRadius) else { throw ValidationError("--box-radius is 0 to 1 (a fraction of the font size), not \(boxRadius)") }
-        guard (0.8...3).contains(lineSpacing) else { throw ValidationError("--line-spacing is 0.8 to 3 (a multiple of the font's line height), not \(lineSpacing)") }
         let families = FontCatalog.families()
         guard let family = families.first(where: { $0.caseInsensitiveCompare(font) == .orderedSame }) else {
             let near = families.filter { $0.localizedCaseInsensitiveContains(font.split(separator: " ").first.map(String.init) ?? font) }.prefix(5)
             throw ValidationError("no installed font family \"\(font)\"" + (near.isEmpty ? "; `fc-list : family` lists them" : "; did you mean \(near.map { "\"\($0)\"" }.joined(separator: ", "))?"))
         }
-        return OverlayStyle(
-            position: position, fontSize: fontSize, textColor: color, boxColor: box, outline: outline, shadow: shadow,
-            boxPadding: boxPadding, boxRadius: boxRadius, lineSpacing: lineSpacing, alignment: alignment, fontFamily: family
-        )
+        var chosen = style
+        chosen.fontFamily = family
+        return chosen
     }
 
     func outputShape() throws -> OutputShape {
@@ -96,7 +93,7 @@ struct LookOptions: ParsableArguments {
         guard (0...1).contains(focus) else { throw ValidationError("--focus is 0 to 1, not \(focus)") }
         shape.focus = focus
         if let height {
-            guard height >= 64, height <= OutputShape.maximumHeight, height % 2 == 0 else {
+            guard OutputShape.heights.contains(height), height % 2 == 0 else {
                 throw ValidationError("--height is an even number of pixels from 64 to \(OutputShape.maximumHeight), not \(height)")
             }
             shape.height = height

@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 import CutlineCore
 import CutlineMediaEngine
 import Foundation

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// A DynamoDB attribute value in the JSON 1.0 wire form (`{"S": "…"}`, `{"N": "12"}`, …).
 public indirect enum AttributeValue: Sendable, Hashable, Codable {

@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// `Content-Disposition: attachment` naming a file (RFC 6266): an ASCII `filename` for every browser
 /// and the exact UTF-8 name in `filename*` (RFC 8187) for those that read it.

@@ -1,5 +1,5 @@
 import CCurl
-public import Foundation
+import Foundation
 import Synchronization
 
 /// An async HTTP client over libcurl. Requests run on a small pool of worker threads of its own, each

@@ -1,4 +1,4 @@
-public import CutlineContracts
+import CutlineContracts
 public import CutlineCore
 import CutlineJobStore
 import CutlineRPC

@@ -1,4 +1,4 @@
-public import CutlineContracts
+import CutlineContracts
 public import CutlineCore
 public import CutlineJobStore
 public import CutlineOutbox
@@ -6,7 +6,7 @@ public import CutlineRPC
 import CutlineWire
 public import CutlineStorage
 public import Foundation
-public import Logging
+import Logging
 
 /// A job's steps from upload to queue, with no HTTP in them: the Gateway's controllers call these and
 /// turn what they return into answers. Each state the Gateway owns (CREATED, UPLOADED, QUEUED,

@@ -1,6 +1,6 @@
 public import CutlineCore
 public import CutlineSQLite
-public import Foundation
+import Foundation
 
 /// A job row that cannot be read back: which job, which column, and what is wrong. Corruption is
 /// reported (a 500 naming it, a log line), never read as "no such job".

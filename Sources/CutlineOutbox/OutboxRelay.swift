@@ -1,4 +1,4 @@
-public import CutlineCore
+import CutlineCore
 public import Foundation
 public import Logging
 public import ServiceLifecycle

@@ -1,5 +1,5 @@
 import CutlineBlocking
-public import CutlineContracts
+import CutlineContracts
 public import CutlineCore
 public import CutlineJobStore
 import CutlineMediaEngine

@@ -1,4 +1,4 @@
-public import CutlineWire
+import CutlineWire
 import Foundation
 import Synchronization
 

@@ -1,5 +1,5 @@
-public import Crypto
-public import CutlineWire
+import Crypto
+import CutlineWire
 public import Foundation
 
 /// The shared secret both ends prove they hold (PROTOCOL.md §4). At least 16 bytes.

@@ -1,4 +1,4 @@
-public import CutlineWire
+import CutlineWire
 public import Logging
 import Synchronization
 

@@ -304,6 +304,9 @@ final class Socket: Sendable {
             }
         }
         guard status == 0 else { return "unknown" }
-        return "\(String(cString: host)):\(String(cString: service))"
+        func text(_ bytes: [CChar]) -> String {
+            String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return "\(text(host)):\(text(service))"
     }
 }

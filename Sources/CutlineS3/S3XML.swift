@@ -17,7 +17,8 @@ final class S3XML: NSObject, XMLParserDelegate {
         super.init()
         let parser = XMLParser(data: Data(data))
         parser.delegate = self
-        parser.parse()
+        // A document that does not parse leaves the fields empty; callers check for what they need.
+        _ = parser.parse()
     }
 
     func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {

@@ -1,6 +1,6 @@
 public import CutlineRPC
 import CutlineContracts
-public import CutlineSettings
+import CutlineSettings
 public import Logging
 public import ServiceLifecycle
 import UnixSignals

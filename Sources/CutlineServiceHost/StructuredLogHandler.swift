@@ -1,4 +1,4 @@
-public import CutlineCore
+import CutlineCore
 public import CutlineSettings
 import Foundation
 public import Logging

@@ -1,6 +1,6 @@
 public import ArgumentParser
 public import CutlineRPC
-public import CutlineWire
+import CutlineWire
 public import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,4 @@
-public import ArgumentParser
+import ArgumentParser
 import CutlineHTTP
 public import CutlineOutbox
 public import CutlineRPC

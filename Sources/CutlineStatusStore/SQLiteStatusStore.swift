@@ -1,7 +1,7 @@
 public import CutlineCore
 public import CutlineOutbox
 public import CutlineSQLite
-public import Foundation
+import Foundation
 
 /// The embedded job status table: the sink the relay writes when no DynamoDB table is configured, and
 /// what the Gateway reads for `GET /api/jobs/{job_id}/status` in that mode.

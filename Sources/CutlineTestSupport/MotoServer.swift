@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// moto's standalone DynamoDB-API server on a loopback port (the only one installable here). It keeps
 /// everything in memory and does not check signatures; the signer is proven by AWS's vectors.

@@ -31,13 +31,13 @@ struct TextHandlers: Sendable {
     }
 
     func vary(_ request: VaryRequest, _ context: RPCContext) async throws -> VaryResponse {
-        do {
+        do throws(TextEngineError) {
             let variation = try VariationRequest(baseText: request.baseText, count: request.count, seed: request.seed,
                                                  language: request.language, maxLength: request.maxLength)
             let texts = try await TextVariations.make(variation, with: engine)
             context.logger.info("texts made", metadata: ["count": "\(texts.count)", "engine": "\(engine.name)"])
             return VaryResponse(texts: texts, engine: engine.name)
-        } catch let error as TextEngineError {
+        } catch {
             context.logger.warning("no texts", metadata: ["code": "\(error.code.rawValue)", "error": "\(error.message)"])
             throw error.rpcError
         }

@@ -1,4 +1,4 @@
-public import CutlineHTTP
+import CutlineHTTP
 import Foundation
 
 /// Sending to a model server: a timeout per attempt, and retries with exponential backoff and jitter

@@ -1,5 +1,5 @@
 import CutlineCore
-public import Foundation
+import Foundation
 
 /// Variations without a network or a model (docs/text.md): the base text with some of its words swapped
 /// for WordNet synonyms, its ending punctuation, emphasis, clause order and an opening hook varied, in

@@ -1,5 +1,5 @@
-public import Foundation
-public import CutlineContracts
+import Foundation
+import CutlineContracts
 
 /// What a person asks for: `count` texts derived from `baseText`.
 public struct VariationRequest: Sendable, Hashable {

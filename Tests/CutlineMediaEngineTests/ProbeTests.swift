@@ -23,7 +23,7 @@ struct ProbeTests {
         let info = try MediaProbe.probe(try Fixtures.bikes)
         #expect(info.audio == nil)
         #expect(info.video.width == 640 && info.video.height == 272)
-        #expect(abs(info.duration - (try #require(try FFProbe(try Fixtures.bikes).formatDuration))) < 0.001)
+        #expect(abs(info.duration - (try FFProbe(try Fixtures.bikes).formatDuration)) < 0.001)
     }
 
     @Test func readsRotationFromTheDisplayMatrix() throws {

@@ -19,7 +19,7 @@ import Testing
         var reencode: @Sendable ([UInt8]) throws -> [UInt8]
     }
 
-    static func vector<T: Codable>(_ name: String, _ description: String, _ value: T, _ frame: Frame) -> Vector {
+    static func vector<T: Codable & SendableMetatype>(_ name: String, _ description: String, _ value: T, _ frame: Frame) -> Vector {
         var frame = frame
         frame.payload = try! CBOREncoder().encode(value)
         return Vector(name: name, description: description, type: "\(T.self)", frame: frame) { bytes in

@@ -1,6 +1,6 @@
 public import Hummingbird
 public import Foundation
-public import NIOCore
+import NIOCore
 
 /// Every Gateway request's context: the API's JSON coders (snake_case keys, ISO 8601 dates, errors that
 /// name the field) and a 1 MiB cap on bodies it decodes; a route may lower the cap (`BodyLimit`).
