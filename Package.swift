@@ -35,10 +35,12 @@ let package = Package(
         .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat libavcodec libavfilter libavutil libswscale libswresample",
-            providers: [.apt([
-                "libavformat-dev", "libavcodec-dev", "libavfilter-dev",
-                "libavutil-dev", "libswscale-dev", "libswresample-dev",
-            ])]
+            providers: [
+                .apt([
+                    "libavformat-dev", "libavcodec-dev", "libavfilter-dev",
+                    "libavutil-dev", "libswscale-dev", "libswresample-dev",
+                ])
+            ]
         ),
         .systemLibrary(
             name: "CPango",
@@ -185,22 +187,29 @@ let package = Package(
         ),
 
         // The executables only parse options, build, and run.
-        .executableTarget(name: "CutlineGateway", dependencies: [
-            "CutlineGatewayApp", "CutlineServiceHost", "CutlineSettings",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swiftSettings),
-        .executableTarget(name: "CutlineMedia", dependencies: [
-            "CutlineProcessor", "CutlineServiceHost", "CutlineSettings",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swiftSettings),
-        .executableTarget(name: "CutlineText", dependencies: [
-            "CutlineTextApp", "CutlineServiceHost", "CutlineSettings",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
-        ], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "CutlineGateway",
+            dependencies: [
+                "CutlineGatewayApp", "CutlineServiceHost", "CutlineSettings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "CutlineMedia",
+            dependencies: [
+                "CutlineProcessor", "CutlineServiceHost", "CutlineSettings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "CutlineText",
+            dependencies: [
+                "CutlineTextApp", "CutlineServiceHost", "CutlineSettings",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
+            ], swiftSettings: swiftSettings),
         .executableTarget(
             name: "CutlineCLI",
             dependencies: [
-                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite",
+                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox",
+                "CutlineSQLite",
                 "CutlineJobStore", .product(name: "Logging", package: "swift-log"),
                 "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB", "CutlineTextEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -211,7 +220,10 @@ let package = Package(
         // scripts/bench-rpc: RPC against a raw-socket floor.
         .executableTarget(
             name: "CutlineRPCBench",
-            dependencies: ["CutlineRPC", "CutlineWire", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CutlineRPC", "CutlineWire", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
 
@@ -258,8 +270,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CutlineOutboxTests",
-            dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox", "CutlineStatusStore", "CutlineTestSupport",
-                           .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CutlineCore", "CutlineSQLite", "CutlineOutbox", "CutlineStatusStore", "CutlineTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -269,13 +283,17 @@ let package = Package(
         ),
         .testTarget(
             name: "CutlineDynamoDBTests",
-            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStatusStore", "CutlineDynamoDB", "CutlineAWS",
-                           "CutlineHTTP", "CutlineTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStatusStore", "CutlineDynamoDB", "CutlineAWS",
+                "CutlineHTTP", "CutlineTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "CutlineS3Tests",
-            dependencies: ["CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineBlocking", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineBlocking", "CutlineTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "CutlineBlobStoreTests", dependencies: ["CutlineBlobStore", "CutlineTestSupport"], swiftSettings: swiftSettings),
@@ -289,7 +307,8 @@ let package = Package(
             dependencies: [
                 "CutlineGatewayApp", "CutlineProcessor", "CutlineTextApp", "CutlineSettings", "CutlineServiceHost", "CutlineContracts",
                 "CutlineJobStore", "CutlineJobFlow",
-                "CutlineRPC", "CutlineWire", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
+                "CutlineRPC", "CutlineWire", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB",
+                "CutlineTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

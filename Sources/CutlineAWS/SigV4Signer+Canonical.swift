@@ -76,7 +76,8 @@ extension SigV4Signer {
         if values["host"] == nil {
             values["host"] = [authority]
         }
-        let entries = values
+        let entries =
+            values
             .map { (name: $0.key, value: $0.value.joined(separator: ",")) }
             .sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         return CanonicalHeaders(entries: entries)

@@ -85,11 +85,12 @@ public struct SigV4Signer: Sendable {
         let scope = credentialScope(time)
         let toSign = stringToSign(canonicalRequest: canonical, requestDateTime: time.dateTime, credentialScope: scope)
         let signature = self.signature(stringToSign: toSign, signingKey: signingKey(date: time.date))
-        added.append((
-            "Authorization",
-            "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "
-                + "SignedHeaders=\(headers.signedHeaders), Signature=\(signature)"
-        ))
+        added.append(
+            (
+                "Authorization",
+                "\(Self.algorithm) Credential=\(credentials.accessKeyID)/\(scope), "
+                    + "SignedHeaders=\(headers.signedHeaders), Signature=\(signature)"
+            ))
         return HeaderSigning(canonicalRequest: canonical, stringToSign: toSign, signature: signature, addedHeaders: added)
     }
 

@@ -62,8 +62,9 @@ extension BlobStore {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         return names.compactMap { name -> StoredPart? in
             guard name.hasPrefix("part-"), let number = Int(name.dropFirst(5)),
-                  let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path),
-                  let size = (attributes[.size] as? NSNumber)?.int64Value else { return nil }
+                let attributes = try? FileManager.default.attributesOfItem(atPath: directory.appendingPathComponent(name).path),
+                let size = (attributes[.size] as? NSNumber)?.int64Value
+            else { return nil }
             let modified = (attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
             return StoredPart(number: number, size: size, etag: "\"\(size)-\(Int64(modified * 1_000_000))\"")
         }.sorted { $0.number < $1.number }
@@ -136,11 +137,16 @@ extension BlobStore {
         defer { try? input.close() }
         let size = Int64(try input.seekToEnd())
         let start = first ?? 0
-        guard start < size || (start == 0 && size == 0) else { throw BlobStoreError.invalidRange(key, "the range starts at byte \(start); the object has \(size)") }
+        guard start < size || (start == 0 && size == 0) else {
+            throw BlobStoreError.invalidRange(key, "the range starts at byte \(start); the object has \(size)")
+        }
         var remaining = min(last ?? (size - 1), size - 1) - start + 1
         try input.seek(toOffset: UInt64(start))
-        let temporary = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).part-\(UUID().uuidString.prefix(8))")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else { throw BlobStoreError.io(key, "cannot create \(temporary.path)") }
+        let temporary = destination.deletingLastPathComponent().appendingPathComponent(
+            ".\(destination.lastPathComponent).part-\(UUID().uuidString.prefix(8))")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
+            throw BlobStoreError.io(key, "cannot create \(temporary.path)")
+        }
         do {
             let output = try FileHandle(forWritingTo: temporary)
             defer { try? output.close() }

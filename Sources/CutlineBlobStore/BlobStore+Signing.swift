@@ -38,16 +38,20 @@ extension BlobStore {
         }
 
         var queryItems: [URLQueryItem] {
-            [("content-type", contentType), ("length", contentLength.map(String.init)), ("filename", downloadName),
-             ("upload", uploadID), ("part", partNumber.map(String.init))]
-                .compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
+            [
+                ("content-type", contentType), ("length", contentLength.map(String.init)), ("filename", downloadName),
+                ("upload", uploadID), ("part", partNumber.map(String.init)),
+            ]
+            .compactMap { name, value in value.map { URLQueryItem(name: name, value: $0) } }
         }
     }
 
     func signature(method: String, key: String, expires: Int64, _ fields: SignedFields) -> [UInt8] {
         // One line per field, absent ones empty: no field can be shifted into another's place.
-        let message = [method, key, String(expires), fields.contentType ?? "", fields.contentLength.map(String.init) ?? "",
-                       fields.downloadName ?? "", fields.uploadID ?? "", fields.partNumber.map(String.init) ?? ""].joined(separator: "\n")
+        let message = [
+            method, key, String(expires), fields.contentType ?? "", fields.contentLength.map(String.init) ?? "",
+            fields.downloadName ?? "", fields.uploadID ?? "", fields.partNumber.map(String.init) ?? "",
+        ].joined(separator: "\n")
         return Array(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: self.key))
     }
 
@@ -61,17 +65,22 @@ extension BlobStore {
     ) throws -> URL {
         try Self.validate(key)
         let expiry = Int64(now.timeIntervalSince1970) + expires.components.seconds
-        let fields = SignedFields(contentType: contentType, contentLength: contentLength, downloadName: downloadName,
-                                  uploadID: uploadID, partNumber: partNumber)
+        let fields = SignedFields(
+            contentType: contentType, contentLength: contentLength, downloadName: downloadName,
+            uploadID: uploadID, partNumber: partNumber)
         // Lowercase hex by table: String(format:) per byte took half of a status answer's time.
         let digits = Array("0123456789abcdef".utf8)
-        let hex = String(decoding: signature(method: method, key: key, expires: expiry, fields).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] },
-                         as: UTF8.self)
+        let hex = String(
+            decoding: signature(method: method, key: key, expires: expiry, fields).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0x0F)]] },
+            as: UTF8.self)
         var components = URLComponents(url: base.appendingPathComponent("blob"), resolvingAgainstBaseURL: false)!
-        components.percentEncodedPath += "/" + key.split(separator: "/").map {
-            String($0).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? ""
-        }.joined(separator: "/")
-        components.queryItems = [URLQueryItem(name: "method", value: method), URLQueryItem(name: "expires", value: String(expiry))]
+        components.percentEncodedPath +=
+            "/"
+            + key.split(separator: "/").map {
+                String($0).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? ""
+            }.joined(separator: "/")
+        components.queryItems =
+            [URLQueryItem(name: "method", value: method), URLQueryItem(name: "expires", value: String(expiry))]
             + fields.queryItems + [URLQueryItem(name: "signature", value: hex)]
         return components.url!
     }
@@ -83,7 +92,8 @@ extension BlobStore {
     ) throws {
         try Self.validate(key)
         guard let expiresText = query["expires"], let expires = Int64(expiresText), let hex = query["signature"],
-              query["method"] == method else {
+            query["method"] == method
+        else {
             throw BlobStoreError.signature("the URL is not signed for \(method)")
         }
         guard let given = Self.bytes(hex: hex), given.count == 32 else { throw BlobStoreError.signature("the signature is malformed") }
@@ -92,7 +102,8 @@ extension BlobStore {
             throw BlobStoreError.signature("the URL was signed for Content-Type \(signedType), not \(contentType ?? "none")")
         }
         if let signedLength = fields.contentLength, signedLength != contentLength {
-            throw BlobStoreError.signature("the URL was signed for \(signedLength) bytes, not \(contentLength.map(String.init) ?? "an unknown length")")
+            throw BlobStoreError.signature(
+                "the URL was signed for \(signedLength) bytes, not \(contentLength.map(String.init) ?? "an unknown length")")
         }
         let expected = signature(method: method, key: key, expires: expires, fields)
         // Compared in constant time.

@@ -116,10 +116,13 @@ public struct BlobStore: Sendable {
     /// Keys under `prefix`, sorted (temporary files are not objects).
     public func list(prefix: String = "") throws -> [String] {
         // Hidden entries are the store's own: temporary files and multipart uploads in progress.
-        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { return [] }
+        guard let walker = FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
+        else { return [] }
         var keys: [String] = []
         for case let url as URL in walker {
-            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, !url.lastPathComponent.hasPrefix(".tmp-") else { continue }
+            guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true, !url.lastPathComponent.hasPrefix(".tmp-") else {
+                continue
+            }
             let key = String(url.standardizedFileURL.path.dropFirst(root.path.count + 1))
             if key.hasPrefix(prefix) { keys.append(key) }
         }
@@ -135,7 +138,9 @@ public struct BlobStoreError: Error, Sendable, Hashable, CustomStringConvertible
     public static func invalidKey(_ key: String, _ reason: String) -> BlobStoreError { .init(code: "InvalidKey", key: key, message: reason) }
     public static func noSuchKey(_ key: String) -> BlobStoreError { .init(code: "NoSuchKey", key: key, message: "no object with this key") }
     public static func io(_ key: String, _ message: String) -> BlobStoreError { .init(code: "IOError", key: key, message: message) }
-    public static func noSuchUpload(_ uploadID: String) -> BlobStoreError { .init(code: "NoSuchUpload", key: nil, message: "no multipart upload \(uploadID) for this key") }
+    public static func noSuchUpload(_ uploadID: String) -> BlobStoreError {
+        .init(code: "NoSuchUpload", key: nil, message: "no multipart upload \(uploadID) for this key")
+    }
     public static func invalidPart(_ key: String, _ message: String) -> BlobStoreError { .init(code: "InvalidPart", key: key, message: message) }
     public static func invalidRange(_ key: String, _ message: String) -> BlobStoreError { .init(code: "InvalidRange", key: key, message: message) }
     public static func configuration(_ message: String) -> BlobStoreError { .init(code: "Configuration", key: nil, message: message) }

@@ -112,8 +112,14 @@ public final class BlockingExecutor: Sendable {
                         }
                         return (job, false)
                     }
-                    if let job { next = job; break }
-                    if stopped { signal.unlock(); return }
+                    if let job {
+                        next = job
+                        break
+                    }
+                    if stopped {
+                        signal.unlock()
+                        return
+                    }
                     signal.wait()
                 }
                 signal.unlock()

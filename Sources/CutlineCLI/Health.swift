@@ -34,7 +34,8 @@ struct Health: AsyncParsableCommand {
         }
         let settings = try ResolvedCommon(common)
         LogSetup.bootstrap(format: settings.logFormat, level: ProcessInfo.processInfo.environment["CUTLINE_LOG_LEVEL"] ?? "warning")
-        var configuration = RPCClientConfiguration(address: target, secret: try settings.loadSecret(createIfMissing: false), clientName: "cutline-cli")
+        var configuration = RPCClientConfiguration(
+            address: target, secret: try settings.loadSecret(createIfMissing: false), clientName: "cutline-cli")
         configuration.maxFrameLength = settings.maxFrameBytes
         let client = RPCClient(configuration: configuration, logger: Logger(label: "cutline.cli"))
         defer { client.close() }

@@ -1,13 +1,13 @@
 import ArgumentParser
 import CutlineContracts
 import CutlineCore
-import CutlineJobStore
 import CutlineHTTP
+import CutlineJobStore
 import CutlineOutbox
 import CutlineRPC
+import CutlineSQLite
 import CutlineServiceHost
 import CutlineSettings
-import CutlineSQLite
 import CutlineWire
 import Foundation
 import Logging
@@ -48,9 +48,10 @@ struct JobsCommand: AsyncParsableCommand {
             let media = FileManager.default.fileExists(atPath: mediaPath) ? try open(mediaPath, Outbox.migrations + ProcessorJobs.migrations) : nil
             let settings = try StatusSettings(target.status, common: common)
             let status = try settings.makeStatusStore { try HTTPClient() }
-            return Context(data: common.dataDirectory, gateway: JobStore(database: gateway), gatewayOutbox: OutboxStore(database: gateway),
-                           processor: media.map(ProcessorJobs.init), processorOutbox: media.map(OutboxStore.init), status: status,
-                           logger: Logger(label: "cutline.jobs"))
+            return Context(
+                data: common.dataDirectory, gateway: JobStore(database: gateway), gatewayOutbox: OutboxStore(database: gateway),
+                processor: media.map(ProcessorJobs.init), processorOutbox: media.map(OutboxStore.init), status: status,
+                logger: Logger(label: "cutline.jobs"))
         }
 
         /// Opens a service's database as the service does (its migrations are the same, so opening it
@@ -89,7 +90,8 @@ struct JobsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Recent jobs with their state; --stuck: only those that need a look.")
         @OptionGroup var target: Target
         @Option(help: "Only jobs in this state (CREATED, QUEUED, PROCESSING, …).") var state: String?
-        @Flag(help: "Only stuck jobs: not finished and unchanged for --for, or with a status write past its retries or quarantined.") var stuck = false
+        @Flag(help: "Only stuck jobs: not finished and unchanged for --for, or with a status write past its retries or quarantined.") var stuck =
+            false
         @Option(name: .customLong("for"), help: "Seconds without change after which an unfinished job counts as stuck.") var forSeconds: Double = 600
         @Option(help: "At most this many jobs.") var limit = 100
 
@@ -111,14 +113,17 @@ struct JobsCommand: AsyncParsableCommand {
                 let isStuck = stuckRows.contains(job.jobID.description) || (!state.isTerminal && idle > forSeconds)
                 if stuck && !isStuck { continue }
                 shown += 1
-                print("\(job.jobID)  \(state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(job.createdAt.formatted(.iso8601))  \(job.filename)\(isStuck ? "  STUCK" : "")")
+                print(
+                    "\(job.jobID)  \(state.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0))  \(job.createdAt.formatted(.iso8601))  \(job.filename)\(isStuck ? "  STUCK" : "")"
+                )
             }
             if shown == 0 { print(stuck ? "no stuck jobs" : "no jobs") }
         }
     }
 
     struct Show: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A job's status record, its status writes in each outbox, and the processor's own state.")
+        static let configuration = CommandConfiguration(
+            abstract: "A job's status record, its status writes in each outbox, and the processor's own state.")
         @OptionGroup var target: Target
         @Argument(help: "The job's id.") var jobID: String
 
@@ -129,14 +134,19 @@ struct JobsCommand: AsyncParsableCommand {
             let (state, updated, origin) = await context.state(of: job)
             print("state \(state.rawValue) (from the \(origin))\(updated.map { ", updated \($0.formatted(.iso8601))" } ?? "")")
             if let record = try? await context.status.status(of: job.jobID) {
-                print("version \(record.version), clips \(record.clips.count)\(record.progress.map { " of \($0.clipsTotal)" } ?? "")\(record.error.map { ", error \($0.code): \($0.message)" } ?? "")")
+                print(
+                    "version \(record.version), clips \(record.clips.count)\(record.progress.map { " of \($0.clipsTotal)" } ?? "")\(record.error.map { ", error \($0.code): \($0.message)" } ?? "")"
+                )
             }
             for (name, outbox) in context.outboxes {
                 let rows = try await outbox.rows(jobID: job.jobID.description)
                 print("\(name) outbox: \(rows.count) write(s)")
                 for row in rows {
-                    let delivered = row.deliveredAt.map { "delivered \($0.formatted(.iso8601))" } ?? (row.quarantinedAt != nil ? "QUARANTINED" : "PENDING")
-                    print("  #\(row.id) \(row.write?.state.rawValue ?? "?") v\(row.version) \(delivered) attempts \(row.attempts)\(row.lastError.map { " last error: \($0)" } ?? "")")
+                    let delivered =
+                        row.deliveredAt.map { "delivered \($0.formatted(.iso8601))" } ?? (row.quarantinedAt != nil ? "QUARANTINED" : "PENDING")
+                    print(
+                        "  #\(row.id) \(row.write?.state.rawValue ?? "?") v\(row.version) \(delivered) attempts \(row.attempts)\(row.lastError.map { " last error: \($0)" } ?? "")"
+                    )
                 }
             }
             if let processor = context.processor {
@@ -166,26 +176,33 @@ struct JobsCommand: AsyncParsableCommand {
                     let due = try await outbox.makeDue(jobID: job.jobID.description)
                     guard due > 0 else { continue }
                     let relay = OutboxRelay(store: outbox, sink: context.status, logger: context.logger)
-                    for _ in 0..<20 where try await outbox.rows(jobID: job.jobID.description).contains(where: { $0.deliveredAt == nil && $0.quarantinedAt == nil }) {
+                    for _ in 0..<20
+                    where try await outbox.rows(jobID: job.jobID.description).contains(where: { $0.deliveredAt == nil && $0.quarantinedAt == nil }) {
                         try await relay.deliverOnce()
                     }
                     let left = try await outbox.rows(jobID: job.jobID.description).filter { $0.deliveredAt == nil && $0.quarantinedAt == nil }
                     context.logger.info("status writes replayed", metadata: ["outbox": "\(name)", "writes": "\(due)", "left": "\(left.count)"])
-                    print(left.isEmpty ? "\(name): \(due) write(s) delivered" : "\(name): \(left.count) of \(due) write(s) still undelivered: \(left.last?.lastError ?? "")")
+                    print(
+                        left.isEmpty
+                            ? "\(name): \(due) write(s) delivered"
+                            : "\(name): \(left.count) of \(due) write(s) still undelivered: \(left.last?.lastError ?? "")")
                 }
                 guard let request = job.submitted else {
                     print("not dispatched: the job was never completed (POST /api/upload/complete)")
                     return
                 }
                 let environment = ProcessInfo.processInfo.environment
-                let address = try SocketAddress(parsing: mediaAddress ?? environment["CUTLINE_MEDIA_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:7420")
+                let address = try SocketAddress(
+                    parsing: mediaAddress ?? environment["CUTLINE_MEDIA_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1:7420")
                 let secret = try ResolvedCommon(target.common).loadSecret(createIfMissing: false)
                 let client = RPCClient(configuration: .init(address: address, secret: secret, clientName: "cutline-jobs"), logger: context.logger)
                 defer { client.close() }
                 do {
                     let answer = try await client.call(MediaContract.submit, request, timeout: .seconds(10))
                     context.logger.info("job handed to the processor", metadata: ["accepted": "\(answer.accepted)"])
-                    print(answer.accepted ? "dispatched: the processor at \(address) took the job" : "the processor at \(address) already holds the job")
+                    print(
+                        answer.accepted ? "dispatched: the processor at \(address) took the job" : "the processor at \(address) already holds the job"
+                    )
                 } catch let error as RPCError {
                     throw Refusal("the processor at \(address) did not take the job: \(error)")
                 }

@@ -70,8 +70,9 @@ struct LookOptions: ParsableArguments {
             }
             box = parsed
         }
-        let style = OverlayStyle(position: position, fontSize: fontSize, textColor: color, boxColor: box, outline: outline, shadow: shadow,
-                                 boxPadding: boxPadding, boxRadius: boxRadius, lineSpacing: lineSpacing, alignment: alignment)
+        let style = OverlayStyle(
+            position: position, fontSize: fontSize, textColor: color, boxColor: box, outline: outline, shadow: shadow,
+            boxPadding: boxPadding, boxRadius: boxRadius, lineSpacing: lineSpacing, alignment: alignment)
         // The limits every door shares (the API's and the MediaProcessor's too).
         if let (field, value) = style.outOfLimits() {
             throw ValidationError("--\(field.rawValue.replacingOccurrences(of: "_", with: "-")) is \(field.limit.rule), not \(value)")
@@ -79,7 +80,9 @@ struct LookOptions: ParsableArguments {
         let families = FontCatalog.families()
         guard let family = families.first(where: { $0.caseInsensitiveCompare(font) == .orderedSame }) else {
             let near = families.filter { $0.localizedCaseInsensitiveContains(font.split(separator: " ").first.map(String.init) ?? font) }.prefix(5)
-            throw ValidationError("no installed font family \"\(font)\"" + (near.isEmpty ? "; `fc-list : family` lists them" : "; did you mean \(near.map { "\"\($0)\"" }.joined(separator: ", "))?"))
+            throw ValidationError(
+                "no installed font family \"\(font)\""
+                    + (near.isEmpty ? "; `fc-list : family` lists them" : "; did you mean \(near.map { "\"\($0)\"" }.joined(separator: ", "))?"))
         }
         var chosen = style
         chosen.fontFamily = family

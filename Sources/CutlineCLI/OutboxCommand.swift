@@ -1,10 +1,10 @@
 import ArgumentParser
 import CutlineCore
+import CutlineHTTP
 import CutlineOutbox
+import CutlineSQLite
 import CutlineServiceHost
 import CutlineSettings
-import CutlineHTTP
-import CutlineSQLite
 import Foundation
 import Logging
 
@@ -53,7 +53,8 @@ struct OutboxCommand: AsyncParsableCommand {
     }
 
     struct Stats: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Counts of pending, delivered and stuck writes, and the oldest pending write's age.")
+        static let configuration = CommandConfiguration(
+            abstract: "Counts of pending, delivered and stuck writes, and the oldest pending write's age.")
         @OptionGroup var target: Target
         @Flag(help: "Print JSON.") var json = false
 
@@ -66,7 +67,9 @@ struct OutboxCommand: AsyncParsableCommand {
                     print(String(decoding: try encoder.encode(stats), as: UTF8.self))
                 } else {
                     let age = stats.oldestPendingAgeSeconds.map { String(format: "%.1fs", $0) } ?? "-"
-                    print("\(path): pending \(stats.pending), delivered \(stats.delivered), stuck \(stats.stuck) (quarantined \(stats.quarantined)), oldest pending \(age)")
+                    print(
+                        "\(path): pending \(stats.pending), delivered \(stats.delivered), stuck \(stats.stuck) (quarantined \(stats.quarantined)), oldest pending \(age)"
+                    )
                 }
             }
         }
@@ -85,7 +88,9 @@ struct OutboxCommand: AsyncParsableCommand {
                 for row in rows {
                     let state = row.write?.state.rawValue ?? "?"
                     let quarantined = row.quarantinedAt == nil ? "" : " quarantined"
-                    print("  #\(row.id) job_id=\(row.jobID) state=\(state) version=\(row.version) attempts=\(row.attempts)\(quarantined) created=\(row.createdAt.formatted(.iso8601)) last_error=\(row.lastError ?? "-")")
+                    print(
+                        "  #\(row.id) job_id=\(row.jobID) state=\(state) version=\(row.version) attempts=\(row.attempts)\(quarantined) created=\(row.createdAt.formatted(.iso8601)) last_error=\(row.lastError ?? "-")"
+                    )
                 }
             }
         }

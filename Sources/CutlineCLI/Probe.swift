@@ -31,7 +31,9 @@ struct Probe: ParsableCommand {
         print("file       \(file)")
         print("container  \(info.container)")
         print("duration   \(String(format: "%.3f", info.duration)) s (starts at \(String(format: "%.3f", info.startTime)) s)")
-        print("video      \(v.codec) \(v.width)x\(v.height) \(v.pixelFormat) \(v.frameRate) fps" + (v.rotation != 0 ? ", rotated \(v.rotation)° (shown \(v.displayWidth)x\(v.displayHeight))" : ""))
+        print(
+            "video      \(v.codec) \(v.width)x\(v.height) \(v.pixelFormat) \(v.frameRate) fps"
+                + (v.rotation != 0 ? ", rotated \(v.rotation)° (shown \(v.displayWidth)x\(v.displayHeight))" : ""))
         if let a = info.audio {
             print("audio      \(a.codec) \(a.sampleRate) Hz, \(a.channels) channel\(a.channels == 1 ? "" : "s")")
         } else {

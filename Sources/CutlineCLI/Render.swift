@@ -112,7 +112,9 @@ struct Render: AsyncParsableCommand {
         print("\(clips.count) clips from \(file) in \(String(format: "%.1f", seconds)) s:")
         for (clip, text) in zip(clips, texts) {
             let shown = text.count > 40 ? String(text.prefix(39)) + "…" : text
-            print(String(format: "  %3d  %8.3f s  +%7.3f s  %6.1f KiB  ", clip.index + 1, clip.start, clip.duration, Double(clip.bytes) / 1024) + clip.path + (shown.isEmpty ? "" : "  \"\(shown.replacingOccurrences(of: "\n", with: " "))\""))
+            print(
+                String(format: "  %3d  %8.3f s  +%7.3f s  %6.1f KiB  ", clip.index + 1, clip.start, clip.duration, Double(clip.bytes) / 1024)
+                    + clip.path + (shown.isEmpty ? "" : "  \"\(shown.replacingOccurrences(of: "\n", with: " "))\""))
         }
     }
 
@@ -172,7 +174,9 @@ struct Render: AsyncParsableCommand {
         }
         print("\(plan.count) clips of \(size.width)×\(size.height)" + (look.platform.map { " for \($0.name), text inside its safe area" } ?? ""))
         for (item, segment) in zip(report, plan.segments) {
-            print(String(format: "clip %3d  %8.3f s  +%7.3f s  ", segment.index + 1, segment.start, segment.duration) + (item.fits ? "fits" : "DOES NOT FIT"))
+            print(
+                String(format: "clip %3d  %8.3f s  +%7.3f s  ", segment.index + 1, segment.start, segment.duration)
+                    + (item.fits ? "fits" : "DOES NOT FIT"))
             for line in item.lines { print("    | \(line)") }
             if !item.missingCharacters.isEmpty {
                 let list = item.missingCharacters.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
@@ -186,7 +190,6 @@ struct Render: AsyncParsableCommand {
         Foundation.exit(1)
     }
 }
-
 
 /// A one-line progress bar on stderr, redrawn in place.
 final class ProgressBar: @unchecked Sendable {

@@ -14,11 +14,11 @@ struct TextCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print COUNT variations of a base text and the engine that made them.",
             discussion: """
-            The engine is the one the TextService would use: gemini when GEMINI_API_KEY is set, openai when \
-            CUTLINE_TEXT_OPENAI_URL is, else offline; --engine picks one. The quickest way to see that a key \
-            and a model work: a refused key, an unknown model or no network is one line saying which, and a \
-            non-zero exit.
-            """
+                The engine is the one the TextService would use: gemini when GEMINI_API_KEY is set, openai when \
+                CUTLINE_TEXT_OPENAI_URL is, else offline; --engine picks one. The quickest way to see that a key \
+                and a model work: a refused key, an unknown model or no network is one line saying which, and a \
+                non-zero exit.
+                """
         )
 
         @Argument(help: "The base text (at most 500 characters).")

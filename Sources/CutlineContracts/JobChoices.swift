@@ -7,8 +7,10 @@ extension NamedChoice {
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(rawValue: name) else {
             let names = Self.allCases.map { "\"\($0.rawValue)\"" }
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath,
-                                                    debugDescription: "is \(names.joined(separator: " or ")), not \"\(name)\""))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "is \(names.joined(separator: " or ")), not \"\(name)\""))
         }
         self = value
     }

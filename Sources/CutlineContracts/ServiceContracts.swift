@@ -1,7 +1,7 @@
-public import Foundation
 public import CutlineCore
 public import CutlineRPC
 public import CutlineWire
+public import Foundation
 
 /// The Gateway's methods (it also serves HTTP to browsers; these are for other services and operators).
 public enum GatewayContract {
@@ -38,7 +38,10 @@ public struct MediaPreviewRequest: Codable, Sendable, Hashable {
     /// Scale the JPEG down to at most this width; nil for the clip's size.
     public var maxWidth: Int?
 
-    public init(jobID: JobID, sourceKey: String, seconds: Double, text: String, style: OverlayStyle, shape: OutputShape? = nil, platform: Platform? = nil, maxWidth: Int? = nil) {
+    public init(
+        jobID: JobID, sourceKey: String, seconds: Double, text: String, style: OverlayStyle, shape: OutputShape? = nil, platform: Platform? = nil,
+        maxWidth: Int? = nil
+    ) {
         self.jobID = jobID
         self.sourceKey = sourceKey
         self.seconds = seconds
@@ -50,7 +53,10 @@ public struct MediaPreviewRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", sourceKey = "source_key", seconds, text, style, shape, platform, maxWidth = "max_width"
+        case jobID = "job_id"
+        case sourceKey = "source_key"
+        case seconds, text, style, shape, platform
+        case maxWidth = "max_width"
     }
 }
 
@@ -84,7 +90,8 @@ public struct PreflightRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", texts, style, width, height, shape, platform
+        case jobID = "job_id"
+        case texts, style, width, height, shape, platform
     }
 }
 
@@ -116,7 +123,8 @@ public struct PreflightResponse: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case texts, fontInstalled = "font_installed"
+        case texts
+        case fontInstalled = "font_installed"
     }
 }
 
@@ -143,7 +151,8 @@ public struct CancelResponse: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", stopped
+        case jobID = "job_id"
+        case stopped
     }
 }
 
@@ -157,7 +166,8 @@ public struct ProbeRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", sourceKey = "source_key"
+        case jobID = "job_id"
+        case sourceKey = "source_key"
     }
 }
 
@@ -184,7 +194,9 @@ public struct ProbeSummary: Codable, Sendable, Hashable {
 
     enum CodingKeys: String, CodingKey {
         case duration, width, height, rotation
-        case frameRate = "frame_rate", hasAudio = "has_audio", videoCodec = "video_codec"
+        case frameRate = "frame_rate"
+        case hasAudio = "has_audio"
+        case videoCodec = "video_codec"
     }
 }
 
@@ -200,7 +212,10 @@ public struct SubmitRequest: Codable, Sendable, Hashable {
     public var shape: OutputShape?
     public var platform: Platform?
 
-    public init(jobID: JobID, attempt: Int64, sourceKey: String, plan: SegmentPlan, texts: [String], style: OverlayStyle, shape: OutputShape? = nil, platform: Platform? = nil) {
+    public init(
+        jobID: JobID, attempt: Int64, sourceKey: String, plan: SegmentPlan, texts: [String], style: OverlayStyle, shape: OutputShape? = nil,
+        platform: Platform? = nil
+    ) {
         self.jobID = jobID
         self.attempt = attempt
         self.sourceKey = sourceKey
@@ -212,7 +227,10 @@ public struct SubmitRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", attempt, sourceKey = "source_key", plan, texts, style, shape, platform
+        case jobID = "job_id"
+        case attempt
+        case sourceKey = "source_key"
+        case plan, texts, style, shape, platform
     }
 }
 
@@ -227,7 +245,8 @@ public struct SubmitResponse: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", accepted
+        case jobID = "job_id"
+        case accepted
     }
 }
 
@@ -255,7 +274,9 @@ public struct VaryRequest: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case baseText = "base_text", count, seed, language, maxLength = "max_length"
+        case baseText = "base_text"
+        case count, seed, language
+        case maxLength = "max_length"
     }
 }
 

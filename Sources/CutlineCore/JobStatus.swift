@@ -35,7 +35,8 @@ public struct StatusWrite: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", version, state, attempt, progress, clips, error, params
+        case jobID = "job_id"
+        case version, state, attempt, progress, clips, error, params
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -55,7 +56,10 @@ public struct JobProgress: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case clipsDone = "clips_done", clipsTotal = "clips_total", framesDone = "frames_done", framesTotal = "frames_total"
+        case clipsDone = "clips_done"
+        case clipsTotal = "clips_total"
+        case framesDone = "frames_done"
+        case framesTotal = "frames_total"
     }
 }
 
@@ -103,8 +107,10 @@ public struct JobStatusRecord: Sendable, Hashable, Codable {
     public var createdAt: Date?
     public var updatedAt: Date
 
-    public init(jobID: JobID, version: Int64, state: JobState, attempt: Int64, progress: JobProgress?, clips: [ClipRecord],
-                error: JobFailure?, params: String?, createdAt: Date?, updatedAt: Date) {
+    public init(
+        jobID: JobID, version: Int64, state: JobState, attempt: Int64, progress: JobProgress?, clips: [ClipRecord],
+        error: JobFailure?, params: String?, createdAt: Date?, updatedAt: Date
+    ) {
         self.jobID = jobID
         self.version = version
         self.state = state

@@ -11,7 +11,10 @@ extension OverlayStyle {
     }
 
     public enum Field: String, Sendable, CaseIterable {
-        case fontSize = "font_size", outline, shadow, boxPadding = "box_padding", boxRadius = "box_radius"
+        case fontSize = "font_size"
+        case outline, shadow
+        case boxPadding = "box_padding"
+        case boxRadius = "box_radius"
         case lineSpacing = "line_spacing"
 
         public var limit: NumberLimit {

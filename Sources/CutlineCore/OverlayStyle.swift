@@ -78,7 +78,8 @@ public struct OverlayStyle: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case position, fontSize, textColor, boxColor, outline, outlineColor, shadow, shadowColor, boxPadding, boxRadius, lineSpacing, alignment, margin, fontFamily
+        case position, fontSize, textColor, boxColor, outline, outlineColor, shadow, shadowColor, boxPadding, boxRadius, lineSpacing, alignment,
+            margin, fontFamily
     }
 
     /// Fields added later are optional, so a job stored before them still decodes (with the defaults).

@@ -94,7 +94,10 @@ public struct SegmentPlan: Sendable, Hashable, Codable {
     /// up to half a length longer than asked, so a length near the limit may not do).
     public func checkLongestClip(for platform: Platform) throws(SegmentPlanError) {
         guard let long = segments.first(where: { $0.duration > platform.longestClip + 1e-6 }) else { return }
-        throw .make(.clipTooLongForPlatform, "clip \(long.index + 1) would be \(Self.minutes(long.duration)) long, and \(platform.name) takes clips of at most \(Self.minutes(platform.longestClip)): choose shorter clips")
+        throw .make(
+            .clipTooLongForPlatform,
+            "clip \(long.index + 1) would be \(Self.minutes(long.duration)) long, and \(platform.name) takes clips of at most \(Self.minutes(platform.longestClip)): choose shorter clips"
+        )
     }
 
     private static func minutes(_ seconds: Double) -> String {

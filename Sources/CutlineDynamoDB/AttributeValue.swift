@@ -23,13 +23,19 @@ public indirect enum AttributeValue: Sendable, Hashable, Codable {
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        if let v = try container.decodeIfPresent(String.self, forKey: .S) { self = .string(v) }
-        else if let v = try container.decodeIfPresent(String.self, forKey: .N) { self = .number(v) }
-        else if let v = try container.decodeIfPresent(Bool.self, forKey: .BOOL) { self = .bool(v) }
-        else if container.contains(.NULL) { self = .null }
-        else if let v = try container.decodeIfPresent([String: AttributeValue].self, forKey: .M) { self = .map(v) }
-        else if let v = try container.decodeIfPresent([AttributeValue].self, forKey: .L) { self = .list(v) }
-        else {
+        if let v = try container.decodeIfPresent(String.self, forKey: .S) {
+            self = .string(v)
+        } else if let v = try container.decodeIfPresent(String.self, forKey: .N) {
+            self = .number(v)
+        } else if let v = try container.decodeIfPresent(Bool.self, forKey: .BOOL) {
+            self = .bool(v)
+        } else if container.contains(.NULL) {
+            self = .null
+        } else if let v = try container.decodeIfPresent([String: AttributeValue].self, forKey: .M) {
+            self = .map(v)
+        } else if let v = try container.decodeIfPresent([AttributeValue].self, forKey: .L) {
+            self = .list(v)
+        } else {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "unsupported DynamoDB attribute type"))
         }
     }

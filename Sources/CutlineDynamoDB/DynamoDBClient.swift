@@ -32,7 +32,8 @@ public struct DynamoDBClient: Sendable {
     }()
 
     /// Calls `operation` with a JSON body; returns the decoded answer.
-    func call<Input: Encodable, Output: Decodable>(_ operation: String, table: String?, _ input: Input, as output: Output.Type) async throws -> Output {
+    func call<Input: Encodable, Output: Decodable>(_ operation: String, table: String?, _ input: Input, as output: Output.Type) async throws -> Output
+    {
         let body = [UInt8](try Self.encoder.encode(input))
         var headers: [(String, String)] = [
             ("Content-Type", "application/x-amz-json-1.0"),
@@ -40,8 +41,9 @@ public struct DynamoDBClient: Sendable {
         ]
         var backoff: Duration = .milliseconds(50)
         for attempt in 1...5 {
-            let signing = try SigV4Request(method: "POST", url: endpoint, headers: headers.map { (name: $0.0, value: $0.1) },
-                                           payloadHash: SigV4Signer.payloadHash(body))
+            let signing = try SigV4Request(
+                method: "POST", url: endpoint, headers: headers.map { (name: $0.0, value: $0.1) },
+                payloadHash: SigV4Signer.payloadHash(body))
             let signed = headers + (try signer.signHeaders(request: signing)).map { ($0.name, $0.value) }
             let response = try await http.send(HTTPRequest(method: .post, url: endpoint, headers: signed, body: .bytes(body), retryable: true))
             if (200..<300).contains(response.status) {
@@ -61,12 +63,16 @@ public struct DynamoDBClient: Sendable {
             var type: String?
             var message: String?
             var Message: String?
-            enum CodingKeys: String, CodingKey { case type = "__type", message, Message }
+            enum CodingKeys: String, CodingKey {
+                case type = "__type"
+                case message, Message
+            }
         }
         let body = try? JSONDecoder().decode(Body.self, from: Data(response.body))
         let code = body?.type.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? "HTTP\(response.status)"
-        return DynamoDBError(code: code, message: body?.message ?? body?.Message ?? response.bodyText, status: response.status,
-                             operation: operation, table: table)
+        return DynamoDBError(
+            code: code, message: body?.message ?? body?.Message ?? response.bodyText, status: response.status,
+            operation: operation, table: table)
     }
 
     // MARK: Operations
@@ -74,18 +80,28 @@ public struct DynamoDBClient: Sendable {
     struct Empty: Codable {}
 
     public func getItem(table: String, key: Item, consistentRead: Bool = true) async throws -> Item? {
-        struct Input: Encodable { var TableName: String; var Key: Item; var ConsistentRead: Bool }
+        struct Input: Encodable {
+            var TableName: String
+            var Key: Item
+            var ConsistentRead: Bool
+        }
         struct Output: Decodable { var Item: Item? }
         return try await call("GetItem", table: table, Input(TableName: table, Key: key, ConsistentRead: consistentRead), as: Output.self).Item
     }
 
     public func putItem(table: String, item: Item, condition: String? = nil, names: [String: String]? = nil, values: Item? = nil) async throws {
         struct Input: Encodable {
-            var TableName: String; var Item: Item; var ConditionExpression: String?
-            var ExpressionAttributeNames: [String: String]?; var ExpressionAttributeValues: Item?
+            var TableName: String
+            var Item: Item
+            var ConditionExpression: String?
+            var ExpressionAttributeNames: [String: String]?
+            var ExpressionAttributeValues: Item?
         }
-        _ = try await call("PutItem", table: table, Input(TableName: table, Item: item, ConditionExpression: condition,
-                                                          ExpressionAttributeNames: names, ExpressionAttributeValues: values), as: Empty.self)
+        _ = try await call(
+            "PutItem", table: table,
+            Input(
+                TableName: table, Item: item, ConditionExpression: condition,
+                ExpressionAttributeNames: names, ExpressionAttributeValues: values), as: Empty.self)
     }
 
     /// Returns false when the condition did not hold (an expected outcome, not an error).
@@ -93,12 +109,19 @@ public struct DynamoDBClient: Sendable {
         table: String, key: Item, update: String, condition: String? = nil, names: [String: String]? = nil, values: Item? = nil
     ) async throws -> Bool {
         struct Input: Encodable {
-            var TableName: String; var Key: Item; var UpdateExpression: String; var ConditionExpression: String?
-            var ExpressionAttributeNames: [String: String]?; var ExpressionAttributeValues: Item?
+            var TableName: String
+            var Key: Item
+            var UpdateExpression: String
+            var ConditionExpression: String?
+            var ExpressionAttributeNames: [String: String]?
+            var ExpressionAttributeValues: Item?
         }
         do {
-            _ = try await call("UpdateItem", table: table, Input(TableName: table, Key: key, UpdateExpression: update, ConditionExpression: condition,
-                                                                 ExpressionAttributeNames: names, ExpressionAttributeValues: values), as: Empty.self)
+            _ = try await call(
+                "UpdateItem", table: table,
+                Input(
+                    TableName: table, Key: key, UpdateExpression: update, ConditionExpression: condition,
+                    ExpressionAttributeNames: names, ExpressionAttributeValues: values), as: Empty.self)
             return true
         } catch let error as DynamoDBError where error.isConditionalCheckFailed {
             return false
@@ -106,20 +129,35 @@ public struct DynamoDBClient: Sendable {
     }
 
     public func deleteItem(table: String, key: Item) async throws {
-        struct Input: Encodable { var TableName: String; var Key: Item }
+        struct Input: Encodable {
+            var TableName: String
+            var Key: Item
+        }
         _ = try await call("DeleteItem", table: table, Input(TableName: table, Key: key), as: Empty.self)
     }
 
     /// Creates a table keyed by one string attribute, billed per request; succeeds if it already exists.
     public func createTable(_ table: String, hashKey: String) async throws {
-        struct Attribute: Encodable { var AttributeName: String; var AttributeType = "S" }
-        struct Key: Encodable { var AttributeName: String; var KeyType = "HASH" }
+        struct Attribute: Encodable {
+            var AttributeName: String
+            var AttributeType = "S"
+        }
+        struct Key: Encodable {
+            var AttributeName: String
+            var KeyType = "HASH"
+        }
         struct Input: Encodable {
-            var TableName: String; var AttributeDefinitions: [Attribute]; var KeySchema: [Key]; var BillingMode = "PAY_PER_REQUEST"
+            var TableName: String
+            var AttributeDefinitions: [Attribute]
+            var KeySchema: [Key]
+            var BillingMode = "PAY_PER_REQUEST"
         }
         do {
-            _ = try await call("CreateTable", table: table, Input(TableName: table, AttributeDefinitions: [Attribute(AttributeName: hashKey)],
-                                                                   KeySchema: [Key(AttributeName: hashKey)]), as: Empty.self)
+            _ = try await call(
+                "CreateTable", table: table,
+                Input(
+                    TableName: table, AttributeDefinitions: [Attribute(AttributeName: hashKey)],
+                    KeySchema: [Key(AttributeName: hashKey)]), as: Empty.self)
         } catch let error as DynamoDBError where error.code == "ResourceInUseException" {
             return
         }
@@ -128,7 +166,10 @@ public struct DynamoDBClient: Sendable {
     /// The table's status (`ACTIVE`, `CREATING`, …).
     public func describeTable(_ table: String) async throws -> String {
         struct Input: Encodable { var TableName: String }
-        struct Output: Decodable { struct Table: Decodable { var TableStatus: String }; var Table: Table }
+        struct Output: Decodable {
+            struct Table: Decodable { var TableStatus: String }
+            var Table: Table
+        }
         return try await call("DescribeTable", table: table, Input(TableName: table), as: Output.self).Table.TableStatus
     }
 

@@ -51,8 +51,10 @@ public struct DynamoDBStatusSink: StatusStore {
     }
 
     static func attribute(_ progress: JobProgress) -> AttributeValue {
-        .map(["clips_done": .int(progress.clipsDone), "clips_total": .int(progress.clipsTotal),
-              "frames_done": .int(progress.framesDone), "frames_total": .int(progress.framesTotal)])
+        .map([
+            "clips_done": .int(progress.clipsDone), "clips_total": .int(progress.clipsTotal),
+            "frames_done": .int(progress.framesDone), "frames_total": .int(progress.framesTotal),
+        ])
     }
 
     static func attribute(_ clip: ClipRecord) -> AttributeValue {
@@ -71,23 +73,26 @@ public struct DynamoDBStatusSink: StatusStore {
         let reader = ItemReader(jobID: jobID, store: "DynamoDB table \(table)")
         let progress = try reader.optional(item, "progress") { value, path in
             let m = try reader.map(value, path)
-            return JobProgress(clipsDone: try reader.int(m, "clips_done", path), clipsTotal: try reader.int(m, "clips_total", path),
-                               framesDone: try reader.int(m, "frames_done", path), framesTotal: try reader.int(m, "frames_total", path))
+            return JobProgress(
+                clipsDone: try reader.int(m, "clips_done", path), clipsTotal: try reader.int(m, "clips_total", path),
+                framesDone: try reader.int(m, "frames_done", path), framesTotal: try reader.int(m, "frames_total", path))
         }
-        let clips: [ClipRecord] = try reader.optional(item, "clips") { value, path -> [ClipRecord] in
-            guard let list = value.list else { throw reader.corrupt(path, "is not a list") }
-            return try list.enumerated().map { index, value -> ClipRecord in
-                let path = "\(path)[\(index)]"
-                let m = try reader.map(value, path)
-                return ClipRecord(index: Int(try reader.int(m, "index", path)), start: try reader.double(m, "start", path),
-                                  duration: try reader.double(m, "duration", path), text: try reader.string(m, "text", path),
-                                  key: try reader.string(m, "key", path), size: try reader.int(m, "size", path),
-                                  thumbnailKey: try reader.optional(m, "thumbnail_key") { value, inner in
-                                      guard let text = value.string else { throw reader.corrupt("\(path).\(inner)", "is not a string") }
-                                      return text
-                                  })
-            }
-        } ?? []
+        let clips: [ClipRecord] =
+            try reader.optional(item, "clips") { value, path -> [ClipRecord] in
+                guard let list = value.list else { throw reader.corrupt(path, "is not a list") }
+                return try list.enumerated().map { index, value -> ClipRecord in
+                    let path = "\(path)[\(index)]"
+                    let m = try reader.map(value, path)
+                    return ClipRecord(
+                        index: Int(try reader.int(m, "index", path)), start: try reader.double(m, "start", path),
+                        duration: try reader.double(m, "duration", path), text: try reader.string(m, "text", path),
+                        key: try reader.string(m, "key", path), size: try reader.int(m, "size", path),
+                        thumbnailKey: try reader.optional(m, "thumbnail_key") { value, inner in
+                            guard let text = value.string else { throw reader.corrupt("\(path).\(inner)", "is not a string") }
+                            return text
+                        })
+                }
+            } ?? []
         let error = try reader.optional(item, "error") { value, path in
             let m = try reader.map(value, path)
             return JobFailure(code: try reader.string(m, "code", path), message: try reader.string(m, "message", path))

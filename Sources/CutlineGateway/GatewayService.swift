@@ -9,7 +9,8 @@ struct GatewayService: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cutline-gateway",
         abstract: "Gateway: the browser's HTTP API (uploads, job status) and the embedded store's signed URLs; serves RPC for operators.",
-        discussion: "HTTP on CUTLINE_GATEWAY_HTTP_LISTEN (default 127.0.0.1:8080), RPC on CUTLINE_GATEWAY_RPC_LISTEN (default 127.0.0.1:7410). Every setting is a flag or a CUTLINE_* variable; a flag wins."
+        discussion:
+            "HTTP on CUTLINE_GATEWAY_HTTP_LISTEN (default 127.0.0.1:8080), RPC on CUTLINE_GATEWAY_RPC_LISTEN (default 127.0.0.1:7410). Every setting is a flag or a CUTLINE_* variable; a flag wins."
     )
 
     @OptionGroup var options: ServiceOptions

@@ -1,11 +1,11 @@
 import CutlineBlobStore
 public import CutlineJobFlow
 public import CutlineJobStore
-import CutlineRPC
 public import CutlineOutbox
+import CutlineRPC
+public import CutlineSQLite
 public import CutlineServiceHost
 public import CutlineSettings
-public import CutlineSQLite
 public import CutlineStorage
 public import Foundation
 public import Hummingbird
@@ -64,10 +64,11 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         return RPCClient(configuration: configuration, logger: clientLogger)
     }
     let answers = StatusAnswers(lifetime: .seconds(1800))
-    let flow = JobFlow(jobs: jobs, objects: objects, status: status,
-                       media: client(httpSettings.mediaAddress, part: "media"), text: client(httpSettings.textAddress, part: "text"),
-                       limits: .init(maxUploadBytes: httpSettings.maxUploadBytes, multipartThreshold: httpSettings.multipartThreshold),
-                       changed: { answers.forget($0) })
+    let flow = JobFlow(
+        jobs: jobs, objects: objects, status: status,
+        media: client(httpSettings.mediaAddress, part: "media"), text: client(httpSettings.textAddress, part: "text"),
+        limits: .init(maxUploadBytes: httpSettings.maxUploadBytes, multipartThreshold: httpSettings.multipartThreshold),
+        changed: { answers.forget($0) })
     let router = buildRouter(flow, answers: answers, apiToken: httpSettings.apiToken, blobs: objects as? EmbeddedObjectStore)
     let address = HTTPAddress()
     let httpLogger = {
@@ -85,16 +86,20 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         },
         logger: httpLogger
     )
-    logger.info("gateway assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
+    logger.info(
+        "gateway assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
     // Shut down in reverse: HTTP first (no new requests), then RPC, then the relay's last pass.
-    return Gateway(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, app]),
-                   objects: objects, status: status, database: database, outbox: outbox, jobs: jobs, flow: flow, http: address)
+    return Gateway(
+        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, app]),
+        objects: objects, status: status, database: database, outbox: outbox, jobs: jobs, flow: flow, http: address)
 }
 
 /// The Gateway's routes: the API under `/api` (behind the token when one is set), the page, and the
 /// embedded store's signed blob URLs (S3's URLs are S3's). Tests build it alone and call it in process.
-public func buildRouter(_ flow: JobFlow, answers: StatusAnswers = StatusAnswers(lifetime: .seconds(1800)), apiToken: String?,
-                        blobs: EmbeddedObjectStore?) -> Router<APIRequestContext> {
+public func buildRouter(
+    _ flow: JobFlow, answers: StatusAnswers = StatusAnswers(lifetime: .seconds(1800)), apiToken: String?,
+    blobs: EmbeddedObjectStore?
+) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     let api = router.group("api")

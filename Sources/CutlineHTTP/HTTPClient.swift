@@ -143,7 +143,8 @@ private final class Workers: Sendable {
                 signal.signal()
                 signal.unlock()
             } else {
-                continuation.resume(returning: .failure(.network(curlCode: Int32(CURLE_FAILED_INIT.rawValue), message: "the HTTP client was shut down")))
+                continuation.resume(
+                    returning: .failure(.network(curlCode: Int32(CURLE_FAILED_INIT.rawValue), message: "the HTTP client was shut down")))
             }
         }
     }
@@ -157,13 +158,20 @@ private final class Workers: Sendable {
                 let (job, stopped) = queue.withLock { queue -> (Job?, Bool) in
                     queue.jobs.isEmpty ? (nil, queue.stopped) : (queue.jobs.removeFirst(), false)
                 }
-                if let job { next = job; break }
-                if stopped { signal.unlock(); return }
+                if let job {
+                    next = job
+                    break
+                }
+                if stopped {
+                    signal.unlock()
+                    return
+                }
                 signal.wait()
             }
             signal.unlock()
             guard let job = next else { continue }
-            job.complete(easy.perform(job.request, connectTimeoutMilliseconds: connectTimeoutMilliseconds, timeoutMilliseconds: job.timeoutMilliseconds))
+            job.complete(
+                easy.perform(job.request, connectTimeoutMilliseconds: connectTimeoutMilliseconds, timeoutMilliseconds: job.timeoutMilliseconds))
         }
     }
 }

@@ -1,7 +1,11 @@
 public import Foundation
 
 public enum HTTPMethod: String, Sendable {
-    case get = "GET", head = "HEAD", put = "PUT", post = "POST", delete = "DELETE"
+    case get = "GET"
+    case head = "HEAD"
+    case put = "PUT"
+    case post = "POST"
+    case delete = "DELETE"
 
     /// Safe to send again after a failure whose outcome is unknown.
     public var isIdempotent: Bool { self != .post }
@@ -30,8 +34,10 @@ public struct HTTPRequest: Sendable {
     /// POST that is idempotent by its own design (a conditional DynamoDB write), false to never retry.
     public var retryable: Bool?
 
-    public init(method: HTTPMethod, url: URL, headers: [(String, String)] = [], body: Body = .none,
-                destination: Destination = .memory, retryable: Bool? = nil) {
+    public init(
+        method: HTTPMethod, url: URL, headers: [(String, String)] = [], body: Body = .none,
+        destination: Destination = .memory, retryable: Bool? = nil
+    ) {
         self.method = method
         self.url = url
         self.headers = headers

@@ -1,6 +1,6 @@
-import Foundation
 public import CutlineContracts
 public import CutlineCore
+import Foundation
 
 /// What a person asks of a job, as the API's bodies carry it (snake_case keys come from the coder).
 /// Each is checked once, here, into the values the renderer takes.
@@ -69,7 +69,9 @@ public struct TextChoice: Codable, Sendable, Hashable {
             texts = given
         }
         if let long = texts.firstIndex(where: { OverlayStyle.textProblem($0) != nil }) {
-            throw .unprocessable("text_too_long", "the text of clip \(long + 1) has \(texts[long].count) characters; at most \(OverlayStyle.maximumTextLength) fit on a clip")
+            throw .unprocessable(
+                "text_too_long",
+                "the text of clip \(long + 1) has \(texts[long].count) characters; at most \(OverlayStyle.maximumTextLength) fit on a clip")
         }
         guard mode != .single else { return (texts, []) }
         let empty = texts.indices.filter { texts[$0].trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
@@ -159,7 +161,7 @@ public struct JobLook: Sendable, Hashable {
             (.fontSize, given.fontSize), (.outline, given.outline), (.shadow, given.shadow),
             (.boxPadding, given.boxPadding), (.boxRadius, given.boxRadius), (.lineSpacing, given.lineSpacing),
         ]
-        for case let (field, value?) in numbers {
+        for case (let field, let value?) in numbers {
             guard field.limit.check(value) else { throw .badRequest("style.\(field.rawValue) is \(field.limit.rule), not \(value)") }
             style[keyPath: field.limit.keyPath] = value
         }
@@ -184,7 +186,9 @@ public struct JobLook: Sendable, Hashable {
             if box == "none" {
                 style.boxColor = nil
             } else {
-                guard let color = OverlayStyle.Color(hex: box) else { throw .badRequest("style.box_color is #RRGGBB, #RRGGBBAA or none, not \"\(box)\"") }
+                guard let color = OverlayStyle.Color(hex: box) else {
+                    throw .badRequest("style.box_color is #RRGGBB, #RRGGBBAA or none, not \"\(box)\"")
+                }
                 style.boxColor = color
             }
         }
@@ -198,7 +202,9 @@ public struct JobLook: Sendable, Hashable {
             shape.aspect = parsed
         }
         if let fit = output.fit {
-            guard let parsed = OutputShape.Fit(rawValue: fit) else { throw .badRequest("output.fit is \(Self.names(OutputShape.Fit.self)), not \"\(fit)\"") }
+            guard let parsed = OutputShape.Fit(rawValue: fit) else {
+                throw .badRequest("output.fit is \(Self.names(OutputShape.Fit.self)), not \"\(fit)\"")
+            }
             shape.fit = parsed
         }
         if let focus = output.focus {

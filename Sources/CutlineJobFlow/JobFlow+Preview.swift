@@ -16,19 +16,23 @@ extension JobFlow {
     public func clipPreview(_ jobID: JobID, clip clipText: String, width: String?) async throws(JobFlowError) -> Data {
         let job = try await job(jobID)
         guard let started = job.submitted else {
-            throw .conflict("job \(jobID) has not been started, so its clips are not known yet; POST a text and style to /api/jobs/\(jobID)/preview instead")
+            throw .conflict(
+                "job \(jobID) has not been started, so its clips are not known yet; POST a text and style to /api/jobs/\(jobID)/preview instead")
         }
         guard let clip = Int(clipText), started.plan.segments.indices.contains(clip) else {
             throw .badRequest("clip is 0 to \(started.plan.count - 1) (the clip's index), not \"\(clipText)\"")
         }
-        return try await preview(MediaPreviewRequest(
-            jobID: jobID, sourceKey: started.sourceKey, seconds: started.plan.segments[clip].start, text: started.texts[clip],
-            style: started.style, shape: started.shape, platform: started.platform, maxWidth: try Self.previewWidth(width)))
+        return try await preview(
+            MediaPreviewRequest(
+                jobID: jobID, sourceKey: started.sourceKey, seconds: started.plan.segments[clip].start, text: started.texts[clip],
+                style: started.style, shape: started.shape, platform: started.platform, maxWidth: try Self.previewWidth(width)))
     }
 
     /// A text and look on the uploaded video at `at` seconds, before the job starts.
-    public func customPreview(_ jobID: JobID, text: String?, look choices: (StyleChoice?, OutputChoice?, String?), at: Double?,
-                              width: Int?) async throws(JobFlowError) -> Data {
+    public func customPreview(
+        _ jobID: JobID, text: String?, look choices: (StyleChoice?, OutputChoice?, String?), at: Double?,
+        width: Int?
+    ) async throws(JobFlowError) -> Data {
         let (job, probe) = try await probed(jobID)
         let look = try JobLook(style: choices.0, output: choices.1, platform: choices.2)
         let at = at ?? 0
@@ -37,9 +41,10 @@ extension JobFlow {
         }
         let text = text ?? ""
         if let problem = OverlayStyle.textProblem(text) { throw .unprocessable("text_too_long", problem) }
-        return try await preview(MediaPreviewRequest(
-            jobID: jobID, sourceKey: job.sourceKey, seconds: at, text: text, style: look.style, shape: look.shape,
-            platform: look.platform, maxWidth: try Self.previewWidth(width.map(String.init))))
+        return try await preview(
+            MediaPreviewRequest(
+                jobID: jobID, sourceKey: job.sourceKey, seconds: at, text: text, style: look.style, shape: look.shape,
+                platform: look.platform, maxWidth: try Self.previewWidth(width.map(String.init))))
     }
 
     static func previewWidth(_ text: String?) throws(JobFlowError) -> Int? {

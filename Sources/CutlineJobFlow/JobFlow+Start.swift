@@ -61,7 +61,10 @@ extension JobFlow {
         var cutting = choices.cutting
         if cutting.mode == .random && cutting.seed == nil {
             guard let previewed = job.seed else {
-                throw .unprocessable("seed_required", "random cutting needs a seed: analyze the job first (it picks one) or send the seed, so the clips rendered are the clips previewed")
+                throw .unprocessable(
+                    "seed_required",
+                    "random cutting needs a seed: analyze the job first (it picks one) or send the seed, so the clips rendered are the clips previewed"
+                )
             }
             cutting.seed = previewed
         }
@@ -75,15 +78,16 @@ extension JobFlow {
             let measured: Measured?
             do throws(JobFlowError) {
                 measured = try await measure(job.jobID, texts: texts, look: look, probe: probe)
-            } catch where error.code == "media_unavailable" {
+            } catch  where error.code == "media_unavailable" {
                 // The processor is down: the job is still queued (nothing the person asked for is lost), and
                 // its dispatch below says so; analyze measured the texts the person previewed.
                 measured = nil
             }
             if let problem = measured?.tooLong { throw .unprocessable("text_does_not_fit", problem.message) }
         }
-        let submit = SubmitRequest(jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: look.style,
-                                   shape: look.shape == OutputShape() ? nil : look.shape, platform: look.platform)
+        let submit = SubmitRequest(
+            jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: look.style,
+            shape: look.shape == OutputShape() ? nil : look.shape, platform: look.platform)
         try await queue(submit, cutting: cutting)
         try await dispatch(submit)
     }
@@ -95,7 +99,8 @@ extension JobFlow {
         guard !queued else { return }
         let current = try await job(submit.jobID)
         guard current.submitted == submit else {
-            throw .conflict("job \(submit.jobID) was already started with other settings (it is \(current.state.rawValue)); start a new job to cut differently")
+            throw .conflict(
+                "job \(submit.jobID) was already started with other settings (it is \(current.state.rawValue)); start a new job to cut differently")
         }
     }
 
@@ -140,22 +145,41 @@ extension JobFlow {
     public func measure(_ jobID: JobID, texts: [String], look: JobLook, probe: ProbeSummary) async throws(JobFlowError) -> Measured {
         guard texts.contains(where: { !$0.isEmpty }) else { return Measured(warnings: [], tooLong: nil) }
         let source = JobLook.displayed(probe)
-        let request = PreflightRequest(jobID: jobID, texts: texts, style: look.style, width: source.width, height: source.height,
-                                       shape: look.shape, platform: look.platform)
+        let request = PreflightRequest(
+            jobID: jobID, texts: texts, style: look.style, width: source.width, height: source.height,
+            shape: look.shape, platform: look.platform)
         let size = look.size(probe)
-        let area = look.platform.map { "inside \($0.name)'s safe area of the \(size.width)×\(size.height) frame" } ?? "on the \(size.width)×\(size.height) frame"
+        let area =
+            look.platform.map { "inside \($0.name)'s safe area of the \(size.width)×\(size.height) frame" }
+            ?? "on the \(size.width)×\(size.height) frame"
         let answer = try await call(media, MediaContract.preflight, request, timeout: .seconds(30), during: .preflight)
         var warnings: [JobWarning] = []
         if answer.fontInstalled == false {
-            warnings.append(JobWarning(code: "font_not_installed", message: "the MediaProcessor has no font family \"\(look.style.fontFamily)\": its default font draws the texts instead; choose an installed family (`fc-list : family` on the processor lists them)", index: nil))
+            warnings.append(
+                JobWarning(
+                    code: "font_not_installed",
+                    message:
+                        "the MediaProcessor has no font family \"\(look.style.fontFamily)\": its default font draws the texts instead; choose an installed family (`fc-list : family` on the processor lists them)",
+                    index: nil))
         }
         for (index, report) in answer.texts.enumerated() {
             if !report.fits {
-                warnings.append(JobWarning(code: "text_does_not_fit", message: "the text of clip \(index + 1) wraps to \(report.lines.count) lines and does not fit \(area); shorten it or choose a smaller font size", index: index))
+                warnings.append(
+                    JobWarning(
+                        code: "text_does_not_fit",
+                        message:
+                            "the text of clip \(index + 1) wraps to \(report.lines.count) lines and does not fit \(area); shorten it or choose a smaller font size",
+                        index: index))
             }
             if !report.missing.isEmpty {
-                let named = report.missing.map { character in "\(character) (U+\(String(format: "%04X", character.unicodeScalars.first?.value ?? 0)))" }
-                warnings.append(JobWarning(code: "missing_characters", message: "no installed font has \(named.joined(separator: ", ")) in the text of clip \(index + 1): it would show as a box; remove it or use another character", index: index))
+                let named = report.missing.map { character in "\(character) (U+\(String(format: "%04X", character.unicodeScalars.first?.value ?? 0)))"
+                }
+                warnings.append(
+                    JobWarning(
+                        code: "missing_characters",
+                        message:
+                            "no installed font has \(named.joined(separator: ", ")) in the text of clip \(index + 1): it would show as a box; remove it or use another character",
+                        index: index))
             }
         }
         return Measured(warnings: warnings, tooLong: warnings.first { $0.code == "text_does_not_fit" })

@@ -27,13 +27,18 @@ extension JobFlow {
         }
         let type = contentType.lowercased().trimmingCharacters(in: .whitespaces)
         guard type.hasPrefix("video/"), type.count > 6, type.count <= 100,
-              type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/.+-".contains($0)) }) else {
-            throw JobFlowError(.unsupportedMediaType, "unsupported_media_type",
-                               "content_type \"\(contentType)\" is not a video type (video/mp4, video/quicktime, video/webm, …)")
+            type.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/.+-".contains($0)) })
+        else {
+            throw JobFlowError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "content_type \"\(contentType)\" is not a video type (video/mp4, video/quicktime, video/webm, …)")
         }
         guard size > 0 else { throw .badRequest("size must be the file's size in bytes, more than 0") }
         guard size <= limits.maxUploadBytes else {
-            throw JobFlowError(.tooLarge, "too_large", "the file is \(Self.bytes(size)), larger than the \(Self.bytes(limits.maxUploadBytes)) this Cutline accepts (its operator sets CUTLINE_UPLOAD_MAX_BYTES); cut the video shorter or export it smaller")
+            throw JobFlowError(
+                .tooLarge, "too_large",
+                "the file is \(Self.bytes(size)), larger than the \(Self.bytes(limits.maxUploadBytes)) this Cutline accepts (its operator sets CUTLINE_UPLOAD_MAX_BYTES); cut the video shorter or export it smaller"
+            )
         }
         let jobID = JobID.make()
         let key = ObjectKeys.source(jobID)
@@ -72,9 +77,10 @@ extension JobFlow {
         guard job.state == .created else { throw .conflict("job \(jobID) is \(job.state.rawValue): its upload is already complete") }
         let stored = try await storage { try await objects.listParts(key: job.sourceKey, uploadID: uploadID) }
         let done = Set(stored.map(\.number))
-        return PartsLeft(job: job, partSize: partSize, partsTotal: total, done: stored.filter { $0.number <= total },
-                         missing: try signedParts(of: job, numbers: (1...total).filter { !done.contains($0) }),
-                         expiresAt: Date().addingTimeInterval(Double(Self.urlLifetime.components.seconds)))
+        return PartsLeft(
+            job: job, partSize: partSize, partsTotal: total, done: stored.filter { $0.number <= total },
+            missing: try signedParts(of: job, numbers: (1...total).filter { !done.contains($0) }),
+            expiresAt: Date().addingTimeInterval(Double(Self.urlLifetime.components.seconds)))
     }
 
     func signedParts(of job: JobStore.Job, numbers: [Int]) throws(JobFlowError) -> [(number: Int, url: URL)] {
@@ -94,7 +100,8 @@ extension JobFlow {
         }
         let parts = try await storage { try await objects.listParts(key: job.sourceKey, uploadID: uploadID) }
         guard parts.map(\.number) == Array(1...total) else {
-            throw .conflict("the upload of job \(job.jobID) has \(parts.count) of its \(total) parts; send the rest (GET /api/upload/\(job.jobID)/parts)")
+            throw .conflict(
+                "the upload of job \(job.jobID) has \(parts.count) of its \(total) parts; send the rest (GET /api/upload/\(job.jobID)/parts)")
         }
         let stored = parts.map(\.size).reduce(0, +)
         guard stored == job.size else {
@@ -109,8 +116,9 @@ extension JobFlow {
         let job = try await job(jobID)
         if let probe = job.probe { return (job, probe) }
         try await finishUpload(job)
-        let probe = try await call(media, MediaContract.probe, ProbeRequest(jobID: jobID, sourceKey: job.sourceKey), timeout: .seconds(30),
-                                   during: .probe)
+        let probe = try await call(
+            media, MediaContract.probe, ProbeRequest(jobID: jobID, sourceKey: job.sourceKey), timeout: .seconds(30),
+            during: .probe)
         try await stored { try await jobs.uploaded(jobID, probe: probe) }
         changed(jobID)
         return (job, probe)
@@ -129,7 +137,8 @@ extension JobFlow {
     /// A size for people: "5.1 MB", "4.0 GB" (decimal units, as file managers show them).
     public static func bytes(_ count: Int64) -> String {
         let units = ["bytes", "kB", "MB", "GB", "TB"]
-        var value = Double(count), unit = 0
+        var value = Double(count)
+        var unit = 0
         while value >= 1000, unit < units.count - 1 {
             value /= 1000
             unit += 1

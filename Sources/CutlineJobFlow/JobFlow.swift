@@ -3,8 +3,8 @@ public import CutlineCore
 public import CutlineJobStore
 public import CutlineOutbox
 public import CutlineRPC
-import CutlineWire
 public import CutlineStorage
+import CutlineWire
 public import Foundation
 import Logging
 
@@ -38,8 +38,10 @@ public struct JobFlow: Sendable {
         }
     }
 
-    public init(jobs: JobStore, objects: any ObjectStore, status: any StatusStore, media: RPCClient, text: RPCClient,
-                limits: UploadLimits, changed: @escaping @Sendable (JobID) -> Void = { _ in }) {
+    public init(
+        jobs: JobStore, objects: any ObjectStore, status: any StatusStore, media: RPCClient, text: RPCClient,
+        limits: UploadLimits, changed: @escaping @Sendable (JobID) -> Void = { _ in }
+    ) {
         self.jobs = jobs
         self.objects = objects
         self.status = status
@@ -89,8 +91,9 @@ public struct JobFlow: Sendable {
     public func statusRecord(_ jobID: JobID) async throws(JobFlowError) -> JobStatusRecord {
         if let stored = try await readStatus({ try await status.status(of: jobID) }) { return stored }
         let job = try await job(jobID)
-        return JobStatusRecord(jobID: jobID, version: 0, state: job.state, attempt: job.attempt, progress: nil, clips: [], error: nil,
-                               params: nil, createdAt: job.createdAt, updatedAt: job.createdAt)
+        return JobStatusRecord(
+            jobID: jobID, version: 0, state: job.state, attempt: job.attempt, progress: nil, clips: [], error: nil,
+            params: nil, createdAt: job.createdAt, updatedAt: job.createdAt)
     }
 
     /// The job's state as the status store has it, else the Gateway's.
@@ -152,8 +155,10 @@ public struct JobFlow: Sendable {
     }
 
     /// Calls another service; its failure is mapped once (`JobFlowError(_:during:)`).
-    func call<Request, Response>(_ client: RPCClient, _ method: RPCMethod<Request, Response>, _ request: Request,
-                                 timeout: Duration, during step: ServiceCall) async throws(JobFlowError) -> Response {
+    func call<Request, Response>(
+        _ client: RPCClient, _ method: RPCMethod<Request, Response>, _ request: Request,
+        timeout: Duration, during step: ServiceCall
+    ) async throws(JobFlowError) -> Response {
         do {
             return try await client.call(method, request, timeout: timeout)
         } catch let error as RPCError {

@@ -10,24 +10,26 @@ public struct JobStore: Sendable {
     public let database: SQLiteDatabase
 
     public static let migrations = [
-        SQLiteMigration("gateway: jobs", """
-        CREATE TABLE jobs (
-            job_id TEXT PRIMARY KEY,
-            state TEXT NOT NULL,
-            filename TEXT NOT NULL,
-            content_type TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            source_key TEXT NOT NULL,
-            upload_id TEXT,
-            part_size INTEGER,
-            probe TEXT,
-            submitted TEXT,
-            attempt INTEGER NOT NULL DEFAULT 1,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL
-        );
-        CREATE INDEX jobs_recent ON jobs (created_at DESC);
-        """),
+        SQLiteMigration(
+            "gateway: jobs",
+            """
+            CREATE TABLE jobs (
+                job_id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                filename TEXT NOT NULL,
+                content_type TEXT NOT NULL,
+                size INTEGER NOT NULL,
+                source_key TEXT NOT NULL,
+                upload_id TEXT,
+                part_size INTEGER,
+                probe TEXT,
+                submitted TEXT,
+                attempt INTEGER NOT NULL DEFAULT 1,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE INDEX jobs_recent ON jobs (created_at DESC);
+            """),
         // The seed of the random plan last previewed, so a complete without one renders that plan.
         SQLiteMigration("gateway: previewed seed", "ALTER TABLE jobs ADD COLUMN seed INTEGER"),
     ]
@@ -51,8 +53,10 @@ public struct JobStore: Sendable {
         /// The seed of the random plan analyze-duration last returned.
         public var seed: UInt64? = nil
 
-        public init(jobID: JobID, state: JobState, filename: String, contentType: String, size: Int64, sourceKey: String,
-                    uploadID: String? = nil, partSize: Int64? = nil, createdAt: Date) {
+        public init(
+            jobID: JobID, state: JobState, filename: String, contentType: String, size: Int64, sourceKey: String,
+            uploadID: String? = nil, partSize: Int64? = nil, createdAt: Date
+        ) {
             self.jobID = jobID
             self.state = state
             self.filename = filename
@@ -74,18 +78,27 @@ public struct JobStore: Sendable {
 
     /// Records a new job (CREATED) and its first status write, in one transaction.
     public func create(_ job: Job) async throws {
-        let params = try StoredJSON.text(["upload": ["filename": job.filename, "content_type": job.contentType, "size": "\(job.size)",
-                                                    "source_key": job.sourceKey]])
+        let params = try StoredJSON.text([
+            "upload": [
+                "filename": job.filename, "content_type": job.contentType, "size": "\(job.size)",
+                "source_key": job.sourceKey,
+            ]
+        ])
         try await database.write { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO jobs (job_id, state, filename, content_type, size, source_key, upload_id, part_size, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [.text(job.jobID.description), job.state.sqlValue, .text(job.filename), .text(job.contentType),
-                      .integer(job.size), .text(job.sourceKey), job.uploadID.map(SQLiteValue.text) ?? .null,
-                      job.partSize.map(SQLiteValue.integer) ?? .null, .real(job.createdAt.timeIntervalSince1970),
-                      .real(job.createdAt.timeIntervalSince1970)])
-            try Outbox.enqueue(StatusWrite(jobID: job.jobID, state: .created, params: params, createdAt: job.createdAt, updatedAt: job.createdAt),
-                               on: connection, now: job.createdAt)
+                """,
+                [
+                    .text(job.jobID.description), job.state.sqlValue, .text(job.filename), .text(job.contentType),
+                    .integer(job.size), .text(job.sourceKey), job.uploadID.map(SQLiteValue.text) ?? .null,
+                    job.partSize.map(SQLiteValue.integer) ?? .null, .real(job.createdAt.timeIntervalSince1970),
+                    .real(job.createdAt.timeIntervalSince1970),
+                ])
+            try Outbox.enqueue(
+                StatusWrite(jobID: job.jobID, state: .created, params: params, createdAt: job.createdAt, updatedAt: job.createdAt),
+                on: connection, now: job.createdAt)
         }
     }
 
@@ -111,9 +124,10 @@ public struct JobStore: Sendable {
         guard let state = row.text("state").flatMap(JobState.init(rawValue:)) else {
             throw StoredJobError(jobID: idText, column: "state", problem: "\"\(row.text("state") ?? "NULL")\" is not a job state")
         }
-        var job = Job(jobID: id, state: state, filename: row.text("filename") ?? "", contentType: row.text("content_type") ?? "",
-                      size: row.integer("size") ?? 0, sourceKey: row.text("source_key") ?? "", uploadID: row.text("upload_id"),
-                      partSize: row.integer("part_size"), createdAt: Date(timeIntervalSince1970: row.real("created_at") ?? 0))
+        var job = Job(
+            jobID: id, state: state, filename: row.text("filename") ?? "", contentType: row.text("content_type") ?? "",
+            size: row.integer("size") ?? 0, sourceKey: row.text("source_key") ?? "", uploadID: row.text("upload_id"),
+            partSize: row.integer("part_size"), createdAt: Date(timeIntervalSince1970: row.real("created_at") ?? 0))
         job.probe = try StoredJSON.decode(ProbeSummary.self, row.text("probe"), jobID: idText, column: "probe")
         job.submitted = try StoredJSON.decode(SubmitRequest.self, row.text("submitted"), jobID: idText, column: "submitted")
         job.attempt = row.integer("attempt") ?? 1
@@ -125,10 +139,12 @@ public struct JobStore: Sendable {
     public func uploaded(_ jobID: JobID, probe: ProbeSummary) async throws {
         let probe = try StoredJSON.text(probe)
         try await database.write { connection in
-            try connection.execute("UPDATE jobs SET probe = ?, updated_at = ? WHERE job_id = ?",
-                                   [.text(probe), .real(Date().timeIntervalSince1970), .text(jobID.description)])
-            try connection.execute("UPDATE jobs SET state = ? WHERE job_id = ? AND state = ?",
-                                   [JobState.uploaded.sqlValue, .text(jobID.description), JobState.created.sqlValue])
+            try connection.execute(
+                "UPDATE jobs SET probe = ?, updated_at = ? WHERE job_id = ?",
+                [.text(probe), .real(Date().timeIntervalSince1970), .text(jobID.description)])
+            try connection.execute(
+                "UPDATE jobs SET state = ? WHERE job_id = ? AND state = ?",
+                [JobState.uploaded.sqlValue, .text(jobID.description), JobState.created.sqlValue])
             if connection.changes > 0 { try Outbox.enqueue(StatusWrite(jobID: jobID, state: .uploaded), on: connection) }
         }
     }
@@ -136,8 +152,9 @@ public struct JobStore: Sendable {
     /// Remembers the seed of the random plan just previewed.
     public func previewed(_ jobID: JobID, seed: UInt64) async throws {
         try await database.write { connection in
-            try connection.execute("UPDATE jobs SET seed = ? WHERE job_id = ? AND submitted IS NULL",
-                                   [.integer(Int64(bitPattern: seed)), .text(jobID.description)])
+            try connection.execute(
+                "UPDATE jobs SET seed = ? WHERE job_id = ? AND submitted IS NULL",
+                [.integer(Int64(bitPattern: seed)), .text(jobID.description)])
         }
     }
 
@@ -148,12 +165,15 @@ public struct JobStore: Sendable {
         let submitted = try StoredJSON.text(submit)
         let params = try StoredJSON.text(params)
         return try await database.write { connection in
-            try connection.execute("UPDATE jobs SET state = ?, submitted = ?, updated_at = ? WHERE job_id = ? AND submitted IS NULL",
-                                   [JobState.queued.sqlValue, .text(submitted), .real(Date().timeIntervalSince1970), .text(submit.jobID.description)])
+            try connection.execute(
+                "UPDATE jobs SET state = ?, submitted = ?, updated_at = ? WHERE job_id = ? AND submitted IS NULL",
+                [JobState.queued.sqlValue, .text(submitted), .real(Date().timeIntervalSince1970), .text(submit.jobID.description)])
             guard connection.changes > 0 else { return false }
-            try Outbox.enqueue(StatusWrite(jobID: submit.jobID, state: .queued, attempt: submit.attempt,
-                                           progress: JobProgress(clipsDone: 0, clipsTotal: Int64(submit.plan.count)), params: params),
-                               on: connection)
+            try Outbox.enqueue(
+                StatusWrite(
+                    jobID: submit.jobID, state: .queued, attempt: submit.attempt,
+                    progress: JobProgress(clipsDone: 0, clipsTotal: Int64(submit.plan.count)), params: params),
+                on: connection)
             return true
         }
     }
@@ -162,8 +182,9 @@ public struct JobStore: Sendable {
     /// render finishing later cannot undo it).
     public func cancel(_ jobID: JobID, attempt: Int64) async throws {
         try await database.write { connection in
-            try connection.execute("UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ?",
-                                   [JobState.cancelled.sqlValue, .real(Date().timeIntervalSince1970), .text(jobID.description)])
+            try connection.execute(
+                "UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ?",
+                [JobState.cancelled.sqlValue, .real(Date().timeIntervalSince1970), .text(jobID.description)])
             try Outbox.enqueue(StatusWrite(jobID: jobID, state: .cancelled, attempt: attempt), on: connection)
         }
     }

@@ -11,26 +11,30 @@ public struct ProcessorJobs: Sendable {
     public let database: SQLiteDatabase
 
     public static let migrations = [
-        SQLiteMigration("media: jobs", """
-        CREATE TABLE jobs (
-            job_id TEXT PRIMARY KEY,
-            state TEXT NOT NULL,
-            request TEXT NOT NULL,
-            clips_uploaded INTEGER NOT NULL DEFAULT 0,
-            clips TEXT NOT NULL DEFAULT '[]',
-            accepted_at REAL NOT NULL,
-            updated_at REAL NOT NULL
-        );
-        CREATE INDEX jobs_waiting ON jobs (state, accepted_at);
-        """),
+        SQLiteMigration(
+            "media: jobs",
+            """
+            CREATE TABLE jobs (
+                job_id TEXT PRIMARY KEY,
+                state TEXT NOT NULL,
+                request TEXT NOT NULL,
+                clips_uploaded INTEGER NOT NULL DEFAULT 0,
+                clips TEXT NOT NULL DEFAULT '[]',
+                accepted_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE INDEX jobs_waiting ON jobs (state, accepted_at);
+            """),
         // How many times a render of the job began without ending: a job that takes the processor down
         // every time is failed instead of started forever.
         SQLiteMigration("media: job starts", "ALTER TABLE jobs ADD COLUMN starts INTEGER NOT NULL DEFAULT 0"),
         // One job-state type: the processor's rows take the contract's names (a render running is PROCESSING).
-        SQLiteMigration("media: contract state names", """
-        UPDATE jobs SET state = CASE state WHEN 'queued' THEN 'QUEUED' WHEN 'running' THEN 'PROCESSING' WHEN 'completed' THEN 'COMPLETED'
-            WHEN 'failed' THEN 'FAILED' WHEN 'cancelled' THEN 'CANCELLED' ELSE state END;
-        """),
+        SQLiteMigration(
+            "media: contract state names",
+            """
+            UPDATE jobs SET state = CASE state WHEN 'queued' THEN 'QUEUED' WHEN 'running' THEN 'PROCESSING' WHEN 'completed' THEN 'COMPLETED'
+                WHEN 'failed' THEN 'FAILED' WHEN 'cancelled' THEN 'CANCELLED' ELSE state END;
+            """),
     ]
 
     public struct Job: Sendable {
@@ -66,9 +70,12 @@ public struct ProcessorJobs: Sendable {
     public func accept(_ request: SubmitRequest, now: Date = Date()) async throws -> Bool {
         let payload = String(decoding: try Self.encoder.encode(request), as: UTF8.self)
         return try await database.write { connection in
-            try connection.execute("INSERT OR IGNORE INTO jobs (job_id, state, request, accepted_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                                   [.text(request.jobID.description), JobState.queued.sqlValue, .text(payload),
-                                    .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+            try connection.execute(
+                "INSERT OR IGNORE INTO jobs (job_id, state, request, accepted_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+                [
+                    .text(request.jobID.description), JobState.queued.sqlValue, .text(payload),
+                    .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970),
+                ])
             return connection.changes > 0
         }
     }
@@ -78,16 +85,19 @@ public struct ProcessorJobs: Sendable {
     public func next(excluding held: Set<JobID> = []) async throws -> Job? {
         try await database.read { connection in
             let placeholders = Array(repeating: "?", count: held.count).joined(separator: ", ")
-            return try connection.query("""
+            return try connection.query(
+                """
                 SELECT job_id, request, state, clips, starts FROM jobs WHERE state IN (?1, ?2) AND job_id NOT IN (\(placeholders))
                 ORDER BY state = ?2 DESC, accepted_at LIMIT 1
-                """, [JobState.queued.sqlValue, JobState.processing.sqlValue] + held.map { .text($0.description) }).first.map(Self.job)
+                """, [JobState.queued.sqlValue, JobState.processing.sqlValue] + held.map { .text($0.description) }
+            ).first.map(Self.job)
         }
     }
 
     public func job(_ jobID: JobID) async throws -> Job? {
         try await database.read { connection in
-            try connection.query("SELECT job_id, request, state, clips, starts FROM jobs WHERE job_id = ?", [.text(jobID.description)]).first.map(Self.job)
+            try connection.query("SELECT job_id, request, state, clips, starts FROM jobs WHERE job_id = ?", [.text(jobID.description)]).first.map(
+                Self.job)
         }
     }
 
@@ -99,70 +109,91 @@ public struct ProcessorJobs: Sendable {
         guard let request = try StoredJSON.decode(SubmitRequest.self, row.text("request"), jobID: jobID, column: "request") else {
             throw StoredJobError(jobID: jobID, column: "request", problem: "NULL")
         }
-        return Job(request: request, state: state,
-                   clips: try StoredJSON.decode([ClipRecord].self, row.text("clips") ?? "[]", jobID: jobID, column: "clips") ?? [],
-                   starts: Int(row.integer("starts") ?? 0))
+        return Job(
+            request: request, state: state,
+            clips: try StoredJSON.decode([ClipRecord].self, row.text("clips") ?? "[]", jobID: jobID, column: "clips") ?? [],
+            starts: Int(row.integer("starts") ?? 0))
     }
 
     /// Marks the job PROCESSING, counts the start, and reports PROCESSING with what is uploaded so far.
     public func start(_ job: Job) async throws {
         let request = job.request
-        try await update(request.jobID, state: .processing, clips: job.clips, write: StatusWrite(
-            jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(job.clips.count),
-            progress: JobProgress(clipsDone: Int64(job.clips.count), clipsTotal: Int64(request.plan.count)), clips: job.clips), startsBy: 1)
+        try await update(
+            request.jobID, state: .processing, clips: job.clips,
+            write: StatusWrite(
+                jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(job.clips.count),
+                progress: JobProgress(clipsDone: Int64(job.clips.count), clipsTotal: Int64(request.plan.count)), clips: job.clips), startsBy: 1)
     }
 
     /// A render stopped by a clean shutdown does not count against the job: it resumes on restart.
     public func interrupted(_ jobID: JobID) async throws {
         try await database.write { connection in
-            try connection.execute("UPDATE jobs SET starts = max(0, starts - 1) WHERE job_id = ? AND state = ?",
-                                   [.text(jobID.description), JobState.processing.sqlValue])
+            try connection.execute(
+                "UPDATE jobs SET starts = max(0, starts - 1) WHERE job_id = ? AND state = ?",
+                [.text(jobID.description), JobState.processing.sqlValue])
         }
     }
 
     /// Records one more uploaded clip and reports it.
     public func clipUploaded(_ request: SubmitRequest, clips: [ClipRecord], frames: (done: Int64, total: Int64) = (0, 0)) async throws {
-        try await update(request.jobID, state: .processing, clips: clips, write: StatusWrite(
-            jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(clips.count),
-            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: frames.done, framesTotal: frames.total),
-            clips: clips))
+        try await update(
+            request.jobID, state: .processing, clips: clips,
+            write: StatusWrite(
+                jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(clips.count),
+                progress: JobProgress(
+                    clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: frames.done, framesTotal: frames.total),
+                clips: clips))
     }
 
     /// Reports frames rendered between clips: a PROCESSING write whose version rises with the per mille
     /// of the next clip to be stored. Nothing is written for a job no longer running.
-    public func framesRendered(_ request: SubmitRequest, clips: [ClipRecord], nextClipPermille: Int64, frames: (done: Int64, total: Int64)) async throws {
+    public func framesRendered(
+        _ request: SubmitRequest, clips: [ClipRecord], nextClipPermille: Int64, frames: (done: Int64, total: Int64)
+    ) async throws {
         let write = StatusWrite(
             jobID: request.jobID, state: .processing, attempt: request.attempt, clipsDone: Int64(clips.count), nextClipPermille: nextClipPermille,
-            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: frames.done, framesTotal: frames.total),
+            progress: JobProgress(
+                clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: frames.done, framesTotal: frames.total),
             clips: clips)
         try await database.write { connection in
-            guard try connection.query("SELECT 1 FROM jobs WHERE job_id = ? AND state = ?",
-                                       [.text(request.jobID.description), JobState.processing.sqlValue]).first != nil else { return }
+            guard
+                try connection.query(
+                    "SELECT 1 FROM jobs WHERE job_id = ? AND state = ?",
+                    [.text(request.jobID.description), JobState.processing.sqlValue]
+                ).first != nil
+            else { return }
             try Outbox.enqueue(write, on: connection)
         }
     }
 
     public func complete(_ request: SubmitRequest, clips: [ClipRecord], framesTotal: Int64 = 0) async throws {
-        try await update(request.jobID, state: .completed, clips: clips, write: StatusWrite(
-            jobID: request.jobID, state: .completed, attempt: request.attempt, clipsDone: Int64(clips.count),
-            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: framesTotal, framesTotal: framesTotal),
-            clips: clips))
+        try await update(
+            request.jobID, state: .completed, clips: clips,
+            write: StatusWrite(
+                jobID: request.jobID, state: .completed, attempt: request.attempt, clipsDone: Int64(clips.count),
+                progress: JobProgress(
+                    clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count), framesDone: framesTotal, framesTotal: framesTotal),
+                clips: clips))
     }
 
     /// Marks a waiting or running job cancelled, with its CANCELLED write; false if it was not one.
     public func cancel(_ jobID: JobID) async throws -> Bool {
         guard let job = try await job(jobID), job.state == .queued || job.state == .processing else { return false }
         let request = job.request
-        try await update(jobID, state: .cancelled, clips: job.clips, write: StatusWrite(
-            jobID: jobID, state: .cancelled, attempt: request.attempt, clipsDone: Int64(job.clips.count),
-            progress: JobProgress(clipsDone: Int64(job.clips.count), clipsTotal: Int64(request.plan.count)), clips: job.clips))
+        try await update(
+            jobID, state: .cancelled, clips: job.clips,
+            write: StatusWrite(
+                jobID: jobID, state: .cancelled, attempt: request.attempt, clipsDone: Int64(job.clips.count),
+                progress: JobProgress(clipsDone: Int64(job.clips.count), clipsTotal: Int64(request.plan.count)), clips: job.clips))
         return true
     }
 
     public func fail(_ request: SubmitRequest, clips: [ClipRecord], failure: JobFailure) async throws {
-        try await update(request.jobID, state: .failed, clips: clips, write: StatusWrite(
-            jobID: request.jobID, state: .failed, attempt: request.attempt, clipsDone: Int64(clips.count),
-            progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count)), clips: clips, error: failure))
+        try await update(
+            request.jobID, state: .failed, clips: clips,
+            write: StatusWrite(
+                jobID: request.jobID, state: .failed, attempt: request.attempt, clipsDone: Int64(clips.count),
+                progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count)), clips: clips, error: failure))
     }
 
     private func update(_ jobID: JobID, state: JobState, clips: [ClipRecord], write: StatusWrite, startsBy: Int64 = 0) async throws {
@@ -171,10 +202,14 @@ public struct ProcessorJobs: Sendable {
         let starts = state == .processing ? "starts + \(startsBy)" : "0"
         try await database.write { connection in
             // A cancelled job stays cancelled, whatever its render reports on the way out.
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE jobs SET state = ?, clips = ?, clips_uploaded = ?, updated_at = ?, starts = \(starts) WHERE job_id = ? AND state != ?
-                """, [state.sqlValue, .text(encoded), .integer(Int64(clips.count)), .real(write.updatedAt.timeIntervalSince1970),
-                      .text(jobID.description), JobState.cancelled.sqlValue])
+                """,
+                [
+                    state.sqlValue, .text(encoded), .integer(Int64(clips.count)), .real(write.updatedAt.timeIntervalSince1970),
+                    .text(jobID.description), JobState.cancelled.sqlValue,
+                ])
             guard connection.changes > 0 || state == .cancelled else { return }
             try Outbox.enqueue(write, on: connection)
         }

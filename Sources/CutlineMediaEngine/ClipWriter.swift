@@ -38,7 +38,9 @@ final class ClipWriter {
         let sampleAspectRatio: AVRational
     }
 
-    init(segment: Segment, path: String, encoding: EncodingSettings, video: VideoFormat, videoEncoder: Encoder, audioSampleRate: Int32?) throws(MediaError) {
+    init(
+        segment: Segment, path: String, encoding: EncodingSettings, video: VideoFormat, videoEncoder: Encoder, audioSampleRate: Int32?
+    ) throws(MediaError) {
         self.segment = segment
         self.path = path
         partialPath = path + ".part"

@@ -16,7 +16,8 @@ final class Decoder {
         let parameters = stream.pointee.codecpar!
         guard let codec = avcodec_find_decoder(parameters.pointee.codec_id) else {
             let name = String(cString: avcodec_get_name(parameters.pointee.codec_id))
-            throw MediaError(code: .unsupportedCodec, operation: "finding a decoder", path: path, message: "no decoder for \(name) in this FFmpeg build")
+            throw MediaError(
+                code: .unsupportedCodec, operation: "finding a decoder", path: path, message: "no decoder for \(name) in this FFmpeg build")
         }
         guard let context = avcodec_alloc_context3(codec) else {
             throw MediaError(code: .ffmpeg, operation: "allocating a decoder", path: path, message: "out of memory")

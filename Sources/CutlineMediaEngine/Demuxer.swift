@@ -44,8 +44,11 @@ final class Demuxer {
         }
         guard SourceLimits.containerFormats.contains(name) else {
             let long = format.pointee.long_name.map { String(cString: $0) } ?? name
-            throw MediaError(code: .unsupportedFormat, operation: "opening input", path: path,
-                             message: "the file is \(long) (\(name)), not a video container Cutline opens (MP4, MOV, MKV, WebM, AVI, MPEG-TS, MPEG-PS, FLV, MXF, Ogg, WMV); playlists and files that refer to other files are never opened")
+            throw MediaError(
+                code: .unsupportedFormat, operation: "opening input", path: path,
+                message:
+                    "the file is \(long) (\(name)), not a video container Cutline opens (MP4, MOV, MKV, WebM, AVI, MPEG-TS, MPEG-PS, FLV, MXF, Ogg, WMV); playlists and files that refer to other files are never opened"
+            )
         }
 
         guard let allocated = avformat_alloc_context() else {
@@ -84,16 +87,22 @@ final class Demuxer {
     /// Streams and frame sizes against `limits`, as soon as the container says them.
     private func checkLimits() throws(MediaError) {
         guard streamCount <= limits.maxStreams else {
-            throw MediaError(code: .tooLarge, operation: "opening input", path: path, message: "the file has \(streamCount) streams; Cutline opens files with at most \(limits.maxStreams)")
+            throw MediaError(
+                code: .tooLarge, operation: "opening input", path: path,
+                message: "the file has \(streamCount) streams; Cutline opens files with at most \(limits.maxStreams)")
         }
         for index in 0..<streamCount {
             let parameters = stream(index).pointee.codecpar.pointee
             guard parameters.codec_type == AVMEDIA_TYPE_VIDEO else { continue }
-            let width = Int(parameters.width), height = Int(parameters.height)
+            let width = Int(parameters.width)
+            let height = Int(parameters.height)
             if width > limits.maxFrameSide || height > limits.maxFrameSide || width * height > limits.maxFramePixels {
                 let megapixels = String(format: "%.1f", Double(width * height) / 1e6)
-                throw MediaError(code: .tooLarge, operation: "opening input", path: path,
-                                 message: "the video's frame is \(width)×\(height) (\(megapixels) Mpx); Cutline takes frames of at most \(limits.maxFrameSide) pixels a side and \(limits.maxFramePixels / 1_000_000) Mpx")
+                throw MediaError(
+                    code: .tooLarge, operation: "opening input", path: path,
+                    message:
+                        "the video's frame is \(width)×\(height) (\(megapixels) Mpx); Cutline takes frames of at most \(limits.maxFrameSide) pixels a side and \(limits.maxFramePixels / 1_000_000) Mpx"
+                )
             }
         }
     }
@@ -105,8 +114,9 @@ final class Demuxer {
             return interrupt.error(reason, path: path)
         }
         if status == cutline_averror(ETIMEDOUT) {
-            return MediaError(code: .timedOut, operation: operation, path: path,
-                              message: "the source sent nothing for \(limits.readTimeout.secondsText); the storage is slow or not answering", averror: status)
+            return MediaError(
+                code: .timedOut, operation: operation, path: path,
+                message: "the source sent nothing for \(limits.readTimeout.secondsText); the storage is slow or not answering", averror: status)
         }
         return .ffmpeg(status, operation, path: path, code: code)
     }
@@ -169,6 +179,10 @@ final class Demuxer {
 }
 
 /// The demuxer's `io_open`: every nested open (a playlist's entry, a reference to another file) fails.
-private let refuseNestedOpen: @convention(c) (UnsafeMutablePointer<AVFormatContext>?, UnsafeMutablePointer<UnsafeMutablePointer<AVIOContext>?>?, UnsafePointer<CChar>?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Int32 = { _, _, _, _, _ in
-    cutline_averror(EPERM)
-}
+private let refuseNestedOpen:
+    @convention(c) (
+        UnsafeMutablePointer<AVFormatContext>?, UnsafeMutablePointer<UnsafeMutablePointer<AVIOContext>?>?, UnsafePointer<CChar>?, Int32,
+        UnsafeMutablePointer<OpaquePointer?>?
+    ) -> Int32 = { _, _, _, _, _ in
+        cutline_averror(EPERM)
+    }

@@ -56,7 +56,8 @@ final class Encoder {
         }
         try check(avcodec_open2(codecContext, codecContext.pointee.codec, &dictionary), "opening the \(purpose)")
         if let unused = av_dict_get(dictionary, "", nil, AV_DICT_IGNORE_SUFFIX) {
-            throw MediaError(code: .invalidRequest, operation: "opening the \(purpose)", message: "unknown encoder option \(String(cString: unused.pointee.key))")
+            throw MediaError(
+                code: .invalidRequest, operation: "opening the \(purpose)", message: "unknown encoder option \(String(cString: unused.pointee.key))")
         }
     }
 

@@ -7,17 +7,22 @@ import Foundation
 enum JPEGWriter {
     /// The JPEG of a yuv420p `frame`, scaled down to at most `maxWidth` pixels wide (never up).
     static func encode(_ frame: Frame, maxWidth: Int? = nil, quality: Int = 3) throws(MediaError) -> Data {
-        let width = Int(frame.pointer.pointee.width), height = Int(frame.pointer.pointee.height)
-        var outWidth = width, outHeight = height
+        let width = Int(frame.pointer.pointee.width)
+        let height = Int(frame.pointer.pointee.height)
+        var outWidth = width
+        var outHeight = height
         if let maxWidth, width > maxWidth {
             outWidth = maxWidth & ~1
             outHeight = max(2, Int((Double(height) * Double(outWidth) / Double(width) / 2).rounded()) * 2)
         }
         let graph = try FilterGraph(purpose: "JPEG")
-        let source = try graph.add("buffer", optionList: [
-            ("width", "\(width)"), ("height", "\(height)"), ("pix_fmt", "yuv420p"), ("time_base", "1/25"), ("pixel_aspect", "1/1"),
-        ])
-        let scale = try graph.add("scale", optionList: [("w", "\(outWidth)"), ("h", "\(outHeight)"), ("in_range", "tv"), ("out_range", "pc"), ("flags", "bicubic")])
+        let source = try graph.add(
+            "buffer",
+            optionList: [
+                ("width", "\(width)"), ("height", "\(height)"), ("pix_fmt", "yuv420p"), ("time_base", "1/25"), ("pixel_aspect", "1/1"),
+            ])
+        let scale = try graph.add(
+            "scale", optionList: [("w", "\(outWidth)"), ("h", "\(outHeight)"), ("in_range", "tv"), ("out_range", "pc"), ("flags", "bicubic")])
         let format = try graph.add("format", optionList: [("pix_fmts", "yuv420p")])
         let sink = try graph.add("buffersink")
         try graph.chain([source, scale, format, sink])

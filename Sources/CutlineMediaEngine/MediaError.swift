@@ -85,18 +85,19 @@ func check(_ status: Int32, _ operation: String, path: String? = nil, code: Medi
 extension MediaError: JobFailureConvertible {
     /// The code and FFmpeg's words, without the path (for a job it is a signed URL, not for a person).
     public var jobFailure: JobFailure {
-        let advice: String = switch code {
-        case .notMedia, .unreadable: "the upload is not a video Cutline can read; upload an MP4, MOV, MKV or WebM file"
-        case .unsupportedFormat: "the upload is not a video file Cutline opens; upload an MP4, MOV, MKV or WebM file"
-        case .tooLarge: "the video is larger than this Cutline takes; make it smaller or shorter and upload it again"
-        case .timedOut: "the upload could not be read from storage in time; try again"
-        case .noVideoStream: "the file has no video stream; upload a video, not an audio file or an image"
-        case .corrupt: "the video is damaged or was cut off during upload; upload it again"
-        case .unsupportedCodec: "the video's codec is not supported here; convert it to H.264 (e.g. with HandBrake) and upload it again"
-        case .invalidRequest: "the job's parameters are not valid"
-        case .cancelled: "the job was cancelled"
-        case .ffmpeg: "FFmpeg failed while rendering"
-        }
+        let advice: String =
+            switch code {
+            case .notMedia, .unreadable: "the upload is not a video Cutline can read; upload an MP4, MOV, MKV or WebM file"
+            case .unsupportedFormat: "the upload is not a video file Cutline opens; upload an MP4, MOV, MKV or WebM file"
+            case .tooLarge: "the video is larger than this Cutline takes; make it smaller or shorter and upload it again"
+            case .timedOut: "the upload could not be read from storage in time; try again"
+            case .noVideoStream: "the file has no video stream; upload a video, not an audio file or an image"
+            case .corrupt: "the video is damaged or was cut off during upload; upload it again"
+            case .unsupportedCodec: "the video's codec is not supported here; convert it to H.264 (e.g. with HandBrake) and upload it again"
+            case .invalidRequest: "the job's parameters are not valid"
+            case .cancelled: "the job was cancelled"
+            case .ffmpeg: "FFmpeg failed while rendering"
+            }
         return JobFailure(code: "media_\(code.rawValue)", message: "\(advice) (\(operation): \(message))")
     }
 }

@@ -41,7 +41,8 @@ struct PixelRect: Hashable {
 
 extension SafeArea {
     func rect(width: Int, height: Int) -> PixelRect {
-        let w = Double(width), h = Double(height)
+        let w = Double(width)
+        let h = Double(height)
         return PixelRect(
             left: Int((left * w).rounded()), top: Int((top * h).rounded()),
             right: width - Int((right * w).rounded()), bottom: height - Int((bottom * h).rounded())

@@ -16,7 +16,10 @@ public struct PreviewRequest: Sendable {
     /// What the source may be (frame size, length, streams, how long a read may wait).
     public var limits = SourceLimits.standard
 
-    public init(source: String, seconds: Double, text: String, style: OverlayStyle = OverlayStyle(), shape: OutputShape = OutputShape(), safeArea: SafeArea? = nil, maxWidth: Int? = nil) {
+    public init(
+        source: String, seconds: Double, text: String, style: OverlayStyle = OverlayStyle(), shape: OutputShape = OutputShape(),
+        safeArea: SafeArea? = nil, maxWidth: Int? = nil
+    ) {
         self.source = source
         self.seconds = seconds
         self.text = text
@@ -45,7 +48,9 @@ public enum Preview {
         let demuxer = try Demuxer(path: request.source, limits: request.limits, interrupt: interrupt)
         let info = try MediaProbe.describe(demuxer)
         guard request.seconds < info.duration else {
-            throw MediaError(code: .invalidRequest, operation: "making a preview", path: request.source, message: String(format: "%.2f s is past the end of the video (%.2f s)", request.seconds, info.duration))
+            throw MediaError(
+                code: .invalidRequest, operation: "making a preview", path: request.source,
+                message: String(format: "%.2f s is past the end of the video (%.2f s)", request.seconds, info.duration))
         }
         let videoIndex = demuxer.bestStream(AVMEDIA_TYPE_VIDEO)!
         let decoder = try Decoder(demuxer: demuxer, streamIndex: videoIndex)
@@ -59,7 +64,9 @@ public enum Preview {
         // render assigns frames to clips.
         let halfFrame = 0.5 / info.video.frameRate.framesPerSecond
         let target = Int64(((request.seconds - halfFrame) * Double(decoder.timeBase.den) / Double(decoder.timeBase.num)).rounded())
-        let packet = try Packet(), decoded = try Frame(), filtered = try Frame()
+        let packet = try Packet()
+        let decoded = try Frame()
+        let filtered = try Frame()
         var last: Frame?
         /// Moves filtered frames into `last`; true once it holds the frame at `seconds`.
         func drain() throws(MediaError) -> Bool {
@@ -106,7 +113,8 @@ public enum Preview {
             }
         }
         guard let frame = last else {
-            throw MediaError(code: .corrupt, operation: "making a preview", path: request.source, message: "no frame could be decoded at \(request.seconds) s")
+            throw MediaError(
+                code: .corrupt, operation: "making a preview", path: request.source, message: "no frame could be decoded at \(request.seconds) s")
         }
         let matrix = ColorMatrix(colorspace: frame.pointer.pointee.colorspace, height: Int(frame.pointer.pointee.height))
         if let image = try painter.paint(request.text, matrix: matrix) {

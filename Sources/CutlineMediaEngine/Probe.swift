@@ -41,7 +41,9 @@ public enum MediaProbe {
     /// (`.notMedia`, `.unsupportedFormat`, `.tooLarge`, `.timedOut`, `.noVideoStream`, `.corrupt`,
     /// `.unreadable`, `.unsupportedCodec`) carrying FFmpeg's message; never crashes on a hostile file,
     /// never opens anything but `path`, and stops reading when `interrupt` says so.
-    public static func probe(_ path: String, limits: SourceLimits = .standard, interrupt: MediaInterrupt = MediaInterrupt()) throws(MediaError) -> MediaInfo {
+    public static func probe(
+        _ path: String, limits: SourceLimits = .standard, interrupt: MediaInterrupt = MediaInterrupt()
+    ) throws(MediaError) -> MediaInfo {
         let demuxer = try Demuxer(path: path, limits: limits, interrupt: interrupt)
         return try describe(demuxer)
     }
@@ -54,10 +56,13 @@ public enum MediaProbe {
         let videoStream = demuxer.stream(videoIndex)
         let parameters = videoStream.pointee.codecpar.pointee
         guard parameters.width > 0, parameters.height > 0 else {
-            throw MediaError(code: .corrupt, operation: "reading the video stream", path: path, message: "the video stream has no picture size (damaged or truncated file)")
+            throw MediaError(
+                code: .corrupt, operation: "reading the video stream", path: path,
+                message: "the video stream has no picture size (damaged or truncated file)")
         }
         guard avcodec_find_decoder(parameters.codec_id) != nil else {
-            throw MediaError(code: .unsupportedCodec, operation: "finding a decoder", path: path, message: "no decoder for \(codecName(parameters.codec_id))")
+            throw MediaError(
+                code: .unsupportedCodec, operation: "finding a decoder", path: path, message: "no decoder for \(codecName(parameters.codec_id))")
         }
         let video = VideoStreamInfo(
             codec: codecName(parameters.codec_id),
@@ -94,11 +99,14 @@ public enum MediaProbe {
             duration = total - (startTime - demuxer.startTime)
         }
         guard let duration, duration > 0 else {
-            throw MediaError(code: .corrupt, operation: "reading the duration", path: path, message: "the file does not say how long it is (damaged or truncated file)")
+            throw MediaError(
+                code: .corrupt, operation: "reading the duration", path: path,
+                message: "the file does not say how long it is (damaged or truncated file)")
         }
         guard duration <= demuxer.limits.maxDuration else {
-            throw MediaError(code: .tooLarge, operation: "reading the duration", path: path,
-                             message: "the video is \(hours(duration)) long; Cutline takes videos of at most \(hours(demuxer.limits.maxDuration))")
+            throw MediaError(
+                code: .tooLarge, operation: "reading the duration", path: path,
+                message: "the video is \(hours(duration)) long; Cutline takes videos of at most \(hours(demuxer.limits.maxDuration))")
         }
         return MediaInfo(duration: duration, container: demuxer.formatName, startTime: startTime, video: video, audio: audio)
     }

@@ -20,7 +20,10 @@ public struct EncodingSettings: Sendable, Hashable, Codable {
     /// Resample the sound to this rate (48 kHz for the platforms); nil keeps the source's.
     public var audioSampleRate: Int? = nil
 
-    public init(videoCodec: String = "libx264", preset: String = "veryfast", crf: Int = 23, audioCodec: String = "aac", audioBitRate: Int = 128_000, faststart: Bool = true, finishClipsConcurrently: Bool = false) {
+    public init(
+        videoCodec: String = "libx264", preset: String = "veryfast", crf: Int = 23, audioCodec: String = "aac", audioBitRate: Int = 128_000,
+        faststart: Bool = true, finishClipsConcurrently: Bool = false
+    ) {
         self.videoCodec = videoCodec
         self.preset = preset
         self.crf = crf
@@ -82,7 +85,10 @@ public struct RenderRequest: Sendable {
     /// What the source may be: frame size, length, streams, how long a read may wait.
     public var limits = SourceLimits.standard
 
-    public init(source: String, plan: SegmentPlan, texts: [String], style: OverlayStyle = OverlayStyle(), encoding: EncodingSettings = EncodingSettings(), outputDirectory: String, fileNamePrefix: String = "clip") {
+    public init(
+        source: String, plan: SegmentPlan, texts: [String], style: OverlayStyle = OverlayStyle(), encoding: EncodingSettings = EncodingSettings(),
+        outputDirectory: String, fileNamePrefix: String = "clip"
+    ) {
         self.source = source
         self.plan = plan
         self.texts = texts

@@ -33,7 +33,8 @@ public enum Renderer {
                 let thread = Thread {
                     Thread.current.name = "render"
                     do {
-                        continuation.resume(returning: try renderBlocking(request, interrupt: interrupt, progress: progress, clipFinished: clipFinished))
+                        continuation.resume(
+                            returning: try renderBlocking(request, interrupt: interrupt, progress: progress, clipFinished: clipFinished))
                     } catch {
                         continuation.resume(throwing: error)
                     }
@@ -109,21 +110,29 @@ private final class RenderJob {
     let decoded: Frame
     let filtered: Frame
 
-    init(request: RenderRequest, interrupt: MediaInterrupt, progress: @escaping (RenderProgress) -> Void, clipFinished: @escaping (RenderedClip) -> Void) throws(MediaError) {
+    init(
+        request: RenderRequest, interrupt: MediaInterrupt, progress: @escaping (RenderProgress) -> Void,
+        clipFinished: @escaping (RenderedClip) -> Void
+    ) throws(MediaError) {
         self.request = request
         self.interrupt = interrupt
         self.progress = progress
         self.clipFinished = clipFinished
         segments = request.plan.segments
         guard request.texts.count == segments.count else {
-            throw MediaError(code: .invalidRequest, operation: "starting the render", message: "\(request.texts.count) texts for \(segments.count) segments")
+            throw MediaError(
+                code: .invalidRequest, operation: "starting the render", message: "\(request.texts.count) texts for \(segments.count) segments")
         }
         guard segments.indices.contains(request.firstSegment) else {
-            throw MediaError(code: .invalidRequest, operation: "starting the render", message: "first segment \(request.firstSegment) is not one of the plan's \(segments.count)")
+            throw MediaError(
+                code: .invalidRequest, operation: "starting the render",
+                message: "first segment \(request.firstSegment) is not one of the plan's \(segments.count)")
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw MediaError(code: .invalidRequest, operation: "starting the render", path: request.outputDirectory, message: "the output directory does not exist")
+            throw MediaError(
+                code: .invalidRequest, operation: "starting the render", path: request.outputDirectory, message: "the output directory does not exist"
+            )
         }
 
         demuxer = try Demuxer(path: request.source, limits: request.limits, interrupt: interrupt)
@@ -161,12 +170,15 @@ private final class RenderJob {
             sourceAudioRate = rate
             audioRate = request.encoding.audioSampleRate.map { Int32($0) } ?? rate
             let graph = try FilterGraph(purpose: "audio")
-            let source = try graph.add("abuffer", optionList: [
-                ("time_base", "1/\(rate)"), ("sample_rate", "\(rate)"),
-                ("sample_fmt", av_get_sample_fmt_name(audioDecoder.sampleFormat).map { String(cString: $0) } ?? "fltp"),
-                ("channel_layout", audioDecoder.channelLayoutDescription),
-            ])
-            let format = try graph.add("aformat", optionList: [("sample_fmts", "fltp"), ("sample_rates", "\(audioRate)"), ("channel_layouts", "stereo")])
+            let source = try graph.add(
+                "abuffer",
+                optionList: [
+                    ("time_base", "1/\(rate)"), ("sample_rate", "\(rate)"),
+                    ("sample_fmt", av_get_sample_fmt_name(audioDecoder.sampleFormat).map { String(cString: $0) } ?? "fltp"),
+                    ("channel_layout", audioDecoder.channelLayoutDescription),
+                ])
+            let format = try graph.add(
+                "aformat", optionList: [("sample_fmts", "fltp"), ("sample_rates", "\(audioRate)"), ("channel_layouts", "stereo")])
             let sink = try graph.add("abuffersink")
             try graph.chain([source, format, sink])
             try graph.configure()
@@ -306,15 +318,17 @@ private final class RenderJob {
 
     private func writer(_ index: Int) throws(MediaError) -> ClipWriter {
         if let writer = writers[index] { return writer }
-        let format = videoFormat ?? ClipWriter.VideoFormat(
-            width: videoGraph.width(of: videoSink), height: videoGraph.height(of: videoSink),
-            timeBase: videoGraph.timeBase(of: videoSink),
-            frameRate: AVRational(num: Int32(info.video.frameRate.numerator), den: Int32(info.video.frameRate.denominator)),
-            sampleAspectRatio: {
-                let sar = videoGraph.sampleAspectRatio(of: videoSink)
-                return sar.num > 0 ? sar : AVRational(num: 1, den: 1)
-            }()
-        )
+        let format =
+            videoFormat
+            ?? ClipWriter.VideoFormat(
+                width: videoGraph.width(of: videoSink), height: videoGraph.height(of: videoSink),
+                timeBase: videoGraph.timeBase(of: videoSink),
+                frameRate: AVRational(num: Int32(info.video.frameRate.numerator), den: Int32(info.video.frameRate.denominator)),
+                sampleAspectRatio: {
+                    let sar = videoGraph.sampleAspectRatio(of: videoSink)
+                    return sar.num > 0 ? sar : AVRational(num: 1, den: 1)
+                }()
+            )
         videoFormat = format
         if videoEncoder == nil {
             videoEncoder = try Encoder(

@@ -17,8 +17,10 @@ public struct SourceLimits: Sendable, Hashable {
     /// How long one read may wait for the source to send anything (FFmpeg's `rw_timeout`).
     public var readTimeout: Duration
 
-    public init(maxFrameSide: Int = 8192, maxFramePixels: Int = 36_000_000, maxDuration: Double = 4 * 3600,
-                maxStreams: Int = 32, readTimeout: Duration = .seconds(15)) {
+    public init(
+        maxFrameSide: Int = 8192, maxFramePixels: Int = 36_000_000, maxDuration: Double = 4 * 3600,
+        maxStreams: Int = 32, readTimeout: Duration = .seconds(15)
+    ) {
         self.maxFrameSide = maxFrameSide
         self.maxFramePixels = maxFramePixels
         self.maxDuration = maxDuration
@@ -75,8 +77,9 @@ public final class MediaInterrupt: Sendable {
         switch reason {
         case .cancelled: .cancelled(path: path)
         case .deadline(let allowed):
-            MediaError(code: .timedOut, operation: "reading the source", path: path,
-                       message: "the source did not arrive within the \(allowed.secondsText) allowed; the storage is slow or not answering")
+            MediaError(
+                code: .timedOut, operation: "reading the source", path: path,
+                message: "the source did not arrive within the \(allowed.secondsText) allowed; the storage is slow or not answering")
         }
     }
 }
@@ -118,8 +121,9 @@ struct SourceLocation {
             url = source
             protocols = "file"
         } else if source.contains("://") {
-            throw MediaError(code: .invalidRequest, operation: "opening input", path: source,
-                             message: "a source is a local file or an http(s) URL, not \(source.prefix { $0 != ":" })")
+            throw MediaError(
+                code: .invalidRequest, operation: "opening input", path: source,
+                message: "a source is a local file or an http(s) URL, not \(source.prefix { $0 != ":" })")
         } else {
             url = "file:" + source
             protocols = "file"

@@ -40,12 +40,18 @@ struct TextImage {
 
     /// Converts Cairo's premultiplied native-endian ARGB32 image, placed at (`x`, `y`) on the frame;
     /// nil when nothing is drawn.
-    init?(argb data: UnsafeRawPointer, stride: Int, width canvasWidth: Int, height canvasHeight: Int, x canvasX: Int, y canvasY: Int, matrix: ColorMatrix) {
+    init?(
+        argb data: UnsafeRawPointer, stride: Int, width canvasWidth: Int, height canvasHeight: Int, x canvasX: Int, y canvasY: Int,
+        matrix: ColorMatrix
+    ) {
         func pixel(_ col: Int, _ row: Int) -> UInt32 {
             data.load(fromByteOffset: row * stride + col * 4, as: UInt32.self)
         }
         // The drawn pixels' bounding box, widened to even frame coordinates.
-        var minCol = canvasWidth, maxCol = -1, minRow = canvasHeight, maxRow = -1
+        var minCol = canvasWidth
+        var maxCol = -1
+        var minRow = canvasHeight
+        var maxRow = -1
         for row in 0..<canvasHeight {
             for col in 0..<canvasWidth where pixel(col, row) >> 24 != 0 {
                 minCol = min(minCol, col)
@@ -55,8 +61,10 @@ struct TextImage {
             }
         }
         guard maxCol >= 0 else { return nil }
-        let left = (canvasX + minCol) & ~1, top = (canvasY + minRow) & ~1
-        let right = (canvasX + maxCol + 2) & ~1, bottom = (canvasY + maxRow + 2) & ~1
+        let left = (canvasX + minCol) & ~1
+        let top = (canvasY + minRow) & ~1
+        let right = (canvasX + maxCol + 2) & ~1
+        let bottom = (canvasY + maxRow + 2) & ~1
         x = left
         y = top
         width = right - left
@@ -76,7 +84,10 @@ struct TextImage {
                 let canvasCol = left + col - canvasX
                 guard canvasCol >= 0, canvasCol < canvasWidth else { continue }
                 let value = pixel(canvasCol, canvasRow)
-                let a = Double(value >> 24), r = Double(value >> 16 & 0xFF), g = Double(value >> 8 & 0xFF), b = Double(value & 0xFF)
+                let a = Double(value >> 24)
+                let r = Double(value >> 16 & 0xFF)
+                let g = Double(value >> 8 & 0xFF)
+                let b = Double(value & 0xFF)
                 guard a > 0 else { continue }
                 // Premultiplied: r = coverage × red, so each term below is already × coverage.
                 let y = kr * r + kg * g + kb * b
@@ -98,12 +109,18 @@ struct TextImage {
 
     /// Blends the text into a writable yuv420p frame; what falls outside the frame is left out.
     func blend(into frame: UnsafeMutablePointer<AVFrame>) {
-        let frameWidth = Int(frame.pointee.width) & ~1, frameHeight = Int(frame.pointee.height) & ~1
-        let col0 = max(0, -x), col1 = min(width, frameWidth - x)
-        let row0 = max(0, -y), row1 = min(height, frameHeight - y)
+        let frameWidth = Int(frame.pointee.width) & ~1
+        let frameHeight = Int(frame.pointee.height) & ~1
+        let col0 = max(0, -x)
+        let col1 = min(width, frameWidth - x)
+        let row0 = max(0, -y)
+        let row1 = min(height, frameHeight - y)
         guard col0 < col1, row0 < row1, let lumaPlane = frame.pointee.data.0,
-              let cbPlane = frame.pointee.data.1, let crPlane = frame.pointee.data.2 else { return }
-        let lumaStride = Int(frame.pointee.linesize.0), cbStride = Int(frame.pointee.linesize.1), crStride = Int(frame.pointee.linesize.2)
+            let cbPlane = frame.pointee.data.1, let crPlane = frame.pointee.data.2
+        else { return }
+        let lumaStride = Int(frame.pointee.linesize.0)
+        let cbStride = Int(frame.pointee.linesize.1)
+        let crStride = Int(frame.pointee.linesize.2)
         alpha.withUnsafeBufferPointer { alpha in
             luma.withUnsafeBufferPointer { luma in
                 for row in row0..<row1 {

@@ -42,7 +42,8 @@ final class TextPainter {
         guard let laid = TextLayout(text, painter: self) else {
             return TextPreflight.Report(text: text, lines: [], fits: true, missingCharacters: [])
         }
-        return TextPreflight.Report(text: text, lines: laid.lines, fits: laid.canvasHeight <= layout.safe.height, missingCharacters: laid.missingCharacters)
+        return TextPreflight.Report(
+            text: text, lines: laid.lines, fits: laid.canvasHeight <= layout.safe.height, missingCharacters: laid.missingCharacters)
     }
 
     /// The text drawn as it will appear on the frame, placed in the safe area; nil for an empty text.
@@ -52,7 +53,8 @@ final class TextPainter {
         let height = laid.canvasHeight
         guard width > 0, height > 0 else { return nil }
         guard let surface = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(width), Int32(height)),
-              cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS else {
+            cairo_surface_status(surface) == CAIRO_STATUS_SUCCESS
+        else {
             throw MediaError(code: .invalidRequest, operation: "drawing the overlay text", message: "Cairo could not make a \(width)×\(height) image")
         }
         defer { cairo_surface_destroy(surface) }
@@ -123,7 +125,8 @@ private final class TextLayout {
 
     /// The canvas: the laid-out text plus room for box, outline and shadow above and below.
     var canvasHeight: Int {
-        var ink = PangoRectangle(), logical = PangoRectangle()
+        var ink = PangoRectangle()
+        var logical = PangoRectangle()
         pango_layout_get_pixel_extents(pango, &ink, &logical)
         return Int((Double(logical.height) + 2 * layout.bleed).rounded(.up))
     }
@@ -133,7 +136,8 @@ private final class TextLayout {
         var lines: [String] = []
         for index in 0..<pango_layout_get_line_count(pango) {
             guard let line = pango_layout_get_line_readonly(pango, index) else { continue }
-            let start = Int(line.pointee.start_index), end = min(utf8.count, start + Int(line.pointee.length))
+            let start = Int(line.pointee.start_index)
+            let end = min(utf8.count, start + Int(line.pointee.length))
             let piece = String(decoding: utf8[start..<max(start, end)], as: UTF8.self)
             lines.append(String(piece.reversed().drop(while: { $0.isWhitespace }).reversed()))
         }
@@ -168,7 +172,8 @@ private final class TextLayout {
             let radius = min(max(0, style.boxRadius) * layout.fontPixels, layout.fontPixels)
             let iter = pango_layout_get_iter(pango)
             repeat {
-                var ink = PangoRectangle(), logical = PangoRectangle()
+                var ink = PangoRectangle()
+                var logical = PangoRectangle()
                 pango_layout_iter_get_line_extents(iter, &ink, &logical)
                 guard logical.width > 0 else { continue }
                 roundedRectangle(

@@ -19,11 +19,13 @@ struct VideoChain {
         if sar.num <= 0 || sar.den <= 0 { sar = AVRational(num: 1, den: 1) }
         let pixelFormatName = av_get_pix_fmt_name(decoder.pixelFormat).map { String(cString: $0) } ?? "yuv420p"
         var chain: [FilterGraph.Node] = []
-        source = try graph.add("buffer", optionList: [
-            ("width", "\(decoder.width)"), ("height", "\(decoder.height)"), ("pix_fmt", pixelFormatName),
-            ("time_base", "\(timeBase.num)/\(timeBase.den)"), ("pixel_aspect", "\(sar.num)/\(sar.den)"),
-            ("frame_rate", "\(rate.numerator)/\(rate.denominator)"),
-        ])
+        source = try graph.add(
+            "buffer",
+            optionList: [
+                ("width", "\(decoder.width)"), ("height", "\(decoder.height)"), ("pix_fmt", pixelFormatName),
+                ("time_base", "\(timeBase.num)/\(timeBase.den)"), ("pixel_aspect", "\(sar.num)/\(sar.den)"),
+                ("frame_rate", "\(rate.numerator)/\(rate.denominator)"),
+            ])
         chain.append(source)
         // The decoder does not apply the display matrix; turn the picture as the ffmpeg CLI's autorotate
         // does, and write no matrix, so every player shows the clip upright.

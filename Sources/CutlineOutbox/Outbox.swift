@@ -7,21 +7,23 @@ public import Foundation
 public enum Outbox {
     /// Schema, as migrations for the owning service's database (listed before the service's own).
     public static let migrations = [
-        SQLiteMigration("outbox: create", """
-        CREATE TABLE outbox (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            job_id TEXT NOT NULL,
-            version INTEGER NOT NULL,
-            payload TEXT NOT NULL,
-            created_at REAL NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            last_error TEXT,
-            next_attempt_at REAL NOT NULL,
-            delivered_at REAL
-        );
-        CREATE INDEX outbox_pending ON outbox (delivered_at, id);
-        CREATE INDEX outbox_job ON outbox (job_id, id);
-        """),
+        SQLiteMigration(
+            "outbox: create",
+            """
+            CREATE TABLE outbox (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                job_id TEXT NOT NULL,
+                version INTEGER NOT NULL,
+                payload TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                attempts INTEGER NOT NULL DEFAULT 0,
+                last_error TEXT,
+                next_attempt_at REAL NOT NULL,
+                delivered_at REAL
+            );
+            CREATE INDEX outbox_pending ON outbox (delivered_at, id);
+            CREATE INDEX outbox_job ON outbox (job_id, id);
+            """),
         // A row whose payload does not decode is set aside (kept, with its reason) instead of
         // stopping delivery for every job.
         SQLiteMigration("outbox: quarantine", "ALTER TABLE outbox ADD COLUMN quarantined_at REAL;"),
@@ -45,8 +47,10 @@ public enum Outbox {
         let payload = String(decoding: try encoder.encode(write), as: UTF8.self)
         try connection.execute(
             "INSERT INTO outbox (job_id, version, payload, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)",
-            [.text(write.jobID.description), .integer(write.version), .text(payload),
-             .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+            [
+                .text(write.jobID.description), .integer(write.version), .text(payload),
+                .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970),
+            ])
     }
 }
 
@@ -123,7 +127,8 @@ public struct OutboxStore: Sendable {
     /// writes of its job are whole snapshots with higher versions, so delivering them is still safe.
     public func deliverable(limit: Int, now: Date = Date()) async throws -> [PendingWrite] {
         let rows = try await database.read { connection in
-            try connection.query("""
+            try connection.query(
+                """
                 SELECT id, payload, attempts FROM outbox o
                 WHERE delivered_at IS NULL AND quarantined_at IS NULL AND next_attempt_at <= ?
                   AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.job_id = o.job_id AND e.delivered_at IS NULL
@@ -145,8 +150,9 @@ public struct OutboxStore: Sendable {
             let quarantine = undecodable
             try await database.write { connection in
                 for (id, reason) in quarantine {
-                    try connection.execute("UPDATE outbox SET quarantined_at = ?, last_error = ? WHERE id = ?",
-                                           [.real(now.timeIntervalSince1970), .text(reason), .integer(id)])
+                    try connection.execute(
+                        "UPDATE outbox SET quarantined_at = ?, last_error = ? WHERE id = ?",
+                        [.real(now.timeIntervalSince1970), .text(reason), .integer(id)])
                 }
             }
         }
@@ -185,7 +191,8 @@ public struct OutboxStore: Sendable {
     public func stats(policy: StuckPolicy = .init(), now: Date = Date()) async throws -> OutboxStats {
         let ageCutoff = now.timeIntervalSince1970 - policy.age.timeInterval
         return try await database.read { connection in
-            let row = try connection.query("""
+            let row = try connection.query(
+                """
                 SELECT
                   (SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NULL),
                   (SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL),
@@ -211,7 +218,8 @@ public struct OutboxStore: Sendable {
     @discardableResult
     public func makeDue(jobID: String? = nil, now: Date = Date()) async throws -> Int {
         try await database.write { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL AND quarantined_at IS NULL AND (? IS NULL OR job_id = ?)
                 """, [.real(now.timeIntervalSince1970), jobID.map(SQLiteValue.text) ?? .null, jobID.map(SQLiteValue.text) ?? .null])
             return connection.changes

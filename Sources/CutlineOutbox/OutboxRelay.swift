@@ -99,9 +99,11 @@ public final class OutboxRelay: Service, Sendable {
                 settled.append(row.id)
                 logger.trace("status write delivered", metadata: ["version": "\(row.write.version)", "outcome": "\(outcome)"])
             } catch {
-                logger.warning("status write not delivered; will retry", metadata: [
-                    "version": "\(row.write.version)", "attempts": "\(row.attempts + 1)", "error": "\(error)",
-                ])
+                logger.warning(
+                    "status write not delivered; will retry",
+                    metadata: [
+                        "version": "\(row.write.version)", "attempts": "\(row.attempts + 1)", "error": "\(error)",
+                    ])
                 return (settled, (row, "\(error)"))
             }
         }

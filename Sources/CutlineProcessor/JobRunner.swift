@@ -30,8 +30,10 @@ public final class JobRunner: Service, Sendable {
     /// The jobs being rendered, so a cancel can stop one.
     private let running = Mutex<[JobID: Task<Void, Never>]>([:])
 
-    public init(jobs: ProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, concurrentJobs: Int = 1,
-                pollInterval: Duration = .milliseconds(100), progressInterval: Duration = .milliseconds(500)) {
+    public init(
+        jobs: ProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, concurrentJobs: Int = 1,
+        pollInterval: Duration = .milliseconds(100), progressInterval: Duration = .milliseconds(500)
+    ) {
         self.jobs = jobs
         self.objects = objects
         self.workDirectory = workDirectory
@@ -54,7 +56,11 @@ public final class JobRunner: Service, Sendable {
                     running.withLock { $0[jobID] = work }
                     group.addTask {
                         await withGracefulShutdownHandler {
-                            await withTaskCancellationHandler { await work.value } onCancel: { work.cancel() }
+                            await withTaskCancellationHandler {
+                                await work.value
+                            } onCancel: {
+                                work.cancel()
+                            }
                         } onGracefulShutdown: {
                             work.cancel()
                         }
@@ -66,7 +72,10 @@ public final class JobRunner: Service, Sendable {
                 if !sleeping {
                     sleeping = true
                     let interval = pollInterval
-                    group.addTask { try? await Task.sleep(for: interval); return nil }
+                    group.addTask {
+                        try? await Task.sleep(for: interval)
+                        return nil
+                    }
                 }
                 switch await group.next() {
                 case .some(.some(let ended)):
@@ -104,8 +113,12 @@ public final class JobRunner: Service, Sendable {
         await JobContext.$jobID.withValue(request.jobID) {
             // The clips already stored are kept; the render resumes at the first one missing.
             var clips = job.state == .processing ? Array(job.clips.enumerated().prefix { $0.offset == $0.element.index }.map(\.element)) : []
-            logger.info("job started", metadata: ["clips": "\(request.plan.count)", "resumed": "\(job.state == .processing)",
-                                                  "first_clip": "\(clips.count)", "starts": "\(job.starts)"])
+            logger.info(
+                "job started",
+                metadata: [
+                    "clips": "\(request.plan.count)", "resumed": "\(job.state == .processing)",
+                    "first_clip": "\(clips.count)", "starts": "\(job.starts)",
+                ])
             let directory = workDirectory.appendingPathComponent(request.jobID.description)
             defer { try? FileManager.default.removeItem(at: directory) }
             do {
@@ -121,7 +134,7 @@ public final class JobRunner: Service, Sendable {
                 try Task.checkCancellation()
                 try await jobs.complete(request, clips: clips, framesTotal: framesTotal)
                 logger.info("job completed", metadata: ["clips": "\(clips.count)"])
-            } catch where Task.isCancelled {
+            } catch  where Task.isCancelled {
                 if (try? await jobs.job(request.jobID))?.state == .cancelled {
                     logger.info("job cancelled", metadata: ["clips_uploaded": "\(clips.count)"])
                 } else {
@@ -144,8 +157,9 @@ public final class JobRunner: Service, Sendable {
     /// rendered in all (as the render counts them).
     private func render(_ request: SubmitRequest, from first: Int, into directory: URL, clips: inout [ClipRecord]) async throws -> Int64 {
         let source = try objects.presignedGet(key: request.sourceKey, downloadName: nil, expires: .seconds(6 * 3600))
-        var render = RenderRequest(source: source.absoluteString, plan: request.plan, texts: request.texts, style: request.style,
-                                   outputDirectory: directory.path)
+        var render = RenderRequest(
+            source: source.absoluteString, plan: request.plan, texts: request.texts, style: request.style,
+            outputDirectory: directory.path)
         render.firstSegment = first
         if let platform = request.platform { render.target(platform) }
         if let shape = request.shape { render.shape = shape }
@@ -153,7 +167,8 @@ public final class JobRunner: Service, Sendable {
         let (finished, announce) = AsyncStream<RenderedClip>.makeStream()
         let rendering = Task {
             defer { announce.finish() }
-            return try await Renderer.render(render, progress: { progress in latest.value.withLock { $0 = progress } }, clipFinished: { announce.yield($0) })
+            return try await Renderer.render(
+                render, progress: { progress in latest.value.withLock { $0 = progress } }, clipFinished: { announce.yield($0) })
         }
         let stored = Shared<[ClipRecord]>(clips)
         // Frame progress, a few writes a second at most, while clips go up.
@@ -166,8 +181,9 @@ public final class JobRunner: Service, Sendable {
                 let permille = Self.permille(of: request.plan, next: clips.count, progress: progress)
                 guard reported.map({ $0 != (clips.count, permille) }) ?? true, clips.count < request.plan.count else { continue }
                 reported = (clips.count, permille)
-                try? await jobs.framesRendered(request, clips: clips, nextClipPermille: permille,
-                                               frames: (Int64(progress.framesDone), Int64(progress.framesTotal)))
+                try? await jobs.framesRendered(
+                    request, clips: clips, nextClipPermille: permille,
+                    frames: (Int64(progress.framesDone), Int64(progress.framesTotal)))
             }
         }
         defer { reporter.cancel() }
@@ -186,7 +202,10 @@ public final class JobRunner: Service, Sendable {
                         try await objects.put(key: thumbnailKey!, file: URL(fileURLWithPath: thumbnail), contentType: "image/jpeg")
                         try? FileManager.default.removeItem(atPath: thumbnail)
                     }
-                    clips.append(ClipRecord(index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key, size: clip.bytes, thumbnailKey: thumbnailKey))
+                    clips.append(
+                        ClipRecord(
+                            index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key,
+                            size: clip.bytes, thumbnailKey: thumbnailKey))
                     let frames = latest.value.withLock { $0 }.map { (Int64($0.framesDone), Int64($0.framesTotal)) } ?? (0, 0)
                     try await jobs.clipUploaded(request, clips: clips, frames: frames)
                     stored.value.withLock { [clips] in $0 = clips }
@@ -218,8 +237,10 @@ public final class JobRunner: Service, Sendable {
 struct RenderCrashed: Error, JobFailureConvertible {
     let starts: Int
     var jobFailure: JobFailure {
-        JobFailure(code: "render_crashed", message: "the MediaProcessor stopped \(starts) times while rendering this job, so it was not started again; "
-                   + "check the processor's log for what stopped it, then submit the job again")
+        JobFailure(
+            code: "render_crashed",
+            message: "the MediaProcessor stopped \(starts) times while rendering this job, so it was not started again; "
+                + "check the processor's log for what stopped it, then submit the job again")
     }
 }
 

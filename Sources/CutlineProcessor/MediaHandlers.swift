@@ -25,21 +25,25 @@ struct MediaHandlers: Sendable {
 
     func preview(_ request: MediaPreviewRequest, _ context: RPCContext) async throws -> MediaPreviewResponse {
         try await JobContext.$jobID.withValue(request.jobID) {
-            guard request.seconds.isFinite, request.seconds >= 0 else { throw RPCError.badRequest("the moment is 0 s or later, not \(request.seconds)") }
+            guard request.seconds.isFinite, request.seconds >= 0 else {
+                throw RPCError.badRequest("the moment is 0 s or later, not \(request.seconds)")
+            }
             try Self.check(request.style, texts: [request.text])
             if let width = request.maxWidth, !(16...4096).contains(width) { throw RPCError.badRequest("max_width is 16 to 4096, not \(width)") }
             guard request.sourceKey == ObjectKeys.source(request.jobID) else {
                 throw RPCError.badRequest("the source of job \(request.jobID) is \(ObjectKeys.source(request.jobID))")
             }
             let url = try await readableURL(of: request.sourceKey)
-            var preview = PreviewRequest(source: url.absoluteString, seconds: request.seconds, text: request.text, style: request.style, maxWidth: request.maxWidth)
+            var preview = PreviewRequest(
+                source: url.absoluteString, seconds: request.seconds, text: request.text, style: request.style, maxWidth: request.maxWidth)
             if let platform = request.platform { preview.target(platform) }
             if let shape = request.shape { preview.shape = shape }
             let started = ContinuousClock.now
             let made = preview
             do {
                 let jpeg = try await interruptible(context) { interrupt in try Preview.jpeg(made, interrupt: interrupt) }
-                context.logger.info("preview made", metadata: ["at": "\(request.seconds)", "bytes": "\(jpeg.count)", "elapsed": "\(ContinuousClock.now - started)"])
+                context.logger.info(
+                    "preview made", metadata: ["at": "\(request.seconds)", "bytes": "\(jpeg.count)", "elapsed": "\(ContinuousClock.now - started)"])
                 return MediaPreviewResponse(jpeg: jpeg)
             } catch let error as MediaError {
                 throw Self.rpcError(error)
@@ -61,14 +65,18 @@ struct MediaHandlers: Sendable {
         let size = shape.size(sourceWidth: request.width & ~1, sourceHeight: request.height & ~1)
         let family = request.style.fontFamily
         let (reports, fontInstalled) = try await BlockingExecutor.shared.run { _ in
-            (TextPreflight.check(texts: distinct, style: request.style, width: size.width, height: size.height, safeArea: request.platform?.safeArea),
-             FontCatalog.families().contains { $0.caseInsensitiveCompare(family) == .orderedSame })
+            (
+                TextPreflight.check(
+                    texts: distinct, style: request.style, width: size.width, height: size.height, safeArea: request.platform?.safeArea),
+                FontCatalog.families().contains { $0.caseInsensitiveCompare(family) == .orderedSame }
+            )
         }
         let byText = Dictionary(uniqueKeysWithValues: zip(distinct, reports))
-        return PreflightResponse(texts: request.texts.map { text in
-            let report = byText[text]!
-            return PreflightResponse.Text(lines: report.lines, fits: report.fits, missing: report.missingCharacters.map { String($0) })
-        }, fontInstalled: fontInstalled)
+        return PreflightResponse(
+            texts: request.texts.map { text in
+                let report = byText[text]!
+                return PreflightResponse.Text(lines: report.lines, fits: report.fits, missing: report.missingCharacters.map { String($0) })
+            }, fontInstalled: fontInstalled)
     }
 
     /// A signed URL the media engine reads an upload through: not found when it is not stored (yet),
@@ -90,8 +98,9 @@ struct MediaHandlers: Sendable {
             do {
                 let info = try await interruptible(context) { interrupt in try MediaProbe.probe(url.absoluteString, interrupt: interrupt) }
                 context.logger.info("probed", metadata: ["duration": "\(info.duration)", "size": "\(info.video.width)x\(info.video.height)"])
-                return ProbeSummary(duration: info.duration, frameRate: info.video.frameRate, width: info.video.width, height: info.video.height,
-                                    hasAudio: info.audio != nil, videoCodec: info.video.codec, rotation: info.video.rotation)
+                return ProbeSummary(
+                    duration: info.duration, frameRate: info.video.frameRate, width: info.video.width, height: info.video.height,
+                    hasAudio: info.audio != nil, videoCodec: info.video.codec, rotation: info.video.rotation)
             } catch let error as MediaError {
                 context.logger.info("probe refused", metadata: ["code": "\(error.code.rawValue)", "error": "\(error.operation): \(error.message)"])
                 throw Self.rpcError(error)

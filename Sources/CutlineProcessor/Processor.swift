@@ -1,11 +1,11 @@
 public import CutlineJobStore
 public import CutlineOutbox
+public import CutlineSQLite
 public import CutlineServiceHost
 public import CutlineSettings
-public import CutlineSQLite
 public import CutlineStorage
-public import Logging
 import Foundation
+public import Logging
 
 /// The MediaProcessor as assembled from its settings: its RPC server, its object store and status
 /// store (chosen once, from configuration), and its outbox with the relay that delivers it.
@@ -30,12 +30,19 @@ public func buildProcessor(_ settings: ServiceSettings, media: MediaRunnerSettin
     let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
     var runnerLogger = logger
     runnerLogger[metadataKey: "part"] = "runner"
-    let runner = JobRunner(jobs: jobs, objects: objects, workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
-                           logger: runnerLogger, concurrentJobs: media.concurrentJobs)
+    let runner = JobRunner(
+        jobs: jobs, objects: objects, workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
+        logger: runnerLogger, concurrentJobs: media.concurrentJobs)
     let handlers = MediaHandlers(jobs: jobs, objects: objects, runner: runner)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
-    logger.info("media processor assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)", "concurrent_jobs": "\(media.concurrentJobs)"])
+    logger.info(
+        "media processor assembled",
+        metadata: [
+            "objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)",
+            "concurrent_jobs": "\(media.concurrentJobs)",
+        ])
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
-    return Processor(service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, runner]),
-                     objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)
+    return Processor(
+        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, runner]),
+        objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)
 }

@@ -162,7 +162,10 @@ final class FramedConnection: Sendable {
         writeSignal.lock()
         defer { writeSignal.unlock() }
         while true {
-            enum Step { case write([UInt8]), exit, wait }
+            enum Step {
+                case write([UInt8])
+                case exit, wait
+            }
             let step = writeState.withLock { state -> Step in
                 if state.handedOver || (state.closed && !state.writing && !state.pending.isEmpty) {
                     state.writing = true

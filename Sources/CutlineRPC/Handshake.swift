@@ -16,7 +16,9 @@ public struct RPCSecret: Sendable, CustomStringConvertible, CustomDebugStringCon
     public init(_ bytes: some DataProtocol, origin: String) throws(RPCConfigurationError) {
         let data = Data(bytes)
         guard data.count >= Self.minimumLength else {
-            throw RPCConfigurationError("\(origin) is \(data.count) bytes; the RPC secret must be at least \(Self.minimumLength) bytes (e.g. 64 hex characters from `openssl rand -hex 32`)")
+            throw RPCConfigurationError(
+                "\(origin) is \(data.count) bytes; the RPC secret must be at least \(Self.minimumLength) bytes (e.g. 64 hex characters from `openssl rand -hex 32`)"
+            )
         }
         key = SymmetricKey(data: data)
     }
@@ -25,7 +27,9 @@ public struct RPCSecret: Sendable, CustomStringConvertible, CustomDebugStringCon
     public init(contentsOfFile path: String, origin: String) throws(RPCConfigurationError) {
         let contents: String
         guard FileManager.default.fileExists(atPath: path) else {
-            throw RPCConfigurationError("\(origin): no secret file at \(path). Point CUTLINE_DATA_DIR (--data-dir) at the services' data directory (scripts/run uses ./.data), or set CUTLINE_RPC_SECRET_FILE or CUTLINE_RPC_SECRET")
+            throw RPCConfigurationError(
+                "\(origin): no secret file at \(path). Point CUTLINE_DATA_DIR (--data-dir) at the services' data directory (scripts/run uses ./.data), or set CUTLINE_RPC_SECRET_FILE or CUTLINE_RPC_SECRET"
+            )
         }
         do {
             contents = try String(contentsOfFile: path, encoding: .utf8)

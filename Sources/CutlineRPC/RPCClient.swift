@@ -78,7 +78,8 @@ public final class RPCClient: Sendable {
             do {
                 return try CBORDecoder().decode(Response.self, from: reply.payload)
             } catch {
-                throw RPCError.internalError("\(method.name): response from \(configuration.address) is not a valid \(Response.self): \(describeDecodingFailure(error))")
+                throw RPCError.internalError(
+                    "\(method.name): response from \(configuration.address) is not a valid \(Response.self): \(describeDecodingFailure(error))")
             }
         default:
             throw ClientConnection.decodeError(reply)
@@ -178,7 +179,10 @@ public final class RPCClient: Sendable {
 
     /// One connect-and-handshake attempt, shared by every call that needs a connection meanwhile.
     private func attempt() async throws -> ClientConnection {
-        enum Step { case use(ClientConnection), wait(Task<ClientConnection, any Error>) }
+        enum Step {
+            case use(ClientConnection)
+            case wait(Task<ClientConnection, any Error>)
+        }
         let step = try state.withLock { state throws -> Step in
             guard !state.closed else { throw RPCError.unavailable("the client for \(configuration.address) is closed") }
             switch state.connection {
@@ -278,16 +282,20 @@ final class ClientConnection: Sendable {
         framed.send(Frame(kind: .hello, requestID: 0, payload: try CBOREncoder().encode(hello)))
         let challengeFrame = try expect(.challenge)
         guard let challenge = try? CBORDecoder().decode(ChallengeMessage.self, from: challengeFrame.payload),
-              challenge.nonce.count == Handshake.nonceLength, Handshake.supportedVersions.contains(challenge.version) else {
+            challenge.nonce.count == Handshake.nonceLength, Handshake.supportedVersions.contains(challenge.version)
+        else {
             throw RPCError.unavailable("\(address) sent a malformed challenge (is it a Cutline \(Frame.currentVersion) service?)")
         }
-        let proof = Handshake.proof(secret: configuration.secret, role: .client, version: challenge.version,
-                                    clientNonce: clientNonce, serverNonce: challenge.nonce)
+        let proof = Handshake.proof(
+            secret: configuration.secret, role: .client, version: challenge.version,
+            clientNonce: clientNonce, serverNonce: challenge.nonce)
         framed.send(Frame(kind: .auth, requestID: 0, payload: try CBOREncoder().encode(ProofMessage(proof: proof))))
         let welcomeFrame = try expect(.welcome)
         guard let welcome = try? CBORDecoder().decode(ProofMessage.self, from: welcomeFrame.payload),
-              Handshake.verify(welcome.proof, secret: configuration.secret, role: .server, version: challenge.version,
-                               clientNonce: clientNonce, serverNonce: challenge.nonce) else {
+            Handshake.verify(
+                welcome.proof, secret: configuration.secret, role: .server, version: challenge.version,
+                clientNonce: clientNonce, serverNonce: challenge.nonce)
+        else {
             throw RPCError.unauthenticated("\(address) could not prove it holds the shared secret (check CUTLINE_RPC_SECRET on both ends)")
         }
 
@@ -295,7 +303,9 @@ final class ClientConnection: Sendable {
         serverLogger[metadataKey: "rpc_peer_name"] = "\(challenge.peer)"
         let client = ClientConnection(connection: framed, serverName: challenge.peer, logger: serverLogger)
         client.watcher.start(name: "rpc-call-dlines") { [weak client] requestID in
-            guard let client, client.finish(requestID, throwing: RPCError.deadlineExceeded("the call got no answer before its deadline")) else { return }
+            guard let client, client.finish(requestID, throwing: RPCError.deadlineExceeded("the call got no answer before its deadline")) else {
+                return
+            }
             client.connection.send(Frame(kind: .cancel, requestID: requestID))
         }
         handedOver = true
@@ -320,8 +330,9 @@ final class ClientConnection: Sendable {
         let requestID = nextRequestID.add(1, ordering: .relaxed).oldValue
         let remaining = deadline - ContinuousClock.now
         guard remaining > .zero else { throw RPCError.deadlineExceeded("\(method): deadline passed before the call was sent") }
-        let frame = Frame(kind: .request, requestID: requestID, method: method,
-                          deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), payload: payload)
+        let frame = Frame(
+            kind: .request, requestID: requestID, method: method,
+            deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), payload: payload)
         watcher.add(requestID, deadline: deadline)
         defer { watcher.remove(requestID) }
         return try await withTaskCancellationHandler {

@@ -16,9 +16,10 @@ public struct RPCMethod<Request: Codable & Sendable, Response: Codable & Sendabl
 enum RPCMethodName {
     static func isValid(_ name: String) -> Bool {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false)
-        return name.utf8.count <= 255 && parts.count == 2 && parts.allSatisfy { part in
-            !part.isEmpty && part.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
-        }
+        return name.utf8.count <= 255 && parts.count == 2
+            && parts.allSatisfy { part in
+                !part.isEmpty && part.utf8.allSatisfy { (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x5F }
+            }
     }
 }
 

@@ -166,7 +166,8 @@ public final class RPCServer: Service, Sendable {
                     return (nil, dropped)
                 }
                 if let dropped {
-                    logger.debug("dropping the oldest unauthenticated connection to make room", metadata: ["dropped": "\(dropped.peer)", "peer": "\(peer)"])
+                    logger.debug(
+                        "dropping the oldest unauthenticated connection to make room", metadata: ["dropped": "\(dropped.peer)", "peer": "\(peer)"])
                     dropped.abandonHandshake()
                 }
                 if let refusal {

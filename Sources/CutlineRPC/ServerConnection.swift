@@ -77,7 +77,7 @@ final class ServerConnection: Sendable {
     }
 
     func cancelAll() {
-        tasks.withLock { tasks in tasks.values.forEach { $0.task?.cancel() } }
+        tasks.withLock { tasks in for call in tasks.values { call.task?.cancel() } }
     }
 
     private func close() {
@@ -107,7 +107,7 @@ final class ServerConnection: Sendable {
             }
             logger.debug("peer authenticated")
             try readRequests(&decoder, scratch)
-        } catch where draining.load(ordering: .acquiring) {
+        } catch  where draining.load(ordering: .acquiring) {
             // This server shut the read side itself (shutdown): whatever the reader was in the middle
             // of, the peer has its going-away frame and nothing else is true to tell it.
             logger.debug("connection closed for shutdown", metadata: ["while": "\(error)"])
@@ -135,7 +135,8 @@ final class ServerConnection: Sendable {
 
         guard let helloFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, deadline: deadline, expected: .hello) else { return false }
         guard let hello = try? CBORDecoder().decode(HelloMessage.self, from: helloFrame.payload),
-              hello.nonce.count == Handshake.nonceLength else {
+            hello.nonce.count == Handshake.nonceLength
+        else {
             refuse(.badRequest("hello payload is malformed (expected versions, a 32-byte nonce and a peer name)"))
             return false
         }
@@ -149,13 +150,16 @@ final class ServerConnection: Sendable {
 
         guard let authFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, deadline: deadline, expected: .auth) else { return false }
         guard let auth = try? CBORDecoder().decode(ProofMessage.self, from: authFrame.payload),
-              Handshake.verify(auth.proof, secret: configuration.secret, role: .client, version: version,
-                               clientNonce: hello.nonce, serverNonce: serverNonce) else {
+            Handshake.verify(
+                auth.proof, secret: configuration.secret, role: .client, version: version,
+                clientNonce: hello.nonce, serverNonce: serverNonce)
+        else {
             refuse(.unauthenticated("the client's proof does not match this server's secret (check CUTLINE_RPC_SECRET on both ends)"))
             return false
         }
-        let proof = Handshake.proof(secret: configuration.secret, role: .server, version: version,
-                                    clientNonce: hello.nonce, serverNonce: serverNonce)
+        let proof = Handshake.proof(
+            secret: configuration.secret, role: .server, version: version,
+            clientNonce: hello.nonce, serverNonce: serverNonce)
         connection.send(Frame(kind: .welcome, requestID: 0, payload: try CBOREncoder().encode(ProofMessage(proof: proof))))
         return true
     }
@@ -166,8 +170,9 @@ final class ServerConnection: Sendable {
     ) throws -> Frame? {
         let outcome: FramedConnection.ReadOutcome
         do {
-            outcome = try connection.readFrame(decoder: &decoder, scratch: scratch, idleMilliseconds: timeout,
-                                               frameMilliseconds: timeout, deadline: deadline)
+            outcome = try connection.readFrame(
+                decoder: &decoder, scratch: scratch, idleMilliseconds: timeout,
+                frameMilliseconds: timeout, deadline: deadline)
         } catch let error as RPCError where error.code == .deadlineExceeded {
             refuse(.unauthenticated("handshake not completed within \(timeout) ms"))
             return nil
@@ -243,8 +248,9 @@ final class ServerConnection: Sendable {
             sendError(.init(.unimplemented, "\(server.configuration.serviceName) has no method \"\(frame.method)\""), requestID: requestID)
             return
         }
-        let context = RPCContext(requestID: requestID, method: frame.method, peer: connection.peer,
-                                 deadline: deadline, baseLogger: logger, server: server.stats)
+        let context = RPCContext(
+            requestID: requestID, method: frame.method, peer: connection.peer,
+            deadline: deadline, baseLogger: logger, server: server.stats)
         let stats = server.stats
         let maxFrameLength = server.configuration.maxFrameLength
         let token = nextToken.add(1, ordering: .relaxed).oldValue
@@ -261,7 +267,11 @@ final class ServerConnection: Sendable {
             tasks[requestID]?.task = Task { [self] in
                 var reply = await Self.run(handler, frame.payload, context, deadline: deadline)
                 if reply.encodedLength > maxFrameLength {
-                    reply = Self.errorFrame(.init(.resourceExhausted, "\(context.method): the response is \(reply.encodedLength) bytes, over the \(maxFrameLength)-byte frame limit"), requestID)
+                    reply = Self.errorFrame(
+                        .init(
+                            .resourceExhausted,
+                            "\(context.method): the response is \(reply.encodedLength) bytes, over the \(maxFrameLength)-byte frame limit"), requestID
+                    )
                 }
                 // Forget the id before answering, so the client may reuse it as soon as it has the answer.
                 let alreadyAnswered = self.tasks.withLock { $0.removeValue(forKey: requestID)?.answered ?? true }
@@ -335,4 +345,3 @@ final class ServerConnection: Sendable {
         }
     }
 }
-

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// A host and port, written `HOST:PORT` or `[IPV6]:PORT`.
 public struct SocketAddress: Sendable, Hashable, CustomStringConvertible {
@@ -115,8 +116,14 @@ final class Socket: Sendable {
         }
         guard ok else { return 0 }
         switch Int32(storage.ss_family) {
-        case AF_INET: return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) } }
-        case AF_INET6: return withUnsafePointer(to: &storage) { $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) } }
+        case AF_INET:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin_port) }
+            }
+        case AF_INET6:
+            return withUnsafePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { UInt16(bigEndian: $0.pointee.sin6_port) }
+            }
         default: return 0
         }
     }
@@ -170,8 +177,10 @@ final class Socket: Sendable {
     }
 
     private func isConnectedToItself() -> Bool {
-        var local = sockaddr_storage(), peer = sockaddr_storage()
-        var localLength = socklen_t(MemoryLayout<sockaddr_storage>.size), peerLength = localLength
+        var local = sockaddr_storage()
+        var peer = sockaddr_storage()
+        var localLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        var peerLength = localLength
         let ok = withUnsafeMutablePointer(to: &local) { l in
             withUnsafeMutablePointer(to: &peer) { p in
                 l.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &localLength) } == 0
@@ -179,7 +188,9 @@ final class Socket: Sendable {
             }
         }
         guard ok, localLength == peerLength else { return false }
-        return withUnsafeBytes(of: &local) { l in withUnsafeBytes(of: &peer) { p in l.prefix(Int(localLength)).elementsEqual(p.prefix(Int(peerLength))) } }
+        return withUnsafeBytes(of: &local) { l in
+            withUnsafeBytes(of: &peer) { p in l.prefix(Int(localLength)).elementsEqual(p.prefix(Int(peerLength))) }
+        }
     }
 
     private func configureForRPC() {

@@ -6,7 +6,7 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// scripts/bench-rpc: RPC calls/s and latency over loopback at 1 and 64 callers, against a floor of the
@@ -21,7 +21,10 @@ struct RPCBench: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Concurrent callers to measure.")
     var callers: [Int] = [1, 64]
 
-    @Option(help: "Rounds per caller count, each measuring the floor and then the RPC, so a noisy neighbour on a shared machine hits both alike; the ratio reported is the median of the rounds' ratios.")
+    @Option(
+        help:
+            "Rounds per caller count, each measuring the floor and then the RPC, so a noisy neighbour on a shared machine hits both alike; the ratio reported is the median of the rounds' ratios."
+    )
     var rounds: Int = 5
 
     @Flag(help: "Measure only the CBOR codec (for profiling).")
@@ -34,7 +37,9 @@ struct RPCBench: AsyncParsableCommand {
             return
         }
         guard rounds >= 1, seconds > 0 else { throw ValidationError("--rounds must be at least 1 and --seconds positive") }
-        print("payload: request \(try CBOREncoder().encode(BenchMessage.sample).count) B, response \(try CBOREncoder().encode(BenchMessage.sample).count) B CBOR; \(seconds) s per figure in \(rounds) alternating rounds; \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(
+            "payload: request \(try CBOREncoder().encode(BenchMessage.sample).count) B, response \(try CBOREncoder().encode(BenchMessage.sample).count) B CBOR; \(seconds) s per figure in \(rounds) alternating rounds; \(ProcessInfo.processInfo.activeProcessorCount) cores"
+        )
         print(String(format: "%-8@ %-6@ %12@ %10@ %10@", "what", "calls", "calls/s", "p50 µs", "p99 µs"))
         // Measured first, on a quiet process.
         let codec = try Codec.measure()
@@ -55,7 +60,9 @@ struct RPCBench: AsyncParsableCommand {
         print("")
         for (count, ratios) in summaries {
             let median = ratios[ratios.count / 2]
-            var line = String(format: "ratio rpc/floor at %d caller(s): %.2f (median of %d rounds; lowest %.2f, highest %.2f)", count, median, ratios.count, ratios.first!, ratios.last!)
+            var line = String(
+                format: "ratio rpc/floor at %d caller(s): %.2f (median of %d rounds; lowest %.2f, highest %.2f)", count, median, ratios.count,
+                ratios.first!, ratios.last!)
             if count >= 64 { line += median >= 0.5 ? "  target ≥ 0.50: met" : "  target ≥ 0.50: NOT met" }
             print(line)
         }
@@ -218,7 +225,9 @@ enum Floor {
         target.sin_family = sa_family_t(AF_INET)
         target.sin_port = port
         target.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &target) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &target) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         defer {

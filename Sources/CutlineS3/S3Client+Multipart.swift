@@ -35,13 +35,16 @@ extension S3Client {
                     if next < count { start() }
                 }
             }
-            let body = "<CompleteMultipartUpload>" + parts.enumerated().map { index, part in
-                "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag><ChecksumSHA256>\(part.checksum)</ChecksumSHA256></Part>"
-            }.joined() + "</CompleteMultipartUpload>"
+            let body =
+                "<CompleteMultipartUpload>"
+                + parts.enumerated().map { index, part in
+                    "<Part><PartNumber>\(index + 1)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag><ChecksumSHA256>\(part.checksum)</ChecksumSHA256></Part>"
+                }.joined() + "</CompleteMultipartUpload>"
             let bytes = Array(body.utf8)
-            let completed = try await send(.post, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))",
-                                           headers: [("Content-Type", "application/xml")], body: .bytes(bytes),
-                                           payloadHash: SigV4Signer.payloadHash(bytes))
+            let completed = try await send(
+                .post, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))",
+                headers: [("Content-Type", "application/xml")], body: .bytes(bytes),
+                payloadHash: SigV4Signer.payloadHash(bytes))
             return try Self.completedETag(completed, key: key)
         } catch {
             try? await abortMultipartUpload(key: key, uploadID: uploadID)
@@ -53,8 +56,10 @@ extension S3Client {
     /// SHA-256 (as this client's own uploads do); parts a browser sends to presigned URLs carry none.
     public func createMultipartUpload(key: String, contentType: String, checksummed: Bool = true) async throws -> String {
         try Self.validate(key)
-        let created = try await send(.post, key: key, query: "uploads=", headers: [("Content-Type", contentType)]
-            + (checksummed ? [("x-amz-checksum-algorithm", "SHA256")] : []))
+        let created = try await send(
+            .post, key: key, query: "uploads=",
+            headers: [("Content-Type", contentType)]
+                + (checksummed ? [("x-amz-checksum-algorithm", "SHA256")] : []))
         guard let uploadID = S3XML(created.body).values["UploadId"], !uploadID.isEmpty else {
             throw S3Error(code: "InvalidResponse", message: "CreateMultipartUpload answered without an UploadId", key: key, status: created.status)
         }
@@ -64,7 +69,8 @@ extension S3Client {
     /// A URL anyone may PUT one part to until it expires.
     public func presignedUploadPart(key: String, uploadID: String, partNumber: Int, expires: Duration = .seconds(3600)) throws -> URL {
         try Self.validate(key)
-        return try signer.presignedURL(method: "PUT", url: url(key, query: "partNumber=\(partNumber)&uploadId=\(AWSURIEncoding.encode(uploadID))"), expires: expires)
+        return try signer.presignedURL(
+            method: "PUT", url: url(key, query: "partNumber=\(partNumber)&uploadId=\(AWSURIEncoding.encode(uploadID))"), expires: expires)
     }
 
     public struct Part: Sendable, Hashable {
@@ -101,13 +107,16 @@ extension S3Client {
     /// Joins the given parts (number and ETag, as stored) into the object.
     public func completeMultipartUpload(key: String, uploadID: String, parts: [(number: Int, etag: String)]) async throws {
         try Self.validate(key)
-        let body = "<CompleteMultipartUpload>" + parts.map { part in
-            "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag></Part>"
-        }.joined() + "</CompleteMultipartUpload>"
+        let body =
+            "<CompleteMultipartUpload>"
+            + parts.map { part in
+                "<Part><PartNumber>\(part.number)</PartNumber><ETag>\(S3XML.escape(part.etag))</ETag></Part>"
+            }.joined() + "</CompleteMultipartUpload>"
         let bytes = Array(body.utf8)
-        let completed = try await send(.post, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))",
-                                       headers: [("Content-Type", "application/xml")], body: .bytes(bytes),
-                                       payloadHash: SigV4Signer.payloadHash(bytes))
+        let completed = try await send(
+            .post, key: key, query: "uploadId=\(AWSURIEncoding.encode(uploadID))",
+            headers: [("Content-Type", "application/xml")], body: .bytes(bytes),
+            payloadHash: SigV4Signer.payloadHash(bytes))
         _ = try Self.completedETag(completed, key: key)
     }
 
@@ -125,7 +134,8 @@ extension S3Client {
             throw S3Error(code: code, message: xml.values["Message"] ?? "", key: key, status: response.status)
         }
         guard let etag = xml.values["ETag"] else {
-            throw S3Error(code: "InvalidResponse", message: "CompleteMultipartUpload answered without an ETag or an error", key: key, status: response.status)
+            throw S3Error(
+                code: "InvalidResponse", message: "CompleteMultipartUpload answered without an ETag or an error", key: key, status: response.status)
         }
         return etag
     }

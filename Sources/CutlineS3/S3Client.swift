@@ -1,6 +1,6 @@
-public import CutlineBlocking
 import Crypto
 public import CutlineAWS
+public import CutlineBlocking
 public import CutlineHTTP
 public import Foundation
 
@@ -41,9 +41,10 @@ public struct S3Client: Sendable {
         var configuration = configuration
         let overridden = environment["AWS_ENDPOINT_URL_S3"].map { !$0.isEmpty } == true || environment["AWS_ENDPOINT_URL"].map { !$0.isEmpty } == true
         configuration.addressing = overridden ? .path : .virtualHosted
-        self.init(bucket: bucket, endpoint: endpoint,
-                  signer: SigV4Signer(credentials: try AWSCredentials.fromEnvironment(environment), region: region, service: .s3),
-                  http: http, configuration: configuration)
+        self.init(
+            bucket: bucket, endpoint: endpoint,
+            signer: SigV4Signer(credentials: try AWSCredentials.fromEnvironment(environment), region: region, service: .s3),
+            http: http, configuration: configuration)
     }
 
     // MARK: Addressing
@@ -72,21 +73,27 @@ public struct S3Client: Sendable {
 
     // MARK: Sending
 
-    func send(_ method: HTTPMethod, key: String?, query: String? = nil, headers: [(String, String)] = [],
-              body: HTTPRequest.Body = .none, payloadHash: String = SigV4Signer.unsignedPayload,
-              destination: HTTPRequest.Destination = .memory, timeout: Duration? = nil) async throws -> HTTPResponse {
+    func send(
+        _ method: HTTPMethod, key: String?, query: String? = nil, headers: [(String, String)] = [],
+        body: HTTPRequest.Body = .none, payloadHash: String = SigV4Signer.unsignedPayload,
+        destination: HTTPRequest.Destination = .memory, timeout: Duration? = nil
+    ) async throws -> HTTPResponse {
         let target = url(key, query: query)
         // The signer adds x-amz-content-sha256 (S3 wants it) and signs every header given here.
-        let request = try SigV4Request(method: method.rawValue, url: target, headers: headers.map { (name: $0.0, value: $0.1) }, payloadHash: payloadHash)
+        let request = try SigV4Request(
+            method: method.rawValue, url: target, headers: headers.map { (name: $0.0, value: $0.1) }, payloadHash: payloadHash)
         let signed = headers + (try signer.signHeaders(request: request)).map { ($0.name, $0.value) }
         let response: HTTPResponse
         do {
-            response = try await http.send(HTTPRequest(method: method, url: target, headers: signed, body: body, destination: destination), timeout: timeout)
+            response = try await http.send(
+                HTTPRequest(method: method, url: target, headers: signed, body: body, destination: destination), timeout: timeout)
         } catch let error as HTTPError {
             switch error.kind {
             case .network(let curlCode, let message):
                 let tries = error.attempts > 1 ? " (after \(error.attempts) attempts)" : ""
-                throw S3Error(code: "NetworkError", message: "\(method.rawValue) \(target.host ?? ""): \(message)\(tries)", key: key, status: 0, curlCode: curlCode)
+                throw S3Error(
+                    code: "NetworkError", message: "\(method.rawValue) \(target.host ?? ""): \(message)\(tries)", key: key, status: 0,
+                    curlCode: curlCode)
             case .file(let path, let message):
                 throw S3Error(code: "LocalFileError", message: "\(path): \(message)", key: key, status: 0)
             case .status(let response):
@@ -122,18 +129,22 @@ public struct S3Client: Sendable {
             return try await putMultipart(key: key, file: file, size: size, contentType: contentType)
         }
         let digest = try await hash(file: file, offset: 0, length: size, key: key)
-        let response = try await send(.put, key: key, headers: [
-            ("Content-Type", contentType), ("x-amz-checksum-sha256", Data(digest).base64EncodedString()),
-        ], body: .file(path: file), payloadHash: digest.hex, timeout: Self.transferTimeout(size))
+        let response = try await send(
+            .put, key: key,
+            headers: [
+                ("Content-Type", contentType), ("x-amz-checksum-sha256", Data(digest).base64EncodedString()),
+            ], body: .file(path: file), payloadHash: digest.hex, timeout: Self.transferTimeout(size))
         return response.headers["etag"] ?? ""
     }
 
     public func putObject(key: String, bytes: [UInt8], contentType: String = "application/octet-stream") async throws {
         try Self.validate(key)
         let digest = Array(SHA256.hash(data: bytes))
-        _ = try await send(.put, key: key, headers: [
-            ("Content-Type", contentType), ("x-amz-checksum-sha256", Data(digest).base64EncodedString()),
-        ], body: .bytes(bytes), payloadHash: digest.hex)
+        _ = try await send(
+            .put, key: key,
+            headers: [
+                ("Content-Type", contentType), ("x-amz-checksum-sha256", Data(digest).base64EncodedString()),
+            ], body: .bytes(bytes), payloadHash: digest.hex)
     }
 
     /// Downloads to `file` (atomically: a partial download never appears under that name), the whole
@@ -153,8 +164,9 @@ public struct S3Client: Sendable {
         try Self.validate(key)
         do {
             let response = try await send(.head, key: key)
-            return ObjectInfo(key: key, size: Int64(response.headers["content-length"] ?? "") ?? 0, etag: response.headers["etag"] ?? "",
-                              contentType: response.headers["content-type"], lastModified: response.headers["last-modified"])
+            return ObjectInfo(
+                key: key, size: Int64(response.headers["content-length"] ?? "") ?? 0, etag: response.headers["etag"] ?? "",
+                contentType: response.headers["content-type"], lastModified: response.headers["last-modified"])
         } catch let error as S3Error where error.status == 404 {
             return nil
         }
@@ -175,7 +187,9 @@ public struct S3Client: Sendable {
             let response = try await send(.get, key: nil, query: query)
             let xml = S3XML(response.body, group: "Contents")
             objects += xml.groups.map {
-                ObjectInfo(key: $0["Key"] ?? "", size: Int64($0["Size"] ?? "") ?? 0, etag: $0["ETag"] ?? "", contentType: nil, lastModified: $0["LastModified"])
+                ObjectInfo(
+                    key: $0["Key"] ?? "", size: Int64($0["Size"] ?? "") ?? 0, etag: $0["ETag"] ?? "", contentType: nil,
+                    lastModified: $0["LastModified"])
             }
             token = xml.values["IsTruncated"] == "true" ? xml.values["NextContinuationToken"] : nil
         } while token != nil
@@ -239,4 +253,3 @@ public struct S3Client: Sendable {
         .seconds(60 + size / (4 << 20))
     }
 }
-

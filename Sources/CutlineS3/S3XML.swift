@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(FoundationXML)
-import FoundationXML
+    import FoundationXML
 #endif
 
 /// Reads the flat parts of S3's XML answers: every element's text by name, and repeated groups
@@ -21,7 +22,8 @@ final class S3XML: NSObject, XMLParserDelegate {
         _ = parser.parse()
     }
 
-    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:]) {
+    func parser(_ parser: XMLParser, didStartElement name: String, namespaceURI: String?, qualifiedName: String?, attributes: [String: String] = [:])
+    {
         if name == groupName { current = [:] }
         text = ""
     }

@@ -68,7 +68,11 @@ public final class SQLiteDatabase: @unchecked Sendable {
             }
             let unknown = applied.subtracting(names)
             guard unknown.isEmpty else {
-                throw SQLiteError(code: SQLITE_ERROR, message: "the database has migrations this program does not know (\(unknown.sorted().joined(separator: ", "))): it was made by a newer Cutline; upgrade", sql: nil, path: connection.path)
+                throw SQLiteError(
+                    code: SQLITE_ERROR,
+                    message:
+                        "the database has migrations this program does not know (\(unknown.sorted().joined(separator: ", "))): it was made by a newer Cutline; upgrade",
+                    sql: nil, path: connection.path)
             }
             for migration in migrations where !applied.contains(migration.name) {
                 try connection.execute(migration.sql)

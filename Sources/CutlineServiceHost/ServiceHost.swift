@@ -1,5 +1,5 @@
-public import CutlineRPC
 import CutlineContracts
+public import CutlineRPC
 import CutlineSettings
 public import Logging
 public import ServiceLifecycle
@@ -26,7 +26,9 @@ public struct AssembledService: Sendable {
 public enum ServiceHost {
     public static func run(_ service: AssembledService, logger: Logger) async throws {
         try service.rpcServer.bind()
-        logger.info("starting", metadata: ["version": "\(CutlineVersion.current)", "parts": "\(service.services.map { "\(type(of: $0))" }.joined(separator: ","))"])
+        logger.info(
+            "starting",
+            metadata: ["version": "\(CutlineVersion.current)", "parts": "\(service.services.map { "\(type(of: $0))" }.joined(separator: ","))"])
         let group = ServiceGroup(
             configuration: .init(services: service.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
@@ -34,7 +36,8 @@ public enum ServiceHost {
     }
 
     /// The RPC server of a service, with `system.health` and whatever `register` adds.
-    public static func rpcServer(_ configuration: RPCServerConfiguration, logger: Logger, register: (inout RPCRouter) -> Void = { _ in }) -> RPCServer {
+    public static func rpcServer(_ configuration: RPCServerConfiguration, logger: Logger, register: (inout RPCRouter) -> Void = { _ in }) -> RPCServer
+    {
         var router = RPCRouter()
         router.registerHealth()
         register(&router)

@@ -84,9 +84,10 @@ public enum LogSetup {
     /// whichever library logs it.
     public static func bootstrap(format: LogFormat, level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
-        LoggingSystem.bootstrap({ label, provider in
-            StructuredLogHandler(label: label, format: format, level: parsed, metadataProvider: provider)
-        }, metadataProvider: jobMetadata)
+        LoggingSystem.bootstrap(
+            { label, provider in
+                StructuredLogHandler(label: label, format: format, level: parsed, metadataProvider: provider)
+            }, metadataProvider: jobMetadata)
     }
 
     /// `job_id` from the task-local job context, when there is one.

@@ -2,8 +2,9 @@ public import ArgumentParser
 public import CutlineRPC
 import CutlineWire
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 public enum LogFormat: String, Sendable {
@@ -17,7 +18,11 @@ public enum CutlineVersion {
 /// Settings every service takes. Each is a flag, or else a `CUTLINE_*` environment variable, or else an
 /// embedded default; a value that cannot be used stops start-up with a message naming the setting.
 public struct ServiceOptions: ParsableArguments, Sendable {
-    @Option(name: .long, help: "Address to serve RPC on, HOST:PORT. Env CUTLINE_<SERVICE>_RPC_LISTEN (GATEWAY 127.0.0.1:7410, MEDIA 127.0.0.1:7420, TEXT 127.0.0.1:7430).")
+    @Option(
+        name: .long,
+        help:
+            "Address to serve RPC on, HOST:PORT. Env CUTLINE_<SERVICE>_RPC_LISTEN (GATEWAY 127.0.0.1:7410, MEDIA 127.0.0.1:7420, TEXT 127.0.0.1:7430)."
+    )
     public var listen: String?
 
     @OptionGroup public var common: CommonOptions
@@ -31,7 +36,8 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Seconds the rest of a started frame may take to arrive. Env CUTLINE_RPC_READ_TIMEOUT, default 10.")
     public var readTimeout: String?
 
-    @Option(name: .long, help: "Seconds in-flight calls may run after SIGTERM/SIGINT before they are cancelled. Env CUTLINE_SHUTDOWN_GRACE, default 10.")
+    @Option(
+        name: .long, help: "Seconds in-flight calls may run after SIGTERM/SIGINT before they are cancelled. Env CUTLINE_SHUTDOWN_GRACE, default 10.")
     public var shutdownGrace: String?
 
     public init() {}
@@ -42,7 +48,9 @@ public struct CommonOptions: ParsableArguments, Sendable {
     @Option(name: .long, help: "Shared RPC secret (at least 16 bytes). Env CUTLINE_RPC_SECRET. Prefer --rpc-secret-file.")
     public var rpcSecret: String?
 
-    @Option(name: .long, help: "File holding the shared RPC secret. Env CUTLINE_RPC_SECRET_FILE. Default: DATA_DIR/rpc.secret, created by a service if missing.")
+    @Option(
+        name: .long,
+        help: "File holding the shared RPC secret. Env CUTLINE_RPC_SECRET_FILE. Default: DATA_DIR/rpc.secret, created by a service if missing.")
     public var rpcSecretFile: String?
 
     @Option(name: .long, help: "Directory for Cutline's local state. Env CUTLINE_DATA_DIR, default ~/.local/share/cutline.")

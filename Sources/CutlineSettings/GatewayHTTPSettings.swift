@@ -4,16 +4,22 @@ public import Foundation
 
 /// The Gateway's HTTP settings.
 public struct GatewayOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("http-listen"), help: "Address to serve HTTP (the API and the page) on, HOST:PORT. Env CUTLINE_GATEWAY_HTTP_LISTEN, default 127.0.0.1:8080.")
+    @Option(
+        name: .customLong("http-listen"),
+        help: "Address to serve HTTP (the API and the page) on, HOST:PORT. Env CUTLINE_GATEWAY_HTTP_LISTEN, default 127.0.0.1:8080.")
     public var httpListen: String?
 
-    @Option(name: .customLong("upload-max-bytes"), help: "Largest upload accepted, in bytes. Env CUTLINE_UPLOAD_MAX_BYTES, default 4294967296 (4 GiB).")
+    @Option(
+        name: .customLong("upload-max-bytes"), help: "Largest upload accepted, in bytes. Env CUTLINE_UPLOAD_MAX_BYTES, default 4294967296 (4 GiB).")
     public var uploadMaxBytes: String?
 
-    @Option(name: .customLong("upload-multipart-threshold"), help: "Uploads from this size on go up in parts, in bytes. Env CUTLINE_UPLOAD_MULTIPART_THRESHOLD, default 67108864 (64 MiB).")
+    @Option(
+        name: .customLong("upload-multipart-threshold"),
+        help: "Uploads from this size on go up in parts, in bytes. Env CUTLINE_UPLOAD_MULTIPART_THRESHOLD, default 67108864 (64 MiB).")
     public var uploadMultipartThreshold: String?
 
-    @Option(name: .customLong("media-address"), help: "The MediaProcessor's RPC address, HOST:PORT. Env CUTLINE_MEDIA_ADDRESS, default 127.0.0.1:7420.")
+    @Option(
+        name: .customLong("media-address"), help: "The MediaProcessor's RPC address, HOST:PORT. Env CUTLINE_MEDIA_ADDRESS, default 127.0.0.1:7420.")
     public var mediaAddress: String?
 
     @Option(name: .customLong("text-address"), help: "The TextService's RPC address, HOST:PORT. Env CUTLINE_TEXT_ADDRESS, default 127.0.0.1:7430.")
@@ -43,16 +49,19 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
         let listen = setting("http-listen", "CUTLINE_GATEWAY_HTTP_LISTEN", options?.httpListen)
         let text = listen.string(default: "127.0.0.1:8080")
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port),
-              !text[..<colon].isEmpty else {
+            !text[..<colon].isEmpty
+        else {
             throw ValidationError("\(listen.name): \"\(text)\" is not HOST:PORT")
         }
         host = String(text[..<colon])
         self.port = port
         self.publicURL = try Setting(flag: "public-url", env: "CUTLINE_PUBLIC_URL", value: publicURL, environment: environment).publicURL()
-        maxUploadBytes = Int64(try setting("upload-max-bytes", "CUTLINE_UPLOAD_MAX_BYTES", options?.uploadMaxBytes)
-            .integer(default: 4 << 30, range: 1...(5 << 40)))
-        multipartThreshold = Int64(try setting("upload-multipart-threshold", "CUTLINE_UPLOAD_MULTIPART_THRESHOLD", options?.uploadMultipartThreshold)
-            .integer(default: 64 << 20, range: (5 << 20)...(5 << 30)))
+        maxUploadBytes = Int64(
+            try setting("upload-max-bytes", "CUTLINE_UPLOAD_MAX_BYTES", options?.uploadMaxBytes)
+                .integer(default: 4 << 30, range: 1...(5 << 40)))
+        multipartThreshold = Int64(
+            try setting("upload-multipart-threshold", "CUTLINE_UPLOAD_MULTIPART_THRESHOLD", options?.uploadMultipartThreshold)
+                .integer(default: 64 << 20, range: (5 << 20)...(5 << 30)))
         let token = setting("api-token", "CUTLINE_API_TOKEN", options?.apiToken)
         if let value = token.raw, value.count < 16 {
             throw ValidationError("\(token.name): a token of at least 16 characters, so it cannot be guessed")

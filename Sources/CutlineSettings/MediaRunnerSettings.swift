@@ -3,7 +3,8 @@ public import Foundation
 
 /// The MediaProcessor's job-runner settings.
 public struct MediaOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("concurrent-jobs"), help: "Jobs rendered at a time; the rest wait in order. Env CUTLINE_MEDIA_CONCURRENT_JOBS, default 1.")
+    @Option(
+        name: .customLong("concurrent-jobs"), help: "Jobs rendered at a time; the rest wait in order. Env CUTLINE_MEDIA_CONCURRENT_JOBS, default 1.")
     public var concurrentJobs: String?
 
     public init() {}
@@ -18,7 +19,9 @@ public struct MediaRunnerSettings: Sendable, Hashable {
     }
 
     public init(_ options: MediaOptions?, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        concurrentJobs = try Setting(flag: "concurrent-jobs", env: "CUTLINE_MEDIA_CONCURRENT_JOBS", value: options?.concurrentJobs, environment: environment)
-            .integer(default: 1, range: 1...64)
+        concurrentJobs = try Setting(
+            flag: "concurrent-jobs", env: "CUTLINE_MEDIA_CONCURRENT_JOBS", value: options?.concurrentJobs, environment: environment
+        )
+        .integer(default: 1, range: 1...64)
     }
 }

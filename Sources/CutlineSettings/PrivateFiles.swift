@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Files only Cutline's own user may read: the data directory (0700) and the secrets in it (0600),

@@ -33,11 +33,12 @@ extension StorageSettings: CustomStringConvertible, CustomDebugStringConvertible
 
 extension ResolvedCommon: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
-        let secret = switch secretSource {
-        case .value(_, let origin): "from \(origin)"
-        case .file(let path, _): "from the file \(path)"
-        case .dataDirectory(let path): "from the file \(path)"
-        }
+        let secret =
+            switch secretSource {
+            case .value(_, let origin): "from \(origin)"
+            case .file(let path, _): "from the file \(path)"
+            case .dataDirectory(let path): "from the file \(path)"
+            }
         return "data \(dataDirectory), log \(logLevel) \(logFormat), RPC secret \(secret), frames ≤ \(maxFrameBytes) bytes"
     }
     public var debugDescription: String { description }

@@ -23,7 +23,8 @@ public struct ServiceSettings: Sendable {
         rpc = try Self.serverConfiguration(service: name, defaultListen: defaultListen, options: options, common: common, environment: environment)
         // Options not given (a service without them) leave the environment and the defaults.
         self.storage = try StorageSettings(s3Bucket: storage?.s3Bucket, publicURL: storage?.publicURL, common: common, environment: environment)
-        self.status = try StatusSettings(dynamodbTable: status?.dynamodbTable, dynamodbKey: status?.dynamodbKey, common: common, environment: environment)
+        self.status = try StatusSettings(
+            dynamodbTable: status?.dynamodbTable, dynamodbKey: status?.dynamodbKey, common: common, environment: environment)
     }
 
     /// The object store and the status store these settings name, sharing one HTTP client when either

@@ -7,7 +7,11 @@ public import Foundation
 
 /// Where job status is kept, for the services and the CLI alike.
 public struct StatusOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("dynamodb-table"), help: "Keep job status in this DynamoDB table (with the standard AWS variables). Env CUTLINE_DYNAMODB_TABLE. Unset: the embedded table DATA_DIR/status.sqlite.")
+    @Option(
+        name: .customLong("dynamodb-table"),
+        help:
+            "Keep job status in this DynamoDB table (with the standard AWS variables). Env CUTLINE_DYNAMODB_TABLE. Unset: the embedded table DATA_DIR/status.sqlite."
+    )
     public var dynamodbTable: String?
 
     @Option(name: .customLong("dynamodb-key"), help: "The table's hash key attribute (a string). Env CUTLINE_DYNAMODB_KEY, default job_id.")
@@ -27,7 +31,9 @@ public enum StatusSettings: Sendable, Hashable {
     }
 
     /// From flag values (nil: not given), the environment, and the defaults.
-    public init(dynamodbTable: String?, dynamodbKey: String?, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        dynamodbTable: String?, dynamodbKey: String?, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let table = Setting(flag: "dynamodb-table", env: "CUTLINE_DYNAMODB_TABLE", value: dynamodbTable, environment: environment)
         let key = Setting(flag: "dynamodb-key", env: "CUTLINE_DYNAMODB_KEY", value: dynamodbKey, environment: environment)
         guard let name = table.raw else {
@@ -46,7 +52,8 @@ public enum StatusSettings: Sendable, Hashable {
     public func makeStatusStore(http: () throws -> HTTPClient) throws -> any StatusStore {
         switch self {
         case .dynamoDB(let table, let keyAttribute, let environment):
-            return DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: try http()), table: table, keyAttribute: keyAttribute)
+            return DynamoDBStatusSink(
+                client: try DynamoDBClient(environment: environment, http: try http()), table: table, keyAttribute: keyAttribute)
         case .embedded(let path):
             return try SQLiteStatusStore(path: path)
         }

@@ -4,16 +4,21 @@ public import CutlineHTTP
 import CutlineS3
 public import CutlineStorage
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where files are kept, for the services and the CLI alike.
 public struct StorageOptions: ParsableArguments, Sendable {
-    @Option(name: .customLong("s3-bucket"), help: "Keep files in this S3 bucket (with the standard AWS variables). Env CUTLINE_S3_BUCKET. Unset: the embedded store in DATA_DIR/blobs.")
+    @Option(
+        name: .customLong("s3-bucket"),
+        help: "Keep files in this S3 bucket (with the standard AWS variables). Env CUTLINE_S3_BUCKET. Unset: the embedded store in DATA_DIR/blobs.")
     public var s3Bucket: String?
 
-    @Option(name: .customLong("public-url"), help: "The Gateway's public base URL, for links and embedded-store signed URLs. Env CUTLINE_PUBLIC_URL, default http://127.0.0.1:8080.")
+    @Option(
+        name: .customLong("public-url"),
+        help: "The Gateway's public base URL, for links and embedded-store signed URLs. Env CUTLINE_PUBLIC_URL, default http://127.0.0.1:8080.")
     public var publicURL: String?
 
     public init() {}
@@ -33,13 +38,18 @@ public enum StorageSettings: Sendable, Hashable {
     }
 
     /// From flag values (nil: not given), the environment, and the defaults.
-    public init(s3Bucket: String?, publicURL: String?, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(
+        s3Bucket: String?, publicURL: String?, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         let bucket = Setting(flag: "s3-bucket", env: "CUTLINE_S3_BUCKET", value: s3Bucket, environment: environment)
         if let name = bucket.raw {
             // S3's own rule for bucket names, checked here so the mistake is named at start.
-            let valid = (3...63).contains(name.count) && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }
+            let valid =
+                (3...63).contains(name.count) && name.allSatisfy { $0.isLowercase || $0.isNumber || $0 == "-" || $0 == "." }
                 && name.first.map { $0.isLetter || $0.isNumber } == true
-            guard valid else { throw ValidationError("\(bucket.name): \"\(name)\" is not an S3 bucket name (3–63 lower-case letters, digits, '-' and '.')") }
+            guard valid else {
+                throw ValidationError("\(bucket.name): \"\(name)\" is not an S3 bucket name (3–63 lower-case letters, digits, '-' and '.')")
+            }
             self = .s3(bucket: name, environment: awsVariables(environment))
             return
         }

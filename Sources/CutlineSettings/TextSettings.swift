@@ -1,7 +1,7 @@
 public import ArgumentParser
+import CutlineHTTP
 public import CutlineTextEngines
 public import Foundation
-import CutlineHTTP
 
 /// Which text engine the TextService (and `cutline text vary`) uses, from configuration: Gemini when
 /// `GEMINI_API_KEY` is set, an OpenAI-compatible server when `CUTLINE_TEXT_OPENAI_URL` is, else the
@@ -49,11 +49,16 @@ public struct TextSettings: Sendable {
             return try await GeminiEngine.make(key: key, model: value("CUTLINE_GEMINI_MODEL") ?? GeminiEngine.defaultModel, client: try HTTPClient())
         case .openai:
             guard let text = value("CUTLINE_TEXT_OPENAI_URL"), let url = URL(string: text), let scheme = url.scheme,
-                  ["http", "https"].contains(scheme), url.host != nil else {
-                throw TextEngineError(.badRequest, "the openai engine needs CUTLINE_TEXT_OPENAI_URL, the server's base URL such as http://127.0.0.1:11434/v1 (got \(value("CUTLINE_TEXT_OPENAI_URL") ?? "nothing"))")
+                ["http", "https"].contains(scheme), url.host != nil
+            else {
+                throw TextEngineError(
+                    .badRequest,
+                    "the openai engine needs CUTLINE_TEXT_OPENAI_URL, the server's base URL such as http://127.0.0.1:11434/v1 (got \(value("CUTLINE_TEXT_OPENAI_URL") ?? "nothing"))"
+                )
             }
             guard let model = value("CUTLINE_TEXT_OPENAI_MODEL") else {
-                throw TextEngineError(.badRequest, "the openai engine needs CUTLINE_TEXT_OPENAI_MODEL (e.g. llama3.2 for Ollama, gpt-4o-mini for OpenAI)")
+                throw TextEngineError(
+                    .badRequest, "the openai engine needs CUTLINE_TEXT_OPENAI_MODEL (e.g. llama3.2 for Ollama, gpt-4o-mini for OpenAI)")
             }
             return try await OpenAIEngine.make(baseURL: url, model: model, key: value("CUTLINE_TEXT_OPENAI_KEY"), client: try HTTPClient())
         }

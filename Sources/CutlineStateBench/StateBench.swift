@@ -1,10 +1,10 @@
 import ArgumentParser
 import CutlineCore
+import CutlineDynamoDB
+import CutlineHTTP
 import CutlineOutbox
 import CutlineSQLite
 import CutlineStatusStore
-import CutlineDynamoDB
-import CutlineHTTP
 import Foundation
 import Logging
 
@@ -41,9 +41,10 @@ struct Write: ParsableCommand {
     @Option(help: "Pause between transactions once --slow-after is reached, in milliseconds.")
     var delayMs = 2
 
-    static let migrations = Outbox.migrations + [
-        SQLiteMigration("bench: jobs", "CREATE TABLE bench_jobs (job_id TEXT PRIMARY KEY, clips_done INTEGER NOT NULL);"),
-    ]
+    static let migrations =
+        Outbox.migrations + [
+            SQLiteMigration("bench: jobs", "CREATE TABLE bench_jobs (job_id TEXT PRIMARY KEY, clips_done INTEGER NOT NULL);")
+        ]
 
     /// Job ids are fixed by index so a restarted writer continues the same jobs.
     static func jobID(_ index: Int) -> JobID {
@@ -83,8 +84,9 @@ struct Write: ParsableCommand {
                 for (job, clip) in slice {
                     try update.bind([.text(job.description), .integer(clip)])
                     while try update.step() {}
-                    let write = StatusWrite(jobID: job, state: .processing, clipsDone: clip,
-                                            progress: JobProgress(clipsDone: clip, clipsTotal: Int64(writesPerJob)))
+                    let write = StatusWrite(
+                        jobID: job, state: .processing, clipsDone: clip,
+                        progress: JobProgress(clipsDone: clip, clipsTotal: Int64(writesPerJob)))
                     try Outbox.enqueue(write, on: connection)
                 }
             }
@@ -92,13 +94,17 @@ struct Write: ParsableCommand {
             if let slowAfter, written >= slowAfter { usleep(UInt32(delayMs * 1000)) }
         }
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "wrote %d status writes in %.3f s: %.0f writes/s (batch %d)", written, seconds, Double(written) / max(seconds, 1e-9), batch))
+        print(
+            String(
+                format: "wrote %d status writes in %.3f s: %.0f writes/s (batch %d)", written, seconds, Double(written) / max(seconds, 1e-9), batch))
     }
 }
 
 struct Drain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Deliver every pending outbox row of --db to DynamoDB (standard AWS variables, CUTLINE_DYNAMODB_TABLE), or to the embedded status table --status-db, and report the rate.")
+        abstract:
+            "Deliver every pending outbox row of --db to DynamoDB (standard AWS variables, CUTLINE_DYNAMODB_TABLE), or to the embedded status table --status-db, and report the rate."
+    )
 
     @Option(help: "The service database holding the outbox.")
     var db: String
@@ -116,7 +122,9 @@ struct Drain: AsyncParsableCommand {
             sink = try SQLiteStatusStore(path: statusDb)
             target = statusDb
         } else {
-            guard let table = environment["CUTLINE_DYNAMODB_TABLE"], !table.isEmpty else { throw ValidationError("set CUTLINE_DYNAMODB_TABLE, or pass --status-db") }
+            guard let table = environment["CUTLINE_DYNAMODB_TABLE"], !table.isEmpty else {
+                throw ValidationError("set CUTLINE_DYNAMODB_TABLE, or pass --status-db")
+            }
             let dynamo = DynamoDBStatusSink(client: try DynamoDBClient(environment: environment, http: http), table: table)
             try await dynamo.createTable()
             sink = dynamo
@@ -132,6 +140,9 @@ struct Drain: AsyncParsableCommand {
             delivered += try await relay.deliverOnce()
         }
         let seconds = Date().timeIntervalSince(started)
-        print(String(format: "delivered %d status writes to %@ in %.3f s: %.0f writes/s", delivered, target, seconds, Double(delivered) / max(seconds, 1e-9)))
+        print(
+            String(
+                format: "delivered %d status writes to %@ in %.3f s: %.0f writes/s", delivered, target, seconds,
+                Double(delivered) / max(seconds, 1e-9)))
     }
 }

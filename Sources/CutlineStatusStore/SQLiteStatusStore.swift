@@ -8,20 +8,24 @@ import Foundation
 public struct SQLiteStatusStore: StatusStore {
     public let database: SQLiteDatabase
 
-    public static let migrations = [SQLiteMigration("job status: create", """
-        CREATE TABLE job_status (
-            job_id TEXT PRIMARY KEY,
-            version INTEGER NOT NULL,
-            state TEXT NOT NULL,
-            attempt INTEGER NOT NULL,
-            progress TEXT,
-            clips TEXT,
-            error TEXT,
-            params TEXT,
-            created_at REAL,
-            updated_at REAL NOT NULL
-        );
-        """)]
+    public static let migrations = [
+        SQLiteMigration(
+            "job status: create",
+            """
+            CREATE TABLE job_status (
+                job_id TEXT PRIMARY KEY,
+                version INTEGER NOT NULL,
+                state TEXT NOT NULL,
+                attempt INTEGER NOT NULL,
+                progress TEXT,
+                clips TEXT,
+                error TEXT,
+                params TEXT,
+                created_at REAL,
+                updated_at REAL NOT NULL
+            );
+            """)
+    ]
 
     public init(path: String) throws {
         database = try SQLiteDatabase(path: path, migrations: Self.migrations)
@@ -47,7 +51,8 @@ public struct SQLiteStatusStore: StatusStore {
         ]
         // The version condition is the whole guarantee: duplicates and late writes change nothing.
         return try await database.write { connection in
-            try connection.execute("""
+            try connection.execute(
+                """
                 INSERT INTO job_status (job_id, version, state, attempt, progress, clips, error, params, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (job_id) DO UPDATE SET
@@ -70,9 +75,12 @@ public struct SQLiteStatusStore: StatusStore {
 
     public func status(of jobID: JobID) async throws -> JobStatusRecord? {
         try await database.read { connection in
-            guard let row = try connection.query(
-                "SELECT version, state, attempt, progress, clips, error, params, created_at, updated_at FROM job_status WHERE job_id = ?",
-                [.text(jobID.description)]).first else { return nil }
+            guard
+                let row = try connection.query(
+                    "SELECT version, state, attempt, progress, clips, error, params, created_at, updated_at FROM job_status WHERE job_id = ?",
+                    [.text(jobID.description)]
+                ).first
+            else { return nil }
             let decoder = JSONDecoder()
             func corrupt(_ column: String, _ problem: String) -> StatusRecordError {
                 StatusRecordError(jobID: jobID, attribute: column, problem: problem, store: database.path)
@@ -100,4 +108,3 @@ public struct SQLiteStatusStore: StatusStore {
         }
     }
 }
-

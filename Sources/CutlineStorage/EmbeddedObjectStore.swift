@@ -61,9 +61,11 @@ public struct EmbeddedObjectStore: ObjectStore {
 
     public func presignedPut(key: String, contentType: String, contentLength: Int64?, expires: Duration) throws -> PresignedUpload {
         try mapped(key) {
-            PresignedUpload(url: try blobs.presign(method: "PUT", key: key, base: publicURL, expires: expires, contentType: contentType,
-                                                   contentLength: contentLength),
-                            headers: ["Content-Type": contentType])
+            PresignedUpload(
+                url: try blobs.presign(
+                    method: "PUT", key: key, base: publicURL, expires: expires, contentType: contentType,
+                    contentLength: contentLength),
+                headers: ["Content-Type": contentType])
         }
     }
 
@@ -86,7 +88,8 @@ public struct EmbeddedObjectStore: ObjectStore {
     }
 
     public func completeMultipartUpload(key: String, uploadID: String, parts: [UploadedPart]) async throws {
-        try await blocking(key) { blobs in try blobs.completeMultipartUpload(key: key, uploadID: uploadID, parts: parts.map { ($0.number, $0.etag) }) }
+        try await blocking(key) { blobs in try blobs.completeMultipartUpload(key: key, uploadID: uploadID, parts: parts.map { ($0.number, $0.etag) })
+        }
     }
 
     public func abortMultipartUpload(key: String, uploadID: String) async throws {
@@ -119,15 +122,16 @@ public struct EmbeddedObjectStore: ObjectStore {
     }
 
     static func storageError(_ error: BlobStoreError, key: String?) -> StorageError {
-        let code: StorageError.Code = switch error.code {
-        case "NoSuchKey": .noSuchKey
-        case "NoSuchUpload": .noSuchUpload
-        case "InvalidKey": .invalidKey
-        case "InvalidRange": .invalidRange
-        case "SignatureDoesNotMatch", "AccessDenied": .denied
-        case "IOError": .localFile
-        default: .failed
-        }
+        let code: StorageError.Code =
+            switch error.code {
+            case "NoSuchKey": .noSuchKey
+            case "NoSuchUpload": .noSuchUpload
+            case "InvalidKey": .invalidKey
+            case "InvalidRange": .invalidRange
+            case "SignatureDoesNotMatch", "AccessDenied": .denied
+            case "IOError": .localFile
+            default: .failed
+            }
         return StorageError(code, key: error.key ?? key, "\(error.code): \(error.message)")
     }
 }

@@ -46,8 +46,9 @@ public struct S3ObjectStore: ObjectStore {
     public func presignedPut(key: String, contentType: String, contentLength: Int64?, expires: Duration) throws -> PresignedUpload {
         try mappedSync(key) {
             // Content-Length is signed too: S3 refuses a body of any other size.
-            PresignedUpload(url: try client.presignedPut(key: key, contentType: contentType, contentLength: contentLength, expires: expires),
-                            headers: ["Content-Type": contentType])
+            PresignedUpload(
+                url: try client.presignedPut(key: key, contentType: contentType, contentLength: contentLength, expires: expires),
+                headers: ["Content-Type": contentType])
         }
     }
 
@@ -114,6 +115,9 @@ public struct S3ObjectStore: ObjectStore {
             default: code = .failed
             }
         }
-        return StorageError(code, key: error.key ?? key, "\(error.code): \(error.message.isEmpty ? "(no message)" : error.message) (\(error.curlCode.map { "curl error \($0)" } ?? "HTTP \(error.status)"))")
+        return StorageError(
+            code, key: error.key ?? key,
+            "\(error.code): \(error.message.isEmpty ? "(no message)" : error.message) (\(error.curlCode.map { "curl error \($0)" } ?? "HTTP \(error.status)"))"
+        )
     }
 }

@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child process for tests (servers, the built executables), spawned with a clean signal mask:
@@ -36,9 +37,9 @@ public final class ChildProcess: @unchecked Sendable {
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
 
         let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for pointer in argv { free(pointer) } }
         let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer { env.forEach { free($0) } }
+        defer { for pointer in env { free(pointer) } }
         var pid: pid_t = 0
         let status = posix_spawnp(&pid, arguments[0], &actions, &attributes, argv, env)
         guard status == 0 else {
@@ -90,7 +91,9 @@ public final class ChildProcess: @unchecked Sendable {
     }
 
     /// Runs a command to completion and returns its exit code and output.
-    public static func run(_ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60) throws -> (code: Int32, stdout: String, stderr: String) {
+    public static func run(
+        _ arguments: [String], environment: [String: String]? = nil, timeout: Double = 60
+    ) throws -> (code: Int32, stdout: String, stderr: String) {
         let child = try ChildProcess(arguments, environment: environment)
         defer {
             try? FileManager.default.removeItem(atPath: child.stdoutPath)

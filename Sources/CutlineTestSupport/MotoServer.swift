@@ -17,4 +17,3 @@ public final class MotoServer: @unchecked Sendable {
 
     public func stop() { server.stop() }
 }
-

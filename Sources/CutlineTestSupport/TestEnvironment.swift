@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Where tests find the repository, its fixtures and the built executables.
@@ -51,7 +52,7 @@ public enum TestEnvironment {
     /// mixing one picked port with `:0`, which the system may give out again as the same number.
     public static func freePorts(_ count: Int) -> [UInt16] {
         var sockets: [Int32] = []
-        defer { sockets.forEach { close($0) } }
+        defer { for socket in sockets { close(socket) } }
         return (0..<count).map { _ in
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             sockets.append(fd)

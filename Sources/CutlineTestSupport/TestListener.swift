@@ -1,7 +1,8 @@
 public import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A TCP listener on loopback that a test sets up as the network it needs: it counts the connections
@@ -39,7 +40,9 @@ public final class TestListener: Sendable {
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && listen(fd, 128) == 0 && getsockname(fd, $0, &length) == 0 }
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 128) == 0 && getsockname(fd, $0, &length) == 0
+            }
         }
         guard bound else {
             close(fd)
@@ -89,7 +92,10 @@ public final class TestListener: Sendable {
                 state.open.append(client)
                 return state.behaviour
             }
-            guard let behaviour else { close(client); break }
+            guard let behaviour else {
+                close(client)
+                break
+            }
             Thread { [self] in serve(client, behaviour) }.start()
         }
         close(listener)

@@ -1,9 +1,9 @@
-public import CutlineServiceHost
-public import CutlineSettings
-public import CutlineTextEngines
 import CutlineContracts
 import CutlineCore
 import CutlineRPC
+public import CutlineServiceHost
+public import CutlineSettings
+public import CutlineTextEngines
 import CutlineWire
 public import Logging
 
@@ -32,8 +32,9 @@ struct TextHandlers: Sendable {
 
     func vary(_ request: VaryRequest, _ context: RPCContext) async throws -> VaryResponse {
         do throws(TextEngineError) {
-            let variation = try VariationRequest(baseText: request.baseText, count: request.count, seed: request.seed,
-                                                 language: request.language, maxLength: request.maxLength)
+            let variation = try VariationRequest(
+                baseText: request.baseText, count: request.count, seed: request.seed,
+                language: request.language, maxLength: request.maxLength)
             let texts = try await TextVariations.make(variation, with: engine)
             context.logger.info("texts made", metadata: ["count": "\(texts.count)", "engine": "\(engine.name)"])
             return VaryResponse(texts: texts, engine: engine.name)

@@ -23,7 +23,9 @@ public struct GeminiEngine: TextEngine {
 
     /// Makes the engine after asking the models endpoint whether the model exists for this key: a
     /// wrong key or an unknown model is said now, not at the first job.
-    public static func make(key: String, model: String = defaultModel, baseURL: URL = defaultBaseURL, client: HTTPClient) async throws(TextEngineError) -> GeminiEngine {
+    public static func make(
+        key: String, model: String = defaultModel, baseURL: URL = defaultBaseURL, client: HTTPClient
+    ) async throws(TextEngineError) -> GeminiEngine {
         let engine = GeminiEngine(key: key, model: model, baseURL: baseURL, client: client)
         let response = try await engine.transport.send(engine.modelRequest(), retryAfter: Self.retryDelay)
         if response.status != 200 { throw Self.failure(response, engine: engine.name, model: model, key: key) }
@@ -37,9 +39,10 @@ public struct GeminiEngine: TextEngine {
     }
 
     func generateRequest(_ request: VariationRequest, wanted: Int, avoiding: [String]) -> HTTPRequest {
-        HTTPRequest(method: .post, url: baseURL.appendingPathComponent("models/\(model):generateContent"),
-                    headers: [("x-goog-api-key", key), ("Content-Type", "application/json")],
-                    body: .bytes(Self.body(request, wanted: wanted, avoiding: avoiding)), retryable: true)
+        HTTPRequest(
+            method: .post, url: baseURL.appendingPathComponent("models/\(model):generateContent"),
+            headers: [("x-goog-api-key", key), ("Content-Type", "application/json")],
+            body: .bytes(Self.body(request, wanted: wanted, avoiding: avoiding)), retryable: true)
     }
 
     /// `contents` with the prompt; `generationConfig` asks for JSON shaped by `responseSchema` (an array
@@ -98,7 +101,10 @@ public struct GeminiEngine: TextEngine {
         let status = error?["status"] as? String ?? ""
         switch (response.status, status) {
         case (404, _), (_, "NOT_FOUND"):
-            return TextEngineError(.unknownModel, "\(engine): the model \(model) does not exist for this key (\(message)); set CUTLINE_GEMINI_MODEL to one that GET /v1beta/models lists")
+            return TextEngineError(
+                .unknownModel,
+                "\(engine): the model \(model) does not exist for this key (\(message)); set CUTLINE_GEMINI_MODEL to one that GET /v1beta/models lists"
+            )
         case (401, _), (403, _), (_, "UNAUTHENTICATED"), (_, "PERMISSION_DENIED"):
             return TextEngineError(.unauthenticated, "\(engine): the API key was refused (\(message)); check GEMINI_API_KEY")
         case (400, _) where message.localizedCaseInsensitiveContains("api key"):

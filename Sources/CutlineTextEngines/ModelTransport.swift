@@ -49,13 +49,13 @@ struct ModelTransport: Sendable {
 enum VariationPrompt {
     static func text(for request: VariationRequest, wanted: Int, avoiding: [String]) -> String {
         var prompt = """
-        You write on-screen captions for short vertical videos (TikTok, Reels, Shorts). Rewrite the base \
-        caption below into \(wanted) different captions for a series of clips cut from one video. Each \
-        caption keeps the meaning of the base, is at most \(request.maxLength) characters, reads naturally, \
-        and differs clearly from every other one (wording, order, hook, punctuation). Keep names, numbers, \
-        #hashtags, @handles, emoji and URLs exactly as written. No numbering, no quotes around the captions, \
-        no explanations.
-        """
+            You write on-screen captions for short vertical videos (TikTok, Reels, Shorts). Rewrite the base \
+            caption below into \(wanted) different captions for a series of clips cut from one video. Each \
+            caption keeps the meaning of the base, is at most \(request.maxLength) characters, reads naturally, \
+            and differs clearly from every other one (wording, order, hook, punctuation). Keep names, numbers, \
+            #hashtags, @handles, emoji and URLs exactly as written. No numbering, no quotes around the captions, \
+            no explanations.
+            """
         if let language = request.language {
             prompt += " Write them in the language with code \"\(language)\"."
         } else {
@@ -81,8 +81,9 @@ enum JSON {
             return array.compactMap { $0 as? String }
         }
         guard let open = text.firstIndex(of: "["), let close = text.lastIndex(of: "]"), open < close,
-              let data = String(text[open...close]).data(using: .utf8),
-              let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any] else { return nil }
+            let data = String(text[open...close]).data(using: .utf8),
+            let array = (try? JSONSerialization.jsonObject(with: data)) as? [Any]
+        else { return nil }
         return array.compactMap { $0 as? String }
     }
 

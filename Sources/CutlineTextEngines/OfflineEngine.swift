@@ -18,8 +18,9 @@ public struct OfflineEngine: TextEngine {
     public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String] {
         // Every text here contains the whole base (it is varied, never shortened).
         guard request.baseText.count <= request.maxLength else {
-            throw .badRequest("the base text has \(request.baseText.count) characters, more than max_length \(request.maxLength), and the offline engine never shortens it; "
-                              + "shorten it or allow longer texts")
+            throw .badRequest(
+                "the base text has \(request.baseText.count) characters, more than max_length \(request.maxLength), and the offline engine never shortens it; "
+                    + "shorten it or allow longer texts")
         }
         let text = Text(request.baseText)
         let language = request.language ?? Language.detect(text)
@@ -78,7 +79,8 @@ struct Text {
                 if piece.contains(where: { ".!?".contains($0) }) { sentenceStart = true }
                 continue
             }
-            let leading = String(piece[..<range.lowerBound]), trailing = String(piece[range.upperBound...])
+            let leading = String(piece[..<range.lowerBound])
+            let trailing = String(piece[range.upperBound...])
             if !leading.isEmpty { tokens.append(.fixed(leading)) }
             tokens.append(Self.isVariable(core, sentenceStart: sentenceStart) ? .word(core) : .fixed(core))
             if !trailing.isEmpty { tokens.append(.fixed(trailing)) }
@@ -248,7 +250,9 @@ struct Options {
             while let mark = last.last, case .fixed(let text) = mark, text.allSatisfy({ ".!?…".contains($0) }) { last.removeLast() }
             // The capital moves with the start of the text: "Trust me, this trick…".
             if let first = split[0].firstIndex(where: { if case .word = $0 { true } else { false } }), case .word(let word) = split[0][first],
-               Language.englishStopwords.contains(word.lowercased()) || Language.spanish.contains(word.lowercased()) || Language.german.contains(word.lowercased()) {
+                Language.englishStopwords.contains(word.lowercased()) || Language.spanish.contains(word.lowercased())
+                    || Language.german.contains(word.lowercased())
+            {
                 if word.dropFirst().allSatisfy({ !$0.isUppercase }) { split[0][first] = .word(word.prefix(1).lowercased() + word.dropFirst()) }
             }
             if let first = last.firstIndex(where: { if case .word = $0 { true } else { false } }), case .word(let word) = last[first] {
@@ -307,7 +311,8 @@ struct Options {
     /// name or "I" keeps it.
     static func lowerFirst(_ text: String, after hook: String) -> String {
         guard hook.hasSuffix(",") || hook.hasSuffix("…"), let first = text.split(separator: " ").first,
-              first.count > 1, first.dropFirst().allSatisfy({ !$0.isUppercase }) else { return text }
+            first.count > 1, first.dropFirst().allSatisfy({ !$0.isUppercase })
+        else { return text }
         let lower = first.lowercased()
         guard Language.englishStopwords.contains(lower) || Language.spanish.contains(lower) || Language.german.contains(lower) else { return text }
         return text.prefix(1).lowercased() + text.dropFirst()
@@ -336,15 +341,19 @@ enum Language {
             // A tie between English and another goes to the other (their marks are more telling).
             return best.0
         }
-        let accented = letters.contains { "ñáéíóú¿¡".unicodeScalars.contains($0) } ? "es" : letters.contains { "äöüß".unicodeScalars.contains($0) } ? "de" : nil
+        let accented =
+            letters.contains { "ñáéíóú¿¡".unicodeScalars.contains($0) } ? "es" : letters.contains { "äöüß".unicodeScalars.contains($0) } ? "de" : nil
         return accented ?? (letters.allSatisfy(\.isASCII) ? "en" : nil)
     }
 
     /// Short openers people put on clips, per language; none for a language not listed.
     static func hooks(in language: String?) -> [String] {
         switch language {
-        case "en": ["POV:", "Wait for it…", "Watch this:", "Real talk:", "Fun fact:", "Not gonna lie,", "Okay, so", "Plot twist:",
-                    "Story time:", "Heads up:", "Quick one:", "Hot take:", "Reminder:", "Be honest:", "Breaking:", "Listen,"]
+        case "en":
+            [
+                "POV:", "Wait for it…", "Watch this:", "Real talk:", "Fun fact:", "Not gonna lie,", "Okay, so", "Plot twist:",
+                "Story time:", "Heads up:", "Quick one:", "Hot take:", "Reminder:", "Be honest:", "Breaking:", "Listen,",
+            ]
         case "es": ["Ojo:", "Atención:", "Mira esto:", "Dato curioso:", "Spoiler:", "Te cuento:", "Ojo al dato:", "Escucha,"]
         case "de": ["Achtung:", "Schau mal:", "Fun Fact:", "Ehrlich gesagt,", "Kurz gesagt:", "Aufgepasst:", "Hör zu,", "Spoiler:"]
         case "ru": ["Внимание:", "Смотри:", "Факт:", "Честно говоря,", "Кстати,", "Спойлер:", "Слушай,", "Коротко:"]
@@ -366,8 +375,12 @@ enum Language {
     }
 
     static let objectPronouns: Set<String> = ["me", "you", "him", "her", "it", "us", "them", "myself", "yourself"]
-    static let spanish: Set<String> = ["el", "la", "los", "las", "de", "que", "y", "en", "un", "una", "es", "por", "con", "para", "del", "al", "mi", "tu", "muy", "hoy"]
-    static let german: Set<String> = ["der", "die", "das", "und", "ist", "nicht", "ich", "du", "ein", "eine", "mit", "auf", "für", "zu", "den", "dem", "heute", "sehr"]
+    static let spanish: Set<String> = [
+        "el", "la", "los", "las", "de", "que", "y", "en", "un", "una", "es", "por", "con", "para", "del", "al", "mi", "tu", "muy", "hoy",
+    ]
+    static let german: Set<String> = [
+        "der", "die", "das", "und", "ist", "nicht", "ich", "du", "ein", "eine", "mit", "auf", "für", "zu", "den", "dem", "heute", "sehr",
+    ]
     static let englishStopwords: Set<String> = [
         "a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "up", "down", "out",
         "over", "under", "again", "then", "once", "here", "there", "when", "where", "why", "how", "all", "any", "both", "each",

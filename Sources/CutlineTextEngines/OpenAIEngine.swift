@@ -22,8 +22,9 @@ public struct OpenAIEngine: TextEngine {
     /// accepted. (Servers list models differently, so an unlisted model is only logged by the caller.)
     public static func make(baseURL: URL, model: String, key: String?, client: HTTPClient) async throws(TextEngineError) -> OpenAIEngine {
         let engine = OpenAIEngine(baseURL: baseURL, model: model, key: key, client: client)
-        let response = try await engine.transport.send(HTTPRequest(method: .get, url: baseURL.appendingPathComponent("models"), headers: engine.authorization),
-                                                       retryAfter: Self.retryAfter)
+        let response = try await engine.transport.send(
+            HTTPRequest(method: .get, url: baseURL.appendingPathComponent("models"), headers: engine.authorization),
+            retryAfter: Self.retryAfter)
         if response.status != 200 { throw Self.failure(response, engine: engine.name, key: key) }
         return engine
     }
@@ -33,22 +34,24 @@ public struct OpenAIEngine: TextEngine {
     }
 
     func chatRequest(_ request: VariationRequest, wanted: Int, avoiding: [String]) -> HTTPRequest {
-        HTTPRequest(method: .post, url: baseURL.appendingPathComponent("chat/completions"),
-                    headers: authorization + [("Content-Type", "application/json")],
-                    body: .bytes(Self.body(request, model: model, wanted: wanted, avoiding: avoiding)), retryable: true)
+        HTTPRequest(
+            method: .post, url: baseURL.appendingPathComponent("chat/completions"),
+            headers: authorization + [("Content-Type", "application/json")],
+            body: .bytes(Self.body(request, model: model, wanted: wanted, avoiding: avoiding)), retryable: true)
     }
 
     static func body(_ request: VariationRequest, model: String, wanted: Int, avoiding: [String]) -> [UInt8] {
-        JSON.encode([
-            "model": model,
-            "messages": [
-                ["role": "system", "content": "You answer with JSON only: an object {\"texts\": [string, ...]}."],
-                ["role": "user", "content": VariationPrompt.text(for: request, wanted: wanted, avoiding: avoiding)],
-            ],
-            "response_format": ["type": "json_object"],
-            "temperature": 1.0,
-            "seed": Int(request.seed % UInt64(Int32.max)),
-        ] as [String: Any])
+        JSON.encode(
+            [
+                "model": model,
+                "messages": [
+                    ["role": "system", "content": "You answer with JSON only: an object {\"texts\": [string, ...]}."],
+                    ["role": "user", "content": VariationPrompt.text(for: request, wanted: wanted, avoiding: avoiding)],
+                ],
+                "response_format": ["type": "json_object"],
+                "temperature": 1.0,
+                "seed": Int(request.seed % UInt64(Int32.max)),
+            ] as [String: Any])
     }
 
     public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String] {
@@ -61,7 +64,8 @@ public struct OpenAIEngine: TextEngine {
     static func texts(_ response: HTTPResponse, engine: String, key: String? = nil) throws(TextEngineError) -> [String] {
         guard response.status == 200 else { throw failure(response, engine: engine, key: key) }
         guard let choice = (JSON.object(response.body)?["choices"] as? [[String: Any]])?.first,
-              let message = choice["message"] as? [String: Any] else {
+            let message = choice["message"] as? [String: Any]
+        else {
             throw TextEngineError(.malformed, "\(engine) answered without choices[0].message")
         }
         if let refusal = message["refusal"] as? String, !refusal.isEmpty {
@@ -72,7 +76,8 @@ public struct OpenAIEngine: TextEngine {
         }
         let content = message["content"] as? String ?? ""
         if let data = content.data(using: .utf8), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
-           let texts = object["texts"] as? [Any] {
+            let texts = object["texts"] as? [Any]
+        {
             return texts.compactMap { $0 as? String }
         }
         guard let texts = JSON.strings(in: content) else {
@@ -92,7 +97,9 @@ public struct OpenAIEngine: TextEngine {
         case 404 where (error?["code"] as? String) == "model_not_found" || message.localizedCaseInsensitiveContains("model"):
             return TextEngineError(.unknownModel, "\(engine): the server has no such model (\(message)); check CUTLINE_TEXT_OPENAI_MODEL")
         case 404:
-            return TextEngineError(.unavailable, "\(engine): no chat-completions API at this URL (\(message)); CUTLINE_TEXT_OPENAI_URL is the base, e.g. http://127.0.0.1:11434/v1")
+            return TextEngineError(
+                .unavailable,
+                "\(engine): no chat-completions API at this URL (\(message)); CUTLINE_TEXT_OPENAI_URL is the base, e.g. http://127.0.0.1:11434/v1")
         case 429, 500, 502, 503, 504:
             return TextEngineError(.unavailable, "\(engine) is busy or failing (HTTP \(response.status): \(message)); try again later")
         default:

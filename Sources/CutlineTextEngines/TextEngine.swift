@@ -1,5 +1,5 @@
-import Foundation
 import CutlineContracts
+import Foundation
 
 /// What a person asks for: `count` texts derived from `baseText`.
 public struct VariationRequest: Sendable, Hashable {
@@ -86,8 +86,10 @@ public enum TextVariations {
                 if kept.count == request.count { return kept }
             }
         }
-        throw TextEngineError(.tooFew, "\(engine.name) gave \(kept.count) distinct texts of at most \(request.maxLength) characters, "
-                              + "not the \(request.count) asked for; ask for fewer, or allow longer texts")
+        throw TextEngineError(
+            .tooFew,
+            "\(engine.name) gave \(kept.count) distinct texts of at most \(request.maxLength) characters, "
+                + "not the \(request.count) asked for; ask for fewer, or allow longer texts")
     }
 }
 

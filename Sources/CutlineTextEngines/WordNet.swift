@@ -6,7 +6,10 @@ public import Foundation
 /// where a synonym changes what is meant).
 public final class WordNet: Sendable {
     public enum PartOfSpeech: String, Sendable, CaseIterable {
-        case adjective = "adj", adverb = "adv", verb = "verb", noun = "noun"
+        case adjective = "adj"
+        case adverb = "adv"
+        case verb = "verb"
+        case noun = "noun"
     }
 
     struct Entry: Sendable {
@@ -32,9 +35,12 @@ public final class WordNet: Sendable {
             let indexPath = directory.appendingPathComponent("index.\(part.rawValue)")
             let dataPath = directory.appendingPathComponent("data.\(part.rawValue)")
             guard let indexBytes = FileManager.default.contents(atPath: indexPath.path),
-                  let dataBytes = FileManager.default.contents(atPath: dataPath.path) else {
-                throw TextEngineError(.unavailable, "WordNet is not at \(directory.path) (no \(indexPath.lastPathComponent) or \(dataPath.lastPathComponent)); "
-                                      + "install Debian's wordnet-base (scripts/bootstrap does) or set CUTLINE_WORDNET_DIR")
+                let dataBytes = FileManager.default.contents(atPath: dataPath.path)
+            else {
+                throw TextEngineError(
+                    .unavailable,
+                    "WordNet is not at \(directory.path) (no \(indexPath.lastPathComponent) or \(dataPath.lastPathComponent)); "
+                        + "install Debian's wordnet-base (scripts/bootstrap does) or set CUTLINE_WORDNET_DIR")
             }
             index[part] = Self.parseIndex(Array(indexBytes))
             data[part] = part == .noun ? [] : Array(dataBytes)
@@ -50,7 +56,8 @@ public final class WordNet: Sendable {
         for line in bytes.split(separator: UInt8(ascii: "\n")) where line.first != UInt8(ascii: " ") {
             let fields = line.split(separator: UInt8(ascii: " ")).map { String(decoding: $0, as: UTF8.self) }
             guard fields.count >= 6, let pointers = Int(fields[3]), fields.count >= 6 + pointers,
-                  let tagged = Int(fields[5 + pointers]) else { continue }
+                let tagged = Int(fields[5 + pointers])
+            else { continue }
             let offsets = fields[(6 + pointers)...].compactMap { Int($0) }
             entries[fields[0]] = Entry(offsets: offsets, taggedSenses: tagged)
         }

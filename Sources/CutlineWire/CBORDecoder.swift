@@ -1,6 +1,7 @@
 public import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Decodes `Decodable` values from CBOR written by `CBOREncoder` (or any encoder using the same mapping).
@@ -191,7 +192,8 @@ struct CBORDecoderImpl: Decoder {
         for _ in 0..<head.argument {
             let key = input.head(at: position)
             guard key.major == 3 else {
-                throw DecodingError.dataCorrupted(.init(codingPath: codingPath, debugDescription: "map key is \(input.kindName(at: position)), expected text"))
+                throw DecodingError.dataCorrupted(
+                    .init(codingPath: codingPath, debugDescription: "map key is \(input.kindName(at: position)), expected text"))
             }
             let value = key.content + Int(key.argument)
             entries.append(KeyEntry(start: key.content, count: Int(key.argument), value: value))
@@ -228,8 +230,10 @@ struct CBORDecoderImpl: Decoder {
     private func firstDuplicate(_ entries: [KeyEntry]) -> KeyEntry? {
         let bytes = input.bytes
         for i in entries.indices {
-            for j in entries.indices where j > i && entries[i].count == entries[j].count
-                && bytes[entries[i].bytes].elementsEqual(bytes[entries[j].bytes]) {
+            for j in entries.indices
+            where j > i && entries[i].count == entries[j].count
+                && bytes[entries[i].bytes].elementsEqual(bytes[entries[j].bytes])
+            {
                 return entries[i]
             }
         }
@@ -283,14 +287,16 @@ struct CBORDecoderImpl: Decoder {
         }
     }
 
-    static func integer<T: FixedWidthInteger>(_ input: CBORInput, _ offset: Int, _ type: T.Type, path: @autoclosure () -> [any CodingKey]) throws -> T {
+    static func integer<T: FixedWidthInteger>(_ input: CBORInput, _ offset: Int, _ type: T.Type, path: @autoclosure () -> [any CodingKey]) throws -> T
+    {
         let head = input.head(at: offset)
         let result: T?
         switch head.major {
         case 0: result = T(exactly: head.argument)
         case 1: result = head.argument <= UInt64(Int64.max) ? T(exactly: -1 - Int64(head.argument)) : nil
         default:
-            throw DecodingError.typeMismatch(type, .init(codingPath: path(), debugDescription: "expected \(type), found \(input.kindName(at: offset))"))
+            throw DecodingError.typeMismatch(
+                type, .init(codingPath: path(), debugDescription: "expected \(type), found \(input.kindName(at: offset))"))
         }
         guard let result else {
             throw DecodingError.dataCorrupted(.init(codingPath: path(), debugDescription: "integer does not fit in \(type)"))
@@ -305,14 +311,16 @@ struct CBORDecoderImpl: Decoder {
         case 1: return -1 - Double(head.argument)
         case 7 where (25...27).contains(head.info): return float(head)
         default:
-            throw DecodingError.typeMismatch(Double.self, .init(codingPath: path(), debugDescription: "expected a number, found \(input.kindName(at: offset))"))
+            throw DecodingError.typeMismatch(
+                Double.self, .init(codingPath: path(), debugDescription: "expected a number, found \(input.kindName(at: offset))"))
         }
     }
 
     static func string(_ input: CBORInput, _ offset: Int, path: @autoclosure () -> [any CodingKey]) throws -> String {
         let head = input.head(at: offset)
         guard head.major == 3 else {
-            throw DecodingError.typeMismatch(String.self, .init(codingPath: path(), debugDescription: "expected text, found \(input.kindName(at: offset))"))
+            throw DecodingError.typeMismatch(
+                String.self, .init(codingPath: path(), debugDescription: "expected text, found \(input.kindName(at: offset))"))
         }
         return input.text(head)
     }
@@ -322,7 +330,8 @@ struct CBORDecoderImpl: Decoder {
         case 0xF4: return false
         case 0xF5: return true
         default:
-            throw DecodingError.typeMismatch(Bool.self, .init(codingPath: path(), debugDescription: "expected a bool, found \(input.kindName(at: offset))"))
+            throw DecodingError.typeMismatch(
+                Bool.self, .init(codingPath: path(), debugDescription: "expected a bool, found \(input.kindName(at: offset))"))
         }
     }
 
@@ -382,17 +391,39 @@ struct CBORDecoderImpl: Decoder {
         func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try CBORDecoderImpl.bool(input, entry(key), path: codingPath + [key]) }
         func decode(_ type: String.Type, forKey key: Key) throws -> String { try CBORDecoderImpl.string(input, entry(key), path: codingPath + [key]) }
         func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try CBORDecoderImpl.double(input, entry(key), path: codingPath + [key]) }
-        func decode(_ type: Float.Type, forKey key: Key) throws -> Float { Float(try CBORDecoderImpl.double(input, entry(key), path: codingPath + [key])) }
-        func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
-        func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key]) }
+        func decode(_ type: Float.Type, forKey key: Key) throws -> Float {
+            Float(try CBORDecoderImpl.double(input, entry(key), path: codingPath + [key]))
+        }
+        func decode(_ type: Int.Type, forKey key: Key) throws -> Int {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
+        func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 {
+            try CBORDecoderImpl.integer(input, entry(key), type, path: codingPath + [key])
+        }
         func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
             try CBORDecoderImpl(input: input, offset: entry(key), codingPath: codingPath + [key]).decodeAny(type)
         }
@@ -466,9 +497,15 @@ struct CBORDecoderImpl: Decoder {
         }
 
         mutating func decode(_ type: Bool.Type) throws -> Bool { try nextScalar(type) { [input] in try CBORDecoderImpl.bool(input, $0, path: $1()) } }
-        mutating func decode(_ type: String.Type) throws -> String { try nextScalar(type) { [input] in try CBORDecoderImpl.string(input, $0, path: $1()) } }
-        mutating func decode(_ type: Double.Type) throws -> Double { try nextScalar(type) { [input] in try CBORDecoderImpl.double(input, $0, path: $1()) } }
-        mutating func decode(_ type: Float.Type) throws -> Float { Float(try nextScalar(Double.self) { [input] in try CBORDecoderImpl.double(input, $0, path: $1()) }) }
+        mutating func decode(_ type: String.Type) throws -> String {
+            try nextScalar(type) { [input] in try CBORDecoderImpl.string(input, $0, path: $1()) }
+        }
+        mutating func decode(_ type: Double.Type) throws -> Double {
+            try nextScalar(type) { [input] in try CBORDecoderImpl.double(input, $0, path: $1()) }
+        }
+        mutating func decode(_ type: Float.Type) throws -> Float {
+            Float(try nextScalar(Double.self) { [input] in try CBORDecoderImpl.double(input, $0, path: $1()) })
+        }
         mutating func decode(_ type: Int.Type) throws -> Int { try nextInteger(type) }
         mutating func decode(_ type: Int8.Type) throws -> Int8 { try nextInteger(type) }
         mutating func decode(_ type: Int16.Type) throws -> Int16 { try nextInteger(type) }

@@ -50,8 +50,10 @@ import Testing
     static let region = AWSRegion("eu-west-1")
 
     @Test func serviceSpecificEndpointWinsOverGeneric() throws {
-        let env = ["AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:2",
-                   "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:3"]
+        let env = [
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:1", "AWS_ENDPOINT_URL_S3": "http://127.0.0.1:2",
+            "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:3",
+        ]
         #expect(try AWSEndpoints.resolve(.s3, region: Self.region, env: env).absoluteString == "http://127.0.0.1:2")
         #expect(try AWSEndpoints.resolve(.dynamoDB, region: Self.region, env: env).absoluteString == "http://127.0.0.1:3")
     }
@@ -64,8 +66,9 @@ import Testing
 
     @Test func defaultEndpointsAreRegional() throws {
         #expect(try AWSEndpoints.resolve(.s3, region: Self.region, env: [:]).absoluteString == "https://s3.eu-west-1.amazonaws.com")
-        #expect(try AWSEndpoints.resolve(.dynamoDB, region: Self.region, env: [:]).absoluteString
-            == "https://dynamodb.eu-west-1.amazonaws.com")
+        #expect(
+            try AWSEndpoints.resolve(.dynamoDB, region: Self.region, env: [:]).absoluteString
+                == "https://dynamodb.eu-west-1.amazonaws.com")
     }
 
     @Test(arguments: ["localhost:9000", "ftp://h", "not a url", "http://"])

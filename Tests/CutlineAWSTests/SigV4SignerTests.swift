@@ -28,10 +28,11 @@ import Testing
         #expect(url.port == 8333)
         #expect(url.path(percentEncoded: true) == "/bucket/clips/a%20b.mp4")
         let items = Self.queryItems(url)
-        #expect(items.map { $0.0 } == [
-            "x-id", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
-            "X-Amz-Signature",
-        ])
+        #expect(
+            items.map { $0.0 } == [
+                "x-id", "X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders", "X-Amz-Expires",
+                "X-Amz-Signature",
+            ])
         #expect(items[2].1 == "AKIDEXAMPLE/20150830/eu-west-1/s3/aws4_request")
         #expect(items[4].1 == "content-type;host")
         #expect(items[5].1 == "300")
@@ -113,12 +114,15 @@ import Testing
         options.signedHeaders = .essential
         let request = SigV4Request(
             method: "PUT", authority: "h", path: "/b/k",
-            headers: [("Content-Length", "5"), ("Content-Type", "video/mp4"), ("Content-MD5", "abc="), ("Range", "x"),
-                      ("x-amz-checksum-sha256", "def=")],
+            headers: [
+                ("Content-Length", "5"), ("Content-Type", "video/mp4"), ("Content-MD5", "abc="), ("Range", "x"),
+                ("x-amz-checksum-sha256", "def="),
+            ],
             payloadHash: SigV4Signer.unsignedPayload)
         let authorization = try Self.signer(options: options).signHeaders(request: request).last?.value ?? ""
-        #expect(authorization.contains(
-            "SignedHeaders=content-md5;content-type;host;x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date,"))
+        #expect(
+            authorization.contains(
+                "SignedHeaders=content-md5;content-type;host;x-amz-checksum-sha256;x-amz-content-sha256;x-amz-date,"))
     }
 
     @Test func s3PathIsEncodedOnceAndNotNormalised() {

@@ -56,16 +56,20 @@ import Testing
     }
 
     func query(_ url: URL) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+        Dictionary(
+            uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
     }
 
     @Test func signedURLIsAcceptedForItsMethodKeyAndContentType() throws {
         let (store, directory) = try store()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let url = try store.presign(method: "PUT", key: "uploads/x/source", base: URL(string: "http://127.0.0.1:8080")!, expires: .seconds(60), contentType: "video/mp4")
+        let url = try store.presign(
+            method: "PUT", key: "uploads/x/source", base: URL(string: "http://127.0.0.1:8080")!, expires: .seconds(60), contentType: "video/mp4")
         #expect(url.path == "/blob/uploads/x/source")
         try store.verify(method: "PUT", key: "uploads/x/source", query: query(url), contentType: "video/mp4")
-        #expect(throws: BlobStoreError.self) { try store.verify(method: "PUT", key: "uploads/x/source", query: query(url), contentType: "text/plain") }
+        #expect(throws: BlobStoreError.self) {
+            try store.verify(method: "PUT", key: "uploads/x/source", query: query(url), contentType: "text/plain")
+        }
         #expect(throws: BlobStoreError.self) { try store.verify(method: "GET", key: "uploads/x/source", query: query(url), contentType: "video/mp4") }
         #expect(throws: BlobStoreError.self) { try store.verify(method: "PUT", key: "uploads/y/source", query: query(url), contentType: "video/mp4") }
     }

@@ -12,7 +12,8 @@ struct PlatformTests {
             try plan.checkLongestClip(for: .reels)
         } throws: { error in
             let error = error as! SegmentPlanError
-            return error.code == .clipTooLongForPlatform && error.description == "clip 1 would be 3 min 20 s long, and Instagram Reels takes clips of at most 3 min: choose shorter clips"
+            return error.code == .clipTooLongForPlatform
+                && error.description == "clip 1 would be 3 min 20 s long, and Instagram Reels takes clips of at most 3 min: choose shorter clips"
         }
         // The tail merge counts: 200 s in 150 s clips is one clip of 200 s (the 50 s tail joins it).
         let merged = try SegmentPlan.plan(duration: 200, frameRate: FrameRate(30), mode: .fixed(seconds: 150))
@@ -29,7 +30,8 @@ struct PlatformTests {
     }
 
     @Test func stylesStoredBeforeTheNewFieldsStillDecode() throws {
-        let old = #"{"position":"top","fontSize":0.05,"textColor":{"red":255,"green":255,"blue":255,"opacity":1},"outline":2,"outlineColor":{"red":0,"green":0,"blue":0,"opacity":1},"margin":0.08,"fontFamily":"DejaVu Sans"}"#
+        let old =
+            #"{"position":"top","fontSize":0.05,"textColor":{"red":255,"green":255,"blue":255,"opacity":1},"outline":2,"outlineColor":{"red":0,"green":0,"blue":0,"opacity":1},"margin":0.08,"fontFamily":"DejaVu Sans"}"#
         let style = try JSONDecoder().decode(OverlayStyle.self, from: Data(old.utf8))
         #expect(style.position == .top && style.boxColor == nil && style.shadow == 0 && style.alignment == .center)
     }

@@ -107,7 +107,9 @@ struct SegmentPlanTests {
     @Test func rejectsInvalidDurationAndFrameRate() {
         #expect(throws: SegmentPlanError.self) { try SegmentPlan.plan(duration: 0, frameRate: FrameRate(25), mode: .fixed(seconds: 1)) }
         #expect(throws: SegmentPlanError.self) { try SegmentPlan.plan(duration: .infinity, frameRate: FrameRate(25), mode: .fixed(seconds: 1)) }
-        #expect(throws: SegmentPlanError.self) { try SegmentPlan.plan(duration: 10, frameRate: FrameRate(numerator: 0, denominator: 1), mode: .fixed(seconds: 1)) }
+        #expect(throws: SegmentPlanError.self) {
+            try SegmentPlan.plan(duration: 10, frameRate: FrameRate(numerator: 0, denominator: 1), mode: .fixed(seconds: 1))
+        }
     }
 
     @Test func enforcesMaximumSegmentCount() throws {

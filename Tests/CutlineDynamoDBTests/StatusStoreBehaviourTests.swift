@@ -30,7 +30,9 @@ final class StoreFixture: @unchecked Sendable {
             let sqlite = try SQLiteStatusStore(path: directory.appendingPathComponent("status.sqlite").path)
             store = sqlite
             overwrite = { job, column, value in
-                try await sqlite.database.write { try $0.execute("UPDATE job_status SET \(column) = ? WHERE job_id = ?", [.text(value), .text(job.description)]) }
+                try await sqlite.database.write {
+                    try $0.execute("UPDATE job_status SET \(column) = ? WHERE job_id = ?", [.text(value), .text(job.description)])
+                }
             }
             cleanup = { try? FileManager.default.removeItem(at: directory) }
         case .dynamodb:
@@ -40,8 +42,9 @@ final class StoreFixture: @unchecked Sendable {
             try await sink.createTable()
             store = sink
             overwrite = { job, attribute, value in
-                _ = try await sink.client.updateItem(table: sink.table, key: ["job_id": .string(job.description)], update: "SET #a = :v",
-                                                     condition: nil, names: ["#a": attribute], values: [":v": .string(value)])
+                _ = try await sink.client.updateItem(
+                    table: sink.table, key: ["job_id": .string(job.description)], update: "SET #a = :v",
+                    condition: nil, names: ["#a": attribute], values: [":v": .string(value)])
             }
             cleanup = {
                 http.shutdown()
@@ -62,9 +65,12 @@ struct StatusStoreBehaviourTests {
         let created = Date(timeIntervalSince1970: 1_700_000_000)
         #expect(try await fixture.store.apply(StatusWrite(jobID: job, state: .created, params: #"{"every":10}"#, createdAt: created)) == .applied)
         let clips = [ClipRecord(index: 0, start: 0, duration: 10.5, text: "Grüße 🎬", key: "clips/\(job)/000.mp4", size: 12345)]
-        #expect(try await fixture.store.apply(StatusWrite(jobID: job, state: .processing, clipsDone: 1,
-                                                          progress: JobProgress(clipsDone: 1, clipsTotal: 3, framesDone: 250, framesTotal: 750),
-                                                          clips: clips)) == .applied)
+        #expect(
+            try await fixture.store.apply(
+                StatusWrite(
+                    jobID: job, state: .processing, clipsDone: 1,
+                    progress: JobProgress(clipsDone: 1, clipsTotal: 3, framesDone: 250, framesTotal: 750),
+                    clips: clips)) == .applied)
         let status = try #require(try await fixture.store.status(of: job))
         #expect(status.state == .processing)
         #expect(status.version == StatusVersion(attempt: 1, state: .processing, clipsDone: 1).value)
@@ -113,7 +119,9 @@ struct StatusStoreBehaviourTests {
         let relay = OutboxRelay(store: store, sink: fixture.store, logger: logger)
         let jobs = (0..<10).map { _ in JobID.make() }
         try await database.write { connection in
-            for clip in 0..<5 { for job in jobs { try Outbox.enqueue(StatusWrite(jobID: job, state: .processing, clipsDone: Int64(clip)), on: connection) } }
+            for clip in 0..<5 {
+                for job in jobs { try Outbox.enqueue(StatusWrite(jobID: job, state: .processing, clipsDone: Int64(clip)), on: connection) }
+            }
         }
         for _ in 0..<100 where try await store.stats().pending > 0 { try await relay.deliverOnce() }
         #expect(try await store.stats().pending == 0)
@@ -152,8 +160,10 @@ struct DynamoDBCorruptItemTests {
         let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: moto.environment, http: http), table: "cutline-jobs")
         try await sink.createTable()
         let job = JobID.make()
-        var item: Item = ["job_id": .string(job.description), "state": .string("QUEUED"), "version": .int(1_003_000_000),
-                          "attempt": .int(1), "updated_at": .double(1_700_000_000)]
+        var item: Item = [
+            "job_id": .string(job.description), "state": .string("QUEUED"), "version": .int(1_003_000_000),
+            "attempt": .int(1), "updated_at": .double(1_700_000_000),
+        ]
         item[attribute] = nil
         try await sink.client.putItem(table: sink.table, item: item)
         do {
@@ -172,12 +182,16 @@ struct DynamoDBCorruptItemTests {
         let sink = DynamoDBStatusSink(client: try DynamoDBClient(environment: moto.environment, http: http), table: "cutline-jobs")
         try await sink.createTable()
         let job = JobID.make()
-        let clip: AttributeValue = .map(["index": .int(0), "start": .double(0), "duration": .double(5), "text": .string("a"),
-                                         "key": .int(7), "size": .int(10)])
-        try await sink.client.putItem(table: sink.table, item: [
-            "job_id": .string(job.description), "state": .string("PROCESSING"), "version": .int(1_004_000_001),
-            "attempt": .int(1), "updated_at": .double(1_700_000_000), "clips": .list([clip]),
+        let clip: AttributeValue = .map([
+            "index": .int(0), "start": .double(0), "duration": .double(5), "text": .string("a"),
+            "key": .int(7), "size": .int(10),
         ])
+        try await sink.client.putItem(
+            table: sink.table,
+            item: [
+                "job_id": .string(job.description), "state": .string("PROCESSING"), "version": .int(1_004_000_001),
+                "attempt": .int(1), "updated_at": .double(1_700_000_000), "clips": .list([clip]),
+            ])
         do {
             _ = try await sink.status(of: job)
             Issue.record("a clip whose key is a number was read")

@@ -3,8 +3,8 @@ import CutlineCore
 import CutlineGatewayApp
 import CutlineJobFlow
 import CutlineJobStore
-import CutlineSettings
 import CutlineSQLite
+import CutlineSettings
 import CutlineStorage
 import CutlineTestSupport
 import Foundation
@@ -35,8 +35,9 @@ import Testing
                 "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(ports[2])", "CUTLINE_TEXT_ADDRESS": "127.0.0.1:\(ports[3])",
             ]
             environment.merge(extra) { _, new in new }
-            let settings = try ServiceSettings(service: "gateway", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]),
-                                               environment: environment)
+            let settings = try ServiceSettings(
+                service: "gateway", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]),
+                environment: environment)
             let http = try GatewayHTTPSettings(nil, environment: environment)
             gateway = try buildGateway(settings, http: http, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
             app = Application(router: buildRouter(gateway.flow, apiToken: http.apiToken, blobs: gateway.objects as? EmbeddedObjectStore))
@@ -61,8 +62,10 @@ import Testing
     }
 
     static func initiate(_ client: any TestClientProtocol, size: Int = 1000) async throws -> String {
-        try await client.execute(uri: "/api/upload/initiate", method: .post, headers: jsonHeaders,
-                                 body: json(#"{"filename": "holiday.mp4", "content_type": "video/mp4", "size": \#(size)}"#)) { response in
+        try await client.execute(
+            uri: "/api/upload/initiate", method: .post, headers: jsonHeaders,
+            body: json(#"{"filename": "holiday.mp4", "content_type": "video/mp4", "size": \#(size)}"#)
+        ) { response in
             #expect(response.status == .created)
             return object(response)["job_id"] as? String ?? ""
         }
@@ -72,8 +75,10 @@ import Testing
 
     @Test func initiateSignsOnePutForASmallFile() async throws {
         try await Fixture().test { client in
-            try await client.execute(uri: "/api/upload/initiate", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"filename": "a.mp4", "content_type": "video/mp4", "size": 1000}"#)) { response in
+            try await client.execute(
+                uri: "/api/upload/initiate", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"filename": "a.mp4", "content_type": "video/mp4", "size": 1000}"#)
+            ) { response in
                 #expect(response.status == .created)
                 #expect(response.headers[.contentType] == "application/json; charset=utf-8")
                 let body = Self.object(response)
@@ -119,8 +124,10 @@ import Testing
     @Test func aBodyOverOneMebibyteIsRefused() async throws {
         try await Fixture().test { client in
             let padding = String(repeating: "x", count: (1 << 20) + 1)
-            try await client.execute(uri: "/api/upload/initiate", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"filename": "\#(padding)", "content_type": "video/mp4", "size": 1}"#)) { response in
+            try await client.execute(
+                uri: "/api/upload/initiate", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"filename": "\#(padding)", "content_type": "video/mp4", "size": 1}"#)
+            ) { response in
                 #expect(response.status == .contentTooLarge && Self.error(response).code == "too_large")
             }
         }
@@ -183,8 +190,10 @@ import Testing
     @Test func analyzeBeforeTheUploadArrivedIsAConflict() async throws {
         try await Fixture().test { client in
             let jobID = try await Self.initiate(client)
-            try await client.execute(uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)) { response in
+            try await client.execute(
+                uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)
+            ) { response in
                 #expect(response.status == .conflict && Self.error(response).message.contains("has not arrived"))
             }
         }
@@ -194,9 +203,12 @@ import Testing
         let fixture = try Fixture()
         try await fixture.test { client in
             let jobID = try await Self.initiate(client, size: 4)
-            try await fixture.gateway.objects.put(key: ObjectKeys.source(try JobID(validating: jobID)), bytes: [0, 0, 0, 0], contentType: "video/mp4")
-            try await client.execute(uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)) { response in
+            try await fixture.gateway.objects.put(
+                key: ObjectKeys.source(try JobID(validating: jobID)), bytes: [0, 0, 0, 0], contentType: "video/mp4")
+            try await client.execute(
+                uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)
+            ) { response in
                 let error = Self.error(response)
                 #expect(response.status == .serviceUnavailable && error.code == "media_unavailable", "\(error)")
                 #expect(error.message.contains("the MediaProcessor could not probe the upload"))
@@ -207,14 +219,19 @@ import Testing
     @Test(arguments: [
         (#"{"job_id": "x", "cutting": {"mode": "fixed", "seconds": 5}}"#, "job_id \"x\" is not a job id"),
         (#"{"job_id": "JOB", "cutting": {"mode": "sliced"}}"#, #"cutting.mode is "fixed" or "random", not "sliced""#),
-        (#"{"job_id": "JOB", "cutting": {"mode": "fixed", "seconds": 5}, "text": {"mode": "many"}}"#, #"text.mode is "single" or "vary" or "unique""#),
+        (
+            #"{"job_id": "JOB", "cutting": {"mode": "fixed", "seconds": 5}, "text": {"mode": "many"}}"#,
+            #"text.mode is "single" or "vary" or "unique""#
+        ),
         (#"{"job_id": "JOB"}"#, "cutting is missing"),
     ])
     func analyzeNamesTheFieldThatIsWrong(body: String, words: String) async throws {
         try await Fixture().test { client in
             let jobID = try await Self.initiate(client)
-            try await client.execute(uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(body.replacingOccurrences(of: "JOB", with: jobID))) { response in
+            try await client.execute(
+                uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(body.replacingOccurrences(of: "JOB", with: jobID))
+            ) { response in
                 let error = Self.error(response)
                 #expect(response.status == .badRequest && error.message.contains(words), "\(error)")
             }
@@ -228,8 +245,10 @@ import Testing
             try await fixture.gateway.database.write { connection in
                 try connection.execute("UPDATE jobs SET probe = ? WHERE job_id = ?", [.text("{not json"), .text(jobID)])
             }
-            try await client.execute(uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)) { response in
+            try await client.execute(
+                uri: "/api/video/analyze-duration", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)
+            ) { response in
                 let error = Self.error(response)
                 #expect(response.status == .internalServerError && error.code == "job_corrupt", "\(error)")
                 #expect(error.message.contains(jobID) && error.message.contains("probe"))
@@ -240,12 +259,17 @@ import Testing
     @Test func completeWithoutTextsOrUploadIsRefused() async throws {
         try await Fixture().test { client in
             let jobID = try await Self.initiate(client)
-            try await client.execute(uri: "/api/upload/complete", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)) { response in
+            try await client.execute(
+                uri: "/api/upload/complete", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}}"#)
+            ) { response in
                 #expect(response.status == .badRequest && Self.error(response).message.contains("text is missing"))
             }
-            try await client.execute(uri: "/api/upload/complete", method: .post, headers: Self.jsonHeaders, body: Self.json(
-                #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}, "text": {"mode": "single", "text": "hi"}}"#)) { response in
+            try await client.execute(
+                uri: "/api/upload/complete", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(
+                    #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 5}, "text": {"mode": "single", "text": "hi"}}"#)
+            ) { response in
                 #expect(response.status == .conflict && Self.error(response).message.contains("has not arrived"))
             }
         }
@@ -273,13 +297,17 @@ import Testing
 
     @Test func variationsAreCheckedBeforeTheTextServiceIsAsked() async throws {
         try await Fixture().test { client in
-            try await client.execute(uri: "/api/text/variations", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"base_text": "Big sale", "count": 0}"#)) { response in
+            try await client.execute(
+                uri: "/api/text/variations", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"base_text": "Big sale", "count": 0}"#)
+            ) { response in
                 let error = Self.error(response)
                 #expect(response.status == .unprocessableContent && error.code == "bad_variations" && error.message.contains("count is 0"))
             }
-            try await client.execute(uri: "/api/text/variations", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"base_text": "Big sale", "count": 3}"#)) { response in
+            try await client.execute(
+                uri: "/api/text/variations", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"base_text": "Big sale", "count": 3}"#)
+            ) { response in
                 let error = Self.error(response)
                 #expect(response.status == .serviceUnavailable && error.code == "text_unavailable", "\(error)")
             }
@@ -293,8 +321,10 @@ import Testing
                 #expect(response.status == .conflict && Self.error(response).message.contains("has not been started"))
             }
             let text = String(repeating: "x", count: 70 << 10)
-            try await client.execute(uri: "/api/jobs/\(jobID)/preview", method: .post, headers: Self.jsonHeaders,
-                                     body: Self.json(#"{"text": "\#(text)"}"#)) { response in
+            try await client.execute(
+                uri: "/api/jobs/\(jobID)/preview", method: .post, headers: Self.jsonHeaders,
+                body: Self.json(#"{"text": "\#(text)"}"#)
+            ) { response in
                 #expect(response.status == .contentTooLarge && Self.error(response).message.contains("\(64 << 10) bytes"))
             }
         }

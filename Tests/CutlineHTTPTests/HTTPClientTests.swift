@@ -1,6 +1,6 @@
+import Crypto
 import CutlineHTTP
 import CutlineTestSupport
-import Crypto
 import Foundation
 import Testing
 
@@ -13,7 +13,9 @@ final class HTTPClientTests: @unchecked Sendable {
 
     init() throws {
         directory = try TestEnvironment.temporaryDirectory("http")
-        server = try LoopbackServer(["python3", TestEnvironment.repository.appendingPathComponent("Tests/Support/http-fixture-server.py").path, "{port}", directory.path])
+        server = try LoopbackServer([
+            "python3", TestEnvironment.repository.appendingPathComponent("Tests/Support/http-fixture-server.py").path, "{port}", directory.path,
+        ])
         var configuration = HTTPClient.Configuration()
         configuration.backoffInitial = .milliseconds(10)
         configuration.timeout = .seconds(10)
@@ -46,7 +48,8 @@ final class HTTPClientTests: @unchecked Sendable {
     @Test func aFileRangeIsSentAsTheBody() async throws {
         let source = directory.appendingPathComponent("range.bin")
         try Data((0..<100).map { UInt8($0) }).write(to: source)
-        let response = try await client.expectSuccess(HTTPRequest(method: .put, url: url("/echo/x"), body: .file(path: source.path, offset: 10, length: 5)))
+        let response = try await client.expectSuccess(
+            HTTPRequest(method: .put, url: url("/echo/x"), body: .file(path: source.path, offset: 10, length: 5)))
         #expect(response.body == [10, 11, 12, 13, 14])
         #expect(response.headers["x-method"] == "PUT")
     }
@@ -99,7 +102,10 @@ final class HTTPClientTests: @unchecked Sendable {
             _ = try await client.send(HTTPRequest(method: .get, url: closed, retryable: false))
             Issue.record("a request to a closed port succeeded")
         } catch let error as HTTPError {
-            guard case .network(_, let message) = error.kind else { Issue.record("not a network error: \(error)"); return }
+            guard case .network(_, let message) = error.kind else {
+                Issue.record("not a network error: \(error)")
+                return
+            }
             #expect(message.lowercased().contains("connect"))
         }
     }
@@ -109,7 +115,10 @@ final class HTTPClientTests: @unchecked Sendable {
             _ = try await client.send(HTTPRequest(method: .get, url: url("/slow?ms=3000"), retryable: false), timeout: .milliseconds(300))
             Issue.record("a slow answer beat its timeout")
         } catch let error as HTTPError {
-            guard case .network(let code, _) = error.kind else { Issue.record("not a network error: \(error)"); return }
+            guard case .network(let code, _) = error.kind else {
+                Issue.record("not a network error: \(error)")
+                return
+            }
             #expect(code == 28, "CURLE_OPERATION_TIMEDOUT")
         }
     }
@@ -128,7 +137,10 @@ final class HTTPClientTests: @unchecked Sendable {
             _ = try await client.send(HTTPRequest(method: .get, url: URL(string: "http://127.0.0.1:\(blackHole.port)/")!, retryable: false))
             Issue.record("a connection to a full accept queue succeeded")
         } catch let error as HTTPError {
-            guard case .network(let code, let message) = error.kind else { Issue.record("not a network error: \(error)"); return }
+            guard case .network(let code, let message) = error.kind else {
+                Issue.record("not a network error: \(error)")
+                return
+            }
             #expect(code == 28, "CURLE_OPERATION_TIMEDOUT")
             // curl's own message says which limit ended it and after how long.
             let reported = message.firstMatch(of: /after (\d+) ms/).flatMap { Int($0.1) }
@@ -185,7 +197,8 @@ struct HTTPClientLifetimeTests {
             var configuration = HTTPClient.Configuration()
             configuration.concurrency = 5
             let client = try HTTPClient(configuration: configuration)
-            _ = try? await client.send(HTTPRequest(method: .get, url: URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())/")!, retryable: false))
+            _ = try? await client.send(
+                HTTPRequest(method: .get, url: URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())/")!, retryable: false))
             #expect(Self.httpThreadCount() == before + 5)
         }
         let deadline = ContinuousClock.now + .seconds(10)

@@ -39,7 +39,8 @@ struct OutputShapeTests {
         if fit == .blur {
             // Blurred: pixels 8 apart barely differ there (a mere 4× upscale would keep that detail),
             // unlike in the sharp picture in the middle.
-            let background = roughness(frame, rows: 100..<500, step: 8), picture = roughness(frame, rows: 700..<1200, step: 8)
+            let background = roughness(frame, rows: 100..<500, step: 8)
+            let picture = roughness(frame, rows: 700..<1200, step: 8)
             #expect(background * 3 < picture, "background roughness \(background), picture \(picture): not blurred")
         }
     }
@@ -79,7 +80,8 @@ struct OutputShapeTests {
     /// changes all lie inside the safe area, for each position.
     @Test(arguments: [OverlayStyle.Position.top, .bottom])
     func platformTextStaysInsideTheSafeArea(position: OverlayStyle.Position) async throws {
-        let dir = try TemporaryDirectory(), plainDir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory()
+        let plainDir = try TemporaryDirectory()
         let source = dir.file("excerpt.mp4")
         try ffmpeg(["-i", try Fixtures.bigBuckBunny, "-t", "2", "-c", "copy", source])
         let text = "A caption long enough to wrap onto a second line on a vertical clip"
@@ -96,8 +98,12 @@ struct OutputShapeTests {
             #expect(probe.contains("High") && probe.contains("48000"), "\(platform): \(probe)")
             let box = try #require(changedBox(try RGBImage(clips[0].path, at: 1), try RGBImage(plain[0].path, at: 1)), "\(platform): no text drawn")
             let safe = platform.safeArea
-            #expect(Double(box.top) >= safe.top * 1920 - 1 && Double(box.bottom) <= 1920 - safe.bottom * 1920 + 1, "\(platform) \(position): text rows \(box.top)…\(box.bottom)")
-            #expect(Double(box.left) >= safe.left * 1080 - 1 && Double(box.right) <= 1080 - safe.right * 1080 + 1, "\(platform) \(position): text columns \(box.left)…\(box.right), rows \(box.top)…\(box.bottom)")
+            #expect(
+                Double(box.top) >= safe.top * 1920 - 1 && Double(box.bottom) <= 1920 - safe.bottom * 1920 + 1,
+                "\(platform) \(position): text rows \(box.top)…\(box.bottom)")
+            #expect(
+                Double(box.left) >= safe.left * 1080 - 1 && Double(box.right) <= 1080 - safe.right * 1080 + 1,
+                "\(platform) \(position): text columns \(box.left)…\(box.right), rows \(box.top)…\(box.bottom)")
             // And it sits at the edge of the safe area it was put against, not anywhere inside.
             if position == .bottom {
                 #expect(Double(box.bottom) > 1920 - safe.bottom * 1920 - 40, "\(platform): text ends at row \(box.bottom)")
@@ -121,10 +127,12 @@ private func meanLuma(_ image: RGBImage, rows: Range<Int>) -> Double {
 
 /// Mean absolute difference between pixels `step` apart in a row: low where the picture is smooth.
 private func roughness(_ image: RGBImage, rows: Range<Int>, step: Int) -> Double {
-    var sum = 0.0, count = 0
+    var sum = 0.0
+    var count = 0
     for y in rows {
         for x in 0..<(image.width - step) {
-            let a = image.rgb(x, y), b = image.rgb(x + step, y)
+            let a = image.rgb(x, y)
+            let b = image.rgb(x + step, y)
             sum += abs(a.g - b.g)
             count += 1
         }
@@ -135,12 +143,19 @@ private func roughness(_ image: RGBImage, rows: Range<Int>, step: Int) -> Double
 /// The bounding box of the pixels that differ strongly between two frames (the text and its box; the
 /// encoder's small differences elsewhere stay under the threshold).
 private func changedBox(_ a: RGBImage, _ b: RGBImage) -> (left: Int, top: Int, right: Int, bottom: Int)? {
-    var left = Int.max, top = Int.max, right = -1, bottom = -1
+    var left = Int.max
+    var top = Int.max
+    var right = -1
+    var bottom = -1
     for y in 0..<a.height {
         for x in 0..<a.width {
-            let p = a.rgb(x, y), q = b.rgb(x, y)
+            let p = a.rgb(x, y)
+            let q = b.rgb(x, y)
             guard abs(p.r - q.r) + abs(p.g - q.g) + abs(p.b - q.b) > 150 else { continue }
-            left = min(left, x); right = max(right, x + 1); top = min(top, y); bottom = max(bottom, y + 1)
+            left = min(left, x)
+            right = max(right, x + 1)
+            top = min(top, y)
+            bottom = max(bottom, y + 1)
         }
     }
     return right < 0 ? nil : (left, top, right, bottom)

@@ -7,7 +7,9 @@ import Testing
 /// (`band` of `bands`, counted from the top).
 /// `language` is a tesseract language pack; `enlarge` doubles the frame first (off: read at the clip's
 /// own resolution).
-func ocr(_ clip: String, at seconds: Double, band: (Int, Int)? = nil, language: String = "eng", enlarge: Bool = true, in dir: TemporaryDirectory) throws -> String {
+func ocr(
+    _ clip: String, at seconds: Double, band: (Int, Int)? = nil, language: String = "eng", enlarge: Bool = true, in dir: TemporaryDirectory
+) throws -> String {
     let image = dir.file("frame-\(UUID().uuidString).png")
     // The overlay is white on a dark box: keeping only near-white pixels (as black on white, twice the
     // size) hides the busy picture around it, which otherwise makes tesseract read noise.
@@ -56,7 +58,8 @@ struct OverlayTests {
 
     @Test func longTextWrapsWithNothingCutOff() async throws {
         let dir = try TemporaryDirectory()
-        let words = "Openingword then a long sentence that keeps going well past the width of the frame so that it has to wrap over several lines before it reaches its closingword"
+        let words =
+            "Openingword then a long sentence that keeps going well past the width of the frame so that it has to wrap over several lines before it reaches its closingword"
         let (_, clips) = try await renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 5), texts: { _ in words }, in: dir)
         let text = normalized(try ocr(clips[0].path, at: 2, in: dir))
         #expect(text.contains("openingword"))
@@ -66,7 +69,8 @@ struct OverlayTests {
     @Test func overrideTagsAndExpansionsShowLiterally() async throws {
         let dir = try TemporaryDirectory()
         let text = #"{\b1}Bold{\b0} %{pts} C:\New"#
-        let (_, clips) = try await renderClips(try Fixtures.bigBuckBunny, mode: .fixed(seconds: 5), texts: { _ in text }, style: OverlayStyle(fontSize: 0.07), in: dir)
+        let (_, clips) = try await renderClips(
+            try Fixtures.bigBuckBunny, mode: .fixed(seconds: 5), texts: { _ in text }, style: OverlayStyle(fontSize: 0.07), in: dir)
         let read = try ocr(clips[0].path, at: 2, in: dir).replacingOccurrences(of: " ", with: "")
         // (OCR reads the final 0 as O now and then; the braces and backslash are what matter.)
         #expect(read.contains(#"{\b1}Bold{\b"#), "read: \(read)")
@@ -122,8 +126,10 @@ struct OverlayTests {
 func bandPSNR(_ a: String, _ b: String, at seconds: Double, band: (Int, Int)) throws -> Double {
     let (index, count) = band
     let crop = "crop=iw:ih/\(count):0:ih*\(index)/\(count)"
-    return try psnr(["-ss", String(seconds), "-i", a, "-ss", String(seconds), "-i", b, "-frames:v", "1",
-                     "-lavfi", "[0:v]\(crop)[x];[1:v]\(crop)[y];[x][y]psnr"])
+    return try psnr([
+        "-ss", String(seconds), "-i", a, "-ss", String(seconds), "-i", b, "-frames:v", "1",
+        "-lavfi", "[0:v]\(crop)[x];[1:v]\(crop)[y];[x][y]psnr",
+    ])
 }
 
 @Suite("Text pre-flight")
@@ -149,7 +155,8 @@ struct PreflightTests {
     }
 
     @Test func wrapsLongTextIntoSeveralLinesKeepingEveryWord() {
-        let text = "Openingword then a long sentence that keeps going well past the width of the frame so that it has to wrap over several lines before it reaches its closingword"
+        let text =
+            "Openingword then a long sentence that keeps going well past the width of the frame so that it has to wrap over several lines before it reaches its closingword"
         let report = TextPreflight.check(texts: [text], style: style, width: 1280, height: 720)[0]
         #expect(report.lines.count >= 2)
         #expect(report.lines.joined(separator: " ") == text)

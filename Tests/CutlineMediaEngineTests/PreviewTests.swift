@@ -27,13 +27,17 @@ struct PreviewTests {
         try jpeg.write(to: URL(fileURLWithPath: path))
         let size = try FFProbe(path).video
         #expect(size?.width == (platform == nil ? 1280 : 1080) && size?.height == (platform == nil ? 720 : 1920))
-        let same = try psnr(["-i", path, "-ss", "0.6", "-i", clips[1].path, "-frames:v", "1", "-lavfi", "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr"])
+        let same = try psnr([
+            "-i", path, "-ss", "0.6", "-i", clips[1].path, "-frames:v", "1", "-lavfi", "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr",
+        ])
         #expect(same > 30, "preview vs clip 2 at 0.6 s: \(same) dB")
         // A different text is a different picture: the comparison can tell.
         request.text = texts[0]
         let second = request
         try (try await onOwnThread { try Preview.jpeg(second) }).write(to: URL(fileURLWithPath: path))
-        let other = try psnr(["-i", path, "-ss", "0.6", "-i", clips[1].path, "-frames:v", "1", "-lavfi", "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr"])
+        let other = try psnr([
+            "-i", path, "-ss", "0.6", "-i", clips[1].path, "-frames:v", "1", "-lavfi", "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]psnr",
+        ])
         #expect(other < same - 3, "another text gives \(other) dB against \(same) dB")
     }
 
@@ -59,11 +63,16 @@ struct PreviewTests {
             // The bottom third (where the text is) matches the clip's frame half a second in, and clearly
             // less the same frame without text.
             func bottom(_ video: String) throws -> Double {
-                try psnr(["-i", thumbnail, "-ss", "0.5", "-i", video, "-frames:v", "1", "-lavfi",
-                          "[1:v]scale=480:270,format=yuv420p,crop=iw:ih/3:0:ih*2/3[b];[0:v]format=yuv420p,crop=iw:ih/3:0:ih*2/3[a];[a][b]psnr"])
+                try psnr([
+                    "-i", thumbnail, "-ss", "0.5", "-i", video, "-frames:v", "1", "-lavfi",
+                    "[1:v]scale=480:270,format=yuv420p,crop=iw:ih/3:0:ih*2/3[b];[0:v]format=yuv420p,crop=iw:ih/3:0:ih*2/3[a];[a][b]psnr",
+                ])
             }
-            let withText = try bottom(clip.path), withoutText = try bottom(bare.path)
-            #expect(withText > 28 && withText > withoutText + 3, "clip \(clip.index): \(withText) dB against the clip, \(withoutText) dB against it without text")
+            let withText = try bottom(clip.path)
+            let withoutText = try bottom(bare.path)
+            #expect(
+                withText > 28 && withText > withoutText + 3,
+                "clip \(clip.index): \(withText) dB against the clip, \(withoutText) dB against it without text")
         }
         #expect(plain.allSatisfy { $0.thumbnailPath == nil })
         #expect(try FileManager.default.contentsOfDirectory(atPath: plainDir.path).allSatisfy { !$0.hasSuffix(".jpg") })
@@ -79,13 +88,16 @@ struct PreviewTests {
             let request = PreviewRequest(source: grey, seconds: 0.5, text: text, style: style)
             let path = dir.file("box-\(UUID().uuidString).jpg")
             try (try await onOwnThread { try Preview.jpeg(request) }).write(to: URL(fileURLWithPath: path))
-            let luma = [UInt8](try runToolData("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"]))
+            let luma = [UInt8](
+                try runToolData("ffmpeg", ["-hide_banner", "-loglevel", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "gray", "-"]))
             try #require(luma.count == 1280 * 720)
             // The 60 % black box over grey is about 50; the grey 126; JPEG noise stays well inside 30.
             let dark = luma.indices.filter { luma[$0] < 90 }
             try #require(!dark.isEmpty, "no box drawn")
-            let xs = dark.map { $0 % 1280 }, ys = dark.map { $0 / 1280 }
-            let x = xs.min()!..<(xs.max()! + 1), y = ys.min()!..<(ys.max()! + 1)
+            let xs = dark.map { $0 % 1280 }
+            let ys = dark.map { $0 / 1280 }
+            let x = xs.min()!..<(xs.max()! + 1)
+            let y = ys.min()!..<(ys.max()! + 1)
             return (x, y, luma[(y.lowerBound + 2) * 1280 + x.lowerBound + 2] < 90)
         }
         let font = OverlayStyle().fontPixels(width: 1280, height: 720)

@@ -135,8 +135,10 @@ struct RenderTests {
         let dir = try TemporaryDirectory()
         // 12 s with a keyframe every 2 s, so the resumed render starts decoding mid-file, before its clip.
         let source = dir.file("keyframes.mp4")
-        try ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-                    "-t", "12", "-c:v", "libx264", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0", "-c:a", "aac", "-shortest", source])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "12", "-c:v", "libx264", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0", "-c:a", "aac", "-shortest", source,
+        ])
         let info = try MediaProbe.probe(source)
         let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 3))
         let texts = (0..<plan.count).map { "clip \($0 + 1)" }
@@ -305,10 +307,12 @@ struct RenderTests {
         let output = dir.path
         let task = Task {
             try await RenderTurns.shared.run {
-                try await Renderer.render(request, progress: { _ in
-                    let files = (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []
-                    if files.contains(where: { $0.hasSuffix(".part") }) { announce.yield() }
-                })
+                try await Renderer.render(
+                    request,
+                    progress: { _ in
+                        let files = (try? FileManager.default.contentsOfDirectory(atPath: output)) ?? []
+                        if files.contains(where: { $0.hasSuffix(".part") }) { announce.yield() }
+                    })
             }
         }
         for await _ in started { break }

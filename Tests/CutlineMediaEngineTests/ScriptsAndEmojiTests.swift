@@ -19,16 +19,20 @@ struct ScriptsAndEmojiTests {
         let source = dir.file("excerpt.mp4")
         try ffmpeg(["-i", try Fixtures.bikes, "-t", "2", "-c", "copy", source])
         let style = OverlayStyle(fontSize: 0.15, boxColor: nil, outline: 0)
-        let emojiDir = try TemporaryDirectory(), plainDir = try TemporaryDirectory()
+        let emojiDir = try TemporaryDirectory()
+        let plainDir = try TemporaryDirectory()
         let (_, withEmoji) = try await renderClips(source, mode: .fixed(seconds: 2), texts: { _ in "Fire 🔥🔥🔥" }, style: style, in: emojiDir)
         let (_, plain) = try await renderClips(source, mode: .fixed(seconds: 2), texts: { _ in "Fire" }, style: style, in: plainDir)
-        let a = try RGBImage(withEmoji[0].path, at: 1), b = try RGBImage(plain[0].path, at: 1)
+        let a = try RGBImage(withEmoji[0].path, at: 1)
+        let b = try RGBImage(plain[0].path, at: 1)
 
-        var changed = 0, saturated = 0
+        var changed = 0
+        var saturated = 0
         var sum = (r: 0.0, g: 0.0, b: 0.0)
         for y in 0..<a.height {
             for x in 0..<a.width {
-                let p = a.rgb(x, y), q = b.rgb(x, y)
+                let p = a.rgb(x, y)
+                let q = b.rgb(x, y)
                 guard abs(p.r - q.r) + abs(p.g - q.g) + abs(p.b - q.b) > 90 else { continue }
                 changed += 1
                 if a.saturation(x, y) > 0.5, max(p.r, p.g, p.b) > 100 {
@@ -39,7 +43,9 @@ struct ScriptsAndEmojiTests {
         }
         // Three emoji of 41 px: well over a thousand pixels change.
         #expect(changed > 1500, "only \(changed) pixels differ: the emoji were not drawn")
-        #expect(Double(saturated) > 0.5 * Double(changed), "\(saturated) of \(changed) changed pixels are saturated: boxes or monochrome glyphs, not colour")
+        #expect(
+            Double(saturated) > 0.5 * Double(changed),
+            "\(saturated) of \(changed) changed pixels are saturated: boxes or monochrome glyphs, not colour")
         let ours = hue(sum.r / Double(saturated), sum.g / Double(saturated), sum.b / Double(saturated))
         let pillow = try pillowMeanColour("🔥")
         let theirs = hue(pillow.r, pillow.g, pillow.b)
@@ -65,29 +71,37 @@ struct ScriptsAndEmojiTests {
             ("ara", "مرحبا بالعالم"), ("heb", "שלום עולם"), ("rus", "Привет мир"), ("eng", "Hello world"),
         ]
         let style = OverlayStyle(fontSize: 0.13, boxColor: OverlayStyle.Color(red: 0, green: 0, blue: 0, opacity: 0.85))
-        let (plan, clips) = try await renderClips(source, mode: .fixed(seconds: 1), texts: { samples[$0 % samples.count].text }, style: style, in: dir)
+        let (plan, clips) = try await renderClips(
+            source, mode: .fixed(seconds: 1), texts: { samples[$0 % samples.count].text }, style: style, in: dir)
         try #require(plan.count == samples.count && clips.count == samples.count)
         for (clip, sample) in zip(clips, samples) {
             let read = try ocr(clip.path, at: 0.5, band: (1, 2), language: sample.language, in: dir)
             let similarity = similarity(read, sample.text)
-            #expect(similarity >= 0.7, "\(sample.language): read \"\(read.trimmingCharacters(in: .whitespacesAndNewlines))\" for \"\(sample.text)\" (\(Int(similarity * 100)) %)")
+            #expect(
+                similarity >= 0.7,
+                "\(sample.language): read \"\(read.trimmingCharacters(in: .whitespacesAndNewlines))\" for \"\(sample.text)\" (\(Int(similarity * 100)) %)"
+            )
         }
     }
 
     /// A long Chinese text (no spaces) wraps inside the frame: the side margins stay untouched.
     @Test func longChineseTextWrapsInsideTheFrame() async throws {
-        let dir = try TemporaryDirectory(), plainDir = try TemporaryDirectory()
+        let dir = try TemporaryDirectory()
+        let plainDir = try TemporaryDirectory()
         let text = String(repeating: "短视频剪辑工具把长视频切成很多片段", count: 3)
         let report = TextPreflight.check(texts: [text], style: OverlayStyle(), width: 640, height: 272)[0]
         #expect(report.lines.count >= 3, "lines: \(report.lines)")
         let (_, clips) = try await renderClips(try Fixtures.bikes, mode: .fixed(seconds: 5), texts: { _ in text }, in: dir)
         let (_, plain) = try await renderClips(try Fixtures.bikes, mode: .fixed(seconds: 5), in: plainDir)
-        let a = try RGBImage(clips[0].path, at: 2), b = try RGBImage(plain[0].path, at: 2)
+        let a = try RGBImage(clips[0].path, at: 2)
+        let b = try RGBImage(plain[0].path, at: 2)
         let margin = a.width * 4 / 100
-        var edgeChanges = 0, middleChanges = 0
+        var edgeChanges = 0
+        var middleChanges = 0
         for y in 0..<a.height {
             for x in 0..<a.width {
-                let p = a.rgb(x, y), q = b.rgb(x, y)
+                let p = a.rgb(x, y)
+                let q = b.rgb(x, y)
                 guard abs(p.r - q.r) + abs(p.g - q.g) + abs(p.b - q.b) > 60 else { continue }
                 if x < margin || x >= a.width - margin { edgeChanges += 1 } else { middleChanges += 1 }
             }
@@ -107,7 +121,9 @@ struct ScriptsAndEmojiTests {
 
 /// Hue in degrees, 0…360.
 private func hue(_ r: Double, _ g: Double, _ b: Double) -> Double {
-    let high = max(r, g, b), low = min(r, g, b), range = high - low
+    let high = max(r, g, b)
+    let low = min(r, g, b)
+    let range = high - low
     guard range > 0 else { return 0 }
     let h: Double
     if high == r { h = (g - b) / range } else if high == g { h = 2 + (b - r) / range } else { h = 4 + (r - g) / range }
@@ -117,15 +133,17 @@ private func hue(_ r: Double, _ g: Double, _ b: Double) -> Double {
 /// The mean colour of the saturated, opaque pixels of `emoji` drawn by Pillow from Noto Color Emoji.
 private func pillowMeanColour(_ emoji: String) throws -> (r: Double, g: Double, b: Double) {
     let script = """
-    import sys
-    from PIL import Image, ImageDraw, ImageFont
-    font = ImageFont.truetype("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf", 109)
-    image = Image.new("RGBA", (200, 160), (0, 0, 0, 0))
-    ImageDraw.Draw(image).text((10, 10), sys.argv[1], font=font, embedded_color=True)
-    px = [p for p in image.convert("RGBA").getdata() if p[3] > 200 and max(p[:3]) > 100 and (max(p[:3]) - min(p[:3])) / max(p[:3]) > 0.5]
-    print(*(sum(p[i] for p in px) / len(px) for i in range(3)))
-    """
-    let fields = try runTool("python3", ["-W", "ignore", "-c", script, emoji]).split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        import sys
+        from PIL import Image, ImageDraw, ImageFont
+        font = ImageFont.truetype("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf", 109)
+        image = Image.new("RGBA", (200, 160), (0, 0, 0, 0))
+        ImageDraw.Draw(image).text((10, 10), sys.argv[1], font=font, embedded_color=True)
+        px = [p for p in image.convert("RGBA").getdata() if p[3] > 200 and max(p[:3]) > 100 and (max(p[:3]) - min(p[:3])) / max(p[:3]) > 0.5]
+        print(*(sum(p[i] for p in px) / len(px) for i in range(3)))
+        """
+    let fields = try runTool("python3", ["-W", "ignore", "-c", script, emoji]).split(separator: " ").compactMap {
+        Double($0.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
     try #require(fields.count == 3, "Pillow gave no colour (is it installed? run scripts/bootstrap)")
     return (fields[0], fields[1], fields[2])
 }
@@ -133,9 +151,12 @@ private func pillowMeanColour(_ emoji: String) throws -> (r: Double, g: Double, 
 /// 1 − edit distance / length, over letters and marks (OCR's spacing and stray dots are not the text).
 private func similarity(_ read: String, _ expected: String) -> Double {
     func letters(_ text: String) -> [Unicode.Scalar] {
-        text.unicodeScalars.filter { $0.properties.isAlphabetic || $0.properties.generalCategory == .nonspacingMark || $0.properties.generalCategory == .spacingMark }
+        text.unicodeScalars.filter {
+            $0.properties.isAlphabetic || $0.properties.generalCategory == .nonspacingMark || $0.properties.generalCategory == .spacingMark
+        }
     }
-    let a = letters(read), b = letters(expected)
+    let a = letters(read)
+    let b = letters(expected)
     guard !b.isEmpty else { return 0 }
     var row = Array(0...b.count)
     for i in 1...max(1, a.count) where !a.isEmpty {

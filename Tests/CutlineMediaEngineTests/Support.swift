@@ -77,7 +77,10 @@ func runToolData(_ tool: String, _ arguments: [String]) throws -> Data {
     process.waitUntilExit()
     while !errorData.isSet { usleep(1000) }
     guard process.terminationStatus == 0 else {
-        throw ToolFailure(description: "\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorData.value.suffix(2000), as: UTF8.self))")
+        throw ToolFailure(
+            description:
+                "\(tool) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errorData.value.suffix(2000), as: UTF8.self))"
+        )
     }
     return data
 }
@@ -93,7 +96,13 @@ struct RGBImage {
         let probe = try FFProbe(video)
         width = try #require(probe.video?.width)
         height = try #require(probe.video?.height)
-        pixels = [UInt8](try runToolData("ffmpeg", ["-hide_banner", "-loglevel", "error", "-ss", String(seconds), "-i", video, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]))
+        pixels = [UInt8](
+            try runToolData(
+                "ffmpeg",
+                [
+                    "-hide_banner", "-loglevel", "error", "-ss", String(seconds), "-i", video, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
+                    "rgb24", "-",
+                ]))
         try #require(pixels.count == width * height * 3, "\(video): \(pixels.count) bytes for \(width)×\(height)")
     }
 
@@ -105,7 +114,8 @@ struct RGBImage {
     /// HSV saturation 0…1.
     func saturation(_ x: Int, _ y: Int) -> Double {
         let (r, g, b) = rgb(x, y)
-        let high = max(r, g, b), low = min(r, g, b)
+        let high = max(r, g, b)
+        let low = min(r, g, b)
         return high > 0 ? (high - low) / high : 0
     }
 }
@@ -145,7 +155,9 @@ struct FFProbe {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         let streams = json["streams"] as? [[String: Any]] ?? []
         self.streams = streams.map { s in
-            let rotation = (s["side_data_list"] as? [[String: Any]])?.compactMap { $0["rotation"] as? Double ?? ($0["rotation"] as? Int).map(Double.init) }.first
+            let rotation = (s["side_data_list"] as? [[String: Any]])?.compactMap {
+                $0["rotation"] as? Double ?? ($0["rotation"] as? Int).map(Double.init)
+            }.first
             return Stream(
                 type: s["codec_type"] as? String ?? "",
                 codec: s["codec_name"] as? String ?? "",
@@ -166,7 +178,8 @@ struct FFProbe {
 
     /// The key-frame flag and time of every video frame (decodes the file).
     static func frames(_ path: String) throws -> [(time: Double, key: Bool)] {
-        let text = try runTool("ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time,key_frame,pict_type", "-of", "csv=p=0", path])
+        let text = try runTool(
+            "ffprobe", ["-v", "error", "-select_streams", "v:0", "-show_entries", "frame=pts_time,key_frame,pict_type", "-of", "csv=p=0", path])
         return text.split(separator: "\n").compactMap { line in
             let fields = line.split(separator: ",")
             guard fields.count >= 2, let key = Int(fields[0]), let time = Double(fields[1]) else { return nil }

@@ -15,7 +15,8 @@ import Testing
         let files = [
             "hls.mp4": "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXTINF:10.0,\n\(media)\n#EXT-X-ENDLIST\n",
             "concat.mp4": "ffconcat version 1.0\nfile '\(media)'\nduration 10\n",
-            "dash.mp4": #"<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT10S"><Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>\#(media)</BaseURL></Representation></AdaptationSet></Period></MPD>"#,
+            "dash.mp4":
+                #"<?xml version="1.0"?><MPD xmlns="urn:mpeg:dash:schema:mpd:2011" type="static" mediaPresentationDuration="PT10S"><Period><AdaptationSet mimeType="video/mp4"><Representation id="1" bandwidth="1000"><BaseURL>\#(media)</BaseURL></Representation></AdaptationSet></Period></MPD>"#,
         ]
         for (name, text) in files {
             let path = dir.file(name)
@@ -92,8 +93,9 @@ import Testing
         defer { listener.stop() }
 
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(25), mode: .fixed(seconds: 2))
-        var asked = RenderRequest(source: "\(listener.url.absoluteString)/source.mp4", plan: plan, texts: Array(repeating: "", count: plan.count),
-                                    outputDirectory: try dir.subdirectory("clips"))
+        var asked = RenderRequest(
+            source: "\(listener.url.absoluteString)/source.mp4", plan: plan, texts: Array(repeating: "", count: plan.count),
+            outputDirectory: try dir.subdirectory("clips"))
         asked.thumbnails = false
         // Long enough that only the interrupt can end the wait within the test's bound.
         asked.limits.readTimeout = .seconds(120)
@@ -102,7 +104,9 @@ import Testing
         let progress = FrameWatch()
         let render = Task {
             try await onOwnThread {
-                Result { () throws(MediaError) in try Renderer.renderBlocking(request, interrupt: interrupt, progress: { progress.record($0.framesDone) }) }
+                Result { () throws(MediaError) in
+                    try Renderer.renderBlocking(request, interrupt: interrupt, progress: { progress.record($0.framesDone) })
+                }
             }
         }
         // Wait until the frames that arrived are rendered and no more come: the render waits in a read.
@@ -131,7 +135,9 @@ import Testing
         // A decompression bomb: 256 Mpx of black in a file of under 1 MB, in a container (MPEG-TS) whose
         // header does not give the size, so only the decoder's own cap stops it.
         let bomb = dir.file("bomb.ts")
-        try ffmpeg(["-f", "lavfi", "-i", "color=black:s=16000x16000", "-frames:v", "1", "-c:v", "libx264", "-preset", "ultrafast", "-f", "mpegts", bomb])
+        try ffmpeg([
+            "-f", "lavfi", "-i", "color=black:s=16000x16000", "-frames:v", "1", "-c:v", "libx264", "-preset", "ultrafast", "-f", "mpegts", bomb,
+        ])
         for (path, said) in [(wide, "8200×16"), (many, "37.2 Mpx"), (bomb, "16000×16000")] {
             do {
                 _ = try MediaProbe.probe(path)
@@ -147,7 +153,8 @@ import Testing
     }
 
     @Test func theLengthAndStreamCapsAreTheCallers() throws {
-        let bikes = try Fixtures.bikes, bunny = try Fixtures.bigBuckBunny
+        let bikes = try Fixtures.bikes
+        let bunny = try Fixtures.bigBuckBunny
         var limits = SourceLimits()
         limits.maxDuration = 5
         do {
@@ -195,7 +202,10 @@ private final class FrameWatch: @unchecked Sendable {
 
     func record(_ frames: Int) {
         lock.withLock {
-            if frames != last { last = frames; changed = .now }
+            if frames != last {
+                last = frames
+                changed = .now
+            }
         }
     }
 

@@ -20,9 +20,11 @@ struct OutboxCrashTests {
         let arguments = [TestEnvironment.executable("cutline-state-bench"), "write", "--db", path, "--jobs", "100", "--writes-per-job", "100"]
 
         // The relay and a watcher run against the writer's database while it is killed and restarted.
-        let writerDatabase = try SQLiteDatabase(path: path, migrations: Outbox.migrations + [
-            SQLiteMigration("bench: jobs", "CREATE TABLE bench_jobs (job_id TEXT PRIMARY KEY, clips_done INTEGER NOT NULL);"),
-        ])
+        let writerDatabase = try SQLiteDatabase(
+            path: path,
+            migrations: Outbox.migrations + [
+                SQLiteMigration("bench: jobs", "CREATE TABLE bench_jobs (job_id TEXT PRIMARY KEY, clips_done INTEGER NOT NULL);")
+            ])
         let store = OutboxStore(database: writerDatabase)
         var logger = Logger(label: "test.relay")
         logger.logLevel = .critical
@@ -37,7 +39,8 @@ struct OutboxCrashTests {
             while !Task.isCancelled {
                 let rows = try await fixture.sink.database.read { try $0.query("SELECT job_id, version FROM job_status") }
                 for row in rows {
-                    let job = row.text(0) ?? "", version = row.integer(1) ?? 0
+                    let job = row.text(0) ?? ""
+                    let version = row.integer(1) ?? 0
                     if version < seen[job, default: 0] { regressions.withLock { $0.append("\(job): \(seen[job]!) → \(version)") } }
                     seen[job] = max(seen[job, default: 0], version)
                 }
@@ -79,7 +82,9 @@ struct OutboxCrashTests {
         }
         // Every job ends at its last write.
         let last = StatusVersion(attempt: 1, state: .processing, clipsDone: 99).value
-        let finals = try await fixture.sink.database.read { try $0.query("SELECT count(*) FROM job_status WHERE version = ?", [.integer(last)]).first?.integer(0) }
+        let finals = try await fixture.sink.database.read {
+            try $0.query("SELECT count(*) FROM job_status WHERE version = ?", [.integer(last)]).first?.integer(0)
+        }
         #expect(finals == 100)
         #expect(regressions.withLock { $0 }.isEmpty, "versions went backwards: \(regressions.withLock { $0.prefix(5) })")
     }

@@ -19,9 +19,11 @@ struct OutboxFixture {
 
     init(backoffInitial: Duration = .milliseconds(1), backoffMax: Duration = .milliseconds(5)) throws {
         directory = try TestEnvironment.temporaryDirectory("outbox")
-        database = try SQLiteDatabase(path: directory.appendingPathComponent("service.sqlite").path, migrations: Outbox.migrations + [
-            SQLiteMigration("test: jobs", "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, state TEXT NOT NULL);"),
-        ])
+        database = try SQLiteDatabase(
+            path: directory.appendingPathComponent("service.sqlite").path,
+            migrations: Outbox.migrations + [
+                SQLiteMigration("test: jobs", "CREATE TABLE jobs (job_id TEXT PRIMARY KEY, state TEXT NOT NULL);")
+            ])
         store = OutboxStore(database: database)
         sink = try SQLiteStatusStore(path: directory.appendingPathComponent("status.sqlite").path)
         var configuration = OutboxRelay.Configuration()
@@ -37,8 +39,9 @@ struct OutboxFixture {
     /// A local state change and its status write, in one transaction.
     func record(_ write: StatusWrite) async throws {
         try await database.write { connection in
-            try connection.execute("INSERT INTO jobs (job_id, state) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET state = excluded.state",
-                                   [.text(write.jobID.description), .text(write.state.rawValue)])
+            try connection.execute(
+                "INSERT INTO jobs (job_id, state) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET state = excluded.state",
+                [.text(write.jobID.description), .text(write.state.rawValue)])
             try Outbox.enqueue(write, on: connection)
         }
     }
@@ -74,8 +77,10 @@ struct OutboxFixture {
         let job = JobID.make()
         try await fixture.record(StatusWrite(jobID: job, state: .created, params: #"{"every":10}"#, createdAt: Date()))
         try await fixture.record(StatusWrite(jobID: job, state: .queued))
-        try await fixture.record(StatusWrite(jobID: job, state: .processing, clipsDone: 2, progress: JobProgress(clipsDone: 2, clipsTotal: 5),
-                                             clips: [ClipRecord(index: 0, start: 0, duration: 10, text: "a", key: "clips/\(job)/000.mp4", size: 100)]))
+        try await fixture.record(
+            StatusWrite(
+                jobID: job, state: .processing, clipsDone: 2, progress: JobProgress(clipsDone: 2, clipsTotal: 5),
+                clips: [ClipRecord(index: 0, start: 0, duration: 10, text: "a", key: "clips/\(job)/000.mp4", size: 100)]))
         #expect(try await fixture.relay.deliverOnce() == 3)
         let stats = try await fixture.store.stats()
         #expect(stats.pending == 0 && stats.delivered == 3)
@@ -116,8 +121,10 @@ struct OutboxFixture {
         let jobs = (0..<20).map { _ in JobID.make() }
         for clip in 0..<10 {
             for job in jobs {
-                try await fixture.record(StatusWrite(jobID: job, state: .processing, clipsDone: Int64(clip),
-                                                     progress: JobProgress(clipsDone: Int64(clip), clipsTotal: 10)))
+                try await fixture.record(
+                    StatusWrite(
+                        jobID: job, state: .processing, clipsDone: Int64(clip),
+                        progress: JobProgress(clipsDone: Int64(clip), clipsTotal: 10)))
             }
         }
         try await fixture.drain()
@@ -238,7 +245,8 @@ struct OutboxFixture {
         let directory = try TestEnvironment.temporaryDirectory("sqlite")
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("db.sqlite").path
-        let a = SQLiteMigration("a", "CREATE TABLE a (x);"), b = SQLiteMigration("b", "CREATE TABLE b (y);")
+        let a = SQLiteMigration("a", "CREATE TABLE a (x);")
+        let b = SQLiteMigration("b", "CREATE TABLE b (y);")
         _ = try SQLiteDatabase(path: path, migrations: [a])
         let reopened = try SQLiteDatabase(path: path, migrations: [a, b])
         let applied = try reopened.writeSync { try $0.query("SELECT name FROM cutline_migrations ORDER BY rowid").map { $0.text(0) } }

@@ -1,10 +1,11 @@
 import CutlineContracts
 import CutlineCore
 import CutlineTestSupport
-@testable import CutlineRPC
 import CutlineWire
 import Foundation
 import Testing
+
+@testable import CutlineRPC
 
 /// protocol/vectors/*.json hold frames as hex. These tests decode every vector and re-encode it byte
 /// for byte; scripts/check-vectors.py checks the same files with cbor2, an independent CBOR codec.
@@ -32,29 +33,46 @@ import Testing
 
     /// Deterministic stand-in values so the vectors never change unless the encoding does.
     static let vectors: [Vector] = [
-        vector("health_request", "A system.health call with a 5 s deadline; the request is an empty map.",
-               HealthRequest(), Frame(kind: .request, requestID: 1, method: "system.health", deadlineMilliseconds: 5000)),
-        vector("health_response", "The answer to request 1.",
-               HealthResponse(name: "media", version: "0.1.0", uptimeSeconds: 12.5, inFlight: 3), Frame(kind: .response, requestID: 1)),
-        vector("error_unauthenticated", "A connection-level refusal (request id 0) before the server closes.",
-               RPCError.unauthenticated("the client's proof does not match this server's secret"), Frame(kind: .error, requestID: 0)),
-        vector("error_deadline_exceeded", "A call that outlived its deadline.",
-               RPCError.deadlineExceeded("media.render did not finish before the caller's deadline"), Frame(kind: .error, requestID: 42)),
-        vector("handshake_hello", "Client opens: offered versions, 32-byte nonce, its name.",
-               HelloMessage(versions: [1], nonce: nonceA, peer: "cutline-cli"), Frame(kind: .hello, requestID: 0)),
-        vector("handshake_challenge", "Server answers: chosen version, its nonce, its name.",
-               ChallengeMessage(version: 1, nonce: nonceB, peer: "media"), Frame(kind: .challenge, requestID: 0)),
-        vector("handshake_auth", "Client proof: HMAC-SHA256 over label, version and both nonces (secret \"0123456789abcdef\").",
-               ProofMessage(proof: Handshake.proof(secret: try! RPCSecret(Data("0123456789abcdef".utf8), origin: "vector"), role: .client, version: 1, clientNonce: nonceA, serverNonce: nonceB)),
-               Frame(kind: .auth, requestID: 0)),
-        vector("handshake_welcome", "Server proof for the same exchange.",
-               ProofMessage(proof: Handshake.proof(secret: try! RPCSecret(Data("0123456789abcdef".utf8), origin: "vector"), role: .server, version: 1, clientNonce: nonceA, serverNonce: nonceB)),
-               Frame(kind: .welcome, requestID: 0)),
-        vector("job_reference", "A job id travels as its lower-case UUID text; states as upper-case names.",
-               VectorJob(jobID: JobID(uuid: UUID(uuidString: "6F1D2C3B-4A59-4E68-B7A6-958473625140")!), state: .processing, clipsDone: 3, clipsTotal: 12),
-               Frame(kind: .request, requestID: 7, method: "media.job_status", deadlineMilliseconds: 30000)),
-        vector("value_shapes", "Integer edges, shortest floats, text, bytes, tags for Date and UUID, optionals, nesting, enums with payloads.",
-               VectorShapes.sample, Frame(kind: .response, requestID: 0xFFFF_FFFF_FFFF_FFFF)),
+        vector(
+            "health_request", "A system.health call with a 5 s deadline; the request is an empty map.",
+            HealthRequest(), Frame(kind: .request, requestID: 1, method: "system.health", deadlineMilliseconds: 5000)),
+        vector(
+            "health_response", "The answer to request 1.",
+            HealthResponse(name: "media", version: "0.1.0", uptimeSeconds: 12.5, inFlight: 3), Frame(kind: .response, requestID: 1)),
+        vector(
+            "error_unauthenticated", "A connection-level refusal (request id 0) before the server closes.",
+            RPCError.unauthenticated("the client's proof does not match this server's secret"), Frame(kind: .error, requestID: 0)),
+        vector(
+            "error_deadline_exceeded", "A call that outlived its deadline.",
+            RPCError.deadlineExceeded("media.render did not finish before the caller's deadline"), Frame(kind: .error, requestID: 42)),
+        vector(
+            "handshake_hello", "Client opens: offered versions, 32-byte nonce, its name.",
+            HelloMessage(versions: [1], nonce: nonceA, peer: "cutline-cli"), Frame(kind: .hello, requestID: 0)),
+        vector(
+            "handshake_challenge", "Server answers: chosen version, its nonce, its name.",
+            ChallengeMessage(version: 1, nonce: nonceB, peer: "media"), Frame(kind: .challenge, requestID: 0)),
+        vector(
+            "handshake_auth", "Client proof: HMAC-SHA256 over label, version and both nonces (secret \"0123456789abcdef\").",
+            ProofMessage(
+                proof: Handshake.proof(
+                    secret: try! RPCSecret(Data("0123456789abcdef".utf8), origin: "vector"), role: .client, version: 1, clientNonce: nonceA,
+                    serverNonce: nonceB)),
+            Frame(kind: .auth, requestID: 0)),
+        vector(
+            "handshake_welcome", "Server proof for the same exchange.",
+            ProofMessage(
+                proof: Handshake.proof(
+                    secret: try! RPCSecret(Data("0123456789abcdef".utf8), origin: "vector"), role: .server, version: 1, clientNonce: nonceA,
+                    serverNonce: nonceB)),
+            Frame(kind: .welcome, requestID: 0)),
+        vector(
+            "job_reference", "A job id travels as its lower-case UUID text; states as upper-case names.",
+            VectorJob(
+                jobID: JobID(uuid: UUID(uuidString: "6F1D2C3B-4A59-4E68-B7A6-958473625140")!), state: .processing, clipsDone: 3, clipsTotal: 12),
+            Frame(kind: .request, requestID: 7, method: "media.job_status", deadlineMilliseconds: 30000)),
+        vector(
+            "value_shapes", "Integer edges, shortest floats, text, bytes, tags for Date and UUID, optionals, nesting, enums with payloads.",
+            VectorShapes.sample, Frame(kind: .response, requestID: 0xFFFF_FFFF_FFFF_FFFF)),
     ]
 
     static var directory: URL {
@@ -111,7 +129,8 @@ struct VectorJob: Codable {
     var clipsTotal: Int
 
     enum CodingKeys: String, CodingKey {
-        case jobID = "job_id", state
+        case jobID = "job_id"
+        case state
         case clipsDone = "clips_done"
         case clipsTotal = "clips_total"
     }
@@ -158,17 +177,17 @@ enum VectorJSON {
         let value = try! CBORValue.parse(frame.payload)
         let deadline = frame.deadlineMilliseconds.map { "\($0)" } ?? "null"
         return """
-        {
-          "name": \(string(vector.name)),
-          "description": \(string(vector.description)),
-          "type": \(string(vector.type)),
-          "frame": {"version": \(frame.version), "kind": \(string(frame.kind.description)), "request_id": \(frame.requestID), "method": \(string(frame.method)), "deadline_ms": \(deadline)},
-          "value": \(json(value)),
-          "payload_hex": \(string(frame.payload.hex)),
-          "frame_hex": \(string(frame.encoded().hex))
-        }
+            {
+              "name": \(string(vector.name)),
+              "description": \(string(vector.description)),
+              "type": \(string(vector.type)),
+              "frame": {"version": \(frame.version), "kind": \(string(frame.kind.description)), "request_id": \(frame.requestID), "method": \(string(frame.method)), "deadline_ms": \(deadline)},
+              "value": \(json(value)),
+              "payload_hex": \(string(frame.payload.hex)),
+              "frame_hex": \(string(frame.encoded().hex))
+            }
 
-        """
+            """
     }
 
     static func json(_ value: CBORValue) -> String {

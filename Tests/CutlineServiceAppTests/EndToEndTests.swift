@@ -1,17 +1,17 @@
 import ArgumentParser
 import CutlineContracts
 import CutlineCore
+import CutlineGatewayApp
 import CutlineJobStore
 import CutlineOutbox
-import CutlineGatewayApp
 import CutlineProcessor
 import CutlineRPC
+import CutlineSQLite
 import CutlineServiceHost
 import CutlineSettings
-import CutlineSQLite
 import CutlineStorage
-import CutlineTextApp
 import CutlineTestSupport
+import CutlineTextApp
 import Foundation
 import ServiceLifecycle
 import Testing
@@ -34,12 +34,15 @@ final class RunningProduct: @unchecked Sendable {
         let data = try TestEnvironment.temporaryDirectory("product")
         // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
         let ports = TestEnvironment.freePorts(3)
-        var environment = ["CUTLINE_DATA_DIR": data.path, "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[1])",
-                           "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
-                           "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])"]
+        var environment = [
+            "CUTLINE_DATA_DIR": data.path, "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[1])",
+            "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
+            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
+        ]
         environment.merge(extra) { _, new in new }
         let processorOnly = environment.merging(processorEnvironment) { _, new in new }
-        let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: processorOnly)
+        let settings = try ServiceSettings(
+            service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: processorOnly)
         processor = try buildProcessor(settings, media: try MediaRunnerSettings(nil, environment: processorOnly), logger: CompositionRootTests.quiet)
         let address = try processor.service.rpcServer.start()
         group = ServiceGroup(services: processor.service.services, logger: CompositionRootTests.quiet)
@@ -49,8 +52,10 @@ final class RunningProduct: @unchecked Sendable {
         if withText {
             var textEnvironment = environment
             textEnvironment["CUTLINE_TEXT_RPC_LISTEN"] = "127.0.0.1:0"
-            let settings = try ServiceSettings(service: "text", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: textEnvironment)
-            let text = try await buildTextService(settings, text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: CompositionRootTests.quiet)
+            let settings = try ServiceSettings(
+                service: "text", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: textEnvironment)
+            let text = try await buildTextService(
+                settings, text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: CompositionRootTests.quiet)
             environment["CUTLINE_TEXT_ADDRESS"] = "\(try text.service.rpcServer.start())"
             let textGroup = ServiceGroup(services: text.service.services, logger: CompositionRootTests.quiet)
             self.text = text
@@ -90,7 +95,9 @@ final class RunningProduct: @unchecked Sendable {
     }
 
     /// Uploads `file` to a new job and starts it with `cutting` and one text; the job's id.
-    func startJob(_ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline", textChoice: String? = nil) throws -> String {
+    func startJob(
+        _ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline", textChoice: String? = nil
+    ) throws -> String {
         let jobID = try upload(file)
         let choice = textChoice ?? #"{"mode": "single", "text": "\#(text)"}"#
         let started = try gateway.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": \#(choice)}"#)
@@ -163,8 +170,10 @@ struct EndToEndTests {
         // The overlay is in the picture (OCR of the first clip's frame, as the media tests read it).
         let first = server.data.appendingPathComponent("clip-0.mp4")
         let frame = server.data.appendingPathComponent("frame.png")
-        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-ss", "1", "-i", first.path, "-frames:v", "1",
-                                  "-vf", "format=gray,scale=iw*2:ih*2,lut=y='if(gt(val,225),0,255)'", frame.path])
+        _ = try ChildProcess.run([
+            "ffmpeg", "-v", "error", "-y", "-ss", "1", "-i", first.path, "-frames:v", "1",
+            "-vf", "format=gray,scale=iw*2:ih*2,lut=y='if(gt(val,225),0,255)'", frame.path,
+        ])
         let read = try ChildProcess.run(["tesseract", frame.path, "-"]).stdout.lowercased().filter { $0.isLetter }
         #expect(read.contains("cutlineendtoend"), "OCR read: \(read)")
         // Every clip exactly once in storage, each with its thumbnail beside it.
@@ -182,7 +191,9 @@ struct EndToEndTests {
         let long = server.data.appendingPathComponent("long.mp4")
         _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", Self.video.path, "-c", "copy", long.path])
         let jobID = try product.upload(long)
-        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "stop me"}}"#)
+        let started = try server.postJSON(
+            "/api/upload/complete",
+            #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "stop me"}}"#)
         #expect(started.status == 202)
         let deadline = Date().addingTimeInterval(120)
         var done = 0
@@ -220,8 +231,10 @@ struct EndToEndTests {
         let jobID = try product.upload(Self.video)
         let long = Array(repeating: "far too many words for one clip", count: 30).joined(separator: " ")
         func body(_ texts: [String]) throws -> String {
-            let object: [String: Any] = ["job_id": jobID, "cutting": ["mode": "fixed", "seconds": 2], "text": ["mode": "unique", "texts": texts],
-                                         "style": ["font_size": 0.2]]
+            let object: [String: Any] = [
+                "job_id": jobID, "cutting": ["mode": "fixed", "seconds": 2], "text": ["mode": "unique", "texts": texts],
+                "style": ["font_size": 0.2],
+            ]
             return String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
         }
         let texts = ["fits", "private \u{E000} sign", long]
@@ -233,7 +246,8 @@ struct EndToEndTests {
         #expect(warnings.contains { ($0["message"] as? String)?.contains("U+E000") == true })
 
         let refused = try server.postJSON("/api/upload/complete", try body(texts))
-        #expect(refused.status == 422 && refused.errorCode == "text_does_not_fit" && refused.errorMessage.contains("clip 3"), "\(refused.errorMessage)")
+        #expect(
+            refused.status == 422 && refused.errorCode == "text_does_not_fit" && refused.errorMessage.contains("clip 3"), "\(refused.errorMessage)")
         // Nothing was queued: the job starts once the text is shortened.
         let fixed = try server.postJSON("/api/upload/complete", try body(["fits", "private \u{E000} sign", "short now"]))
         #expect(fixed.status == 202, "\(fixed.errorMessage)")
@@ -252,14 +266,16 @@ struct EndToEndTests {
         let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)
         #expect(analyzed.json["seed"] as? Int != nil)
         let previewed = try #require(analyzed.json["segments"] as? [[String: Any]]).map { [$0["start"] as! Double, $0["duration"] as! Double] }
-        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)
+        let started = try server.postJSON(
+            "/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)
         #expect(started.status == 202, "\(started.errorMessage)")
         let status = try await product.finished(jobID)
         let rendered = try #require(status.json["clips"] as? [[String: Any]]).map { [$0["start"] as! Double, $0["duration"] as! Double] }
         #expect(rendered == previewed && previewed.count >= 3, "previewed \(previewed), rendered \(rendered)")
 
         let never = try uploaded()
-        let refused = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(never)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)
+        let refused = try server.postJSON(
+            "/api/upload/complete", #"{"job_id": "\#(never)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)
         #expect(refused.status == 422 && refused.errorCode == "seed_required", "\(refused.errorMessage)")
     }
 
@@ -303,11 +319,13 @@ struct EndToEndTests {
         let initiated = try server.initiate(fake)
         let jobID = try #require(initiated.json["job_id"] as? String)
         let upload = try #require(initiated.json["upload"] as? [String: Any])
-        #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(fake.path)"]).status == 200)
+        #expect(
+            try server.curl(upload["url"] as! String, ["-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(fake.path)"]).status == 200)
         let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
         #expect(analyzed.status == 422 && analyzed.errorCode == "not_a_video", "\(analyzed.status) \(analyzed.errorMessage)")
         #expect(analyzed.errorMessage.contains("not a video Cutline can read"), "\(analyzed.errorMessage)")
-        let complete = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "x"}}"#)
+        let complete = try server.postJSON(
+            "/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "x"}}"#)
         #expect(complete.status == 422, "\(complete.errorMessage)")
     }
 
@@ -316,9 +334,11 @@ struct EndToEndTests {
         defer { Teardowns.stop { await product.stop() } }
         let initiated = try product.gateway.initiate(Self.video)
         let jobID = try #require(initiated.json["job_id"] as? String)
-        let analyzed = try product.gateway.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
+        let analyzed = try product.gateway.postJSON(
+            "/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
         #expect(analyzed.status == 409 && analyzed.errorMessage.contains("has not arrived"), "\(analyzed.errorMessage)")
-        let unique = try product.gateway.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(JobID.make())", "cutting": {"mode": "fixed", "seconds": 2}}"#)
+        let unique = try product.gateway.postJSON(
+            "/api/video/analyze-duration", #"{"job_id": "\#(JobID.make())", "cutting": {"mode": "fixed", "seconds": 2}}"#)
         #expect(unique.status == 404)
     }
 
@@ -340,11 +360,15 @@ struct EndToEndTests {
         #expect(url.hasPrefix(seaweed.endpoint.absoluteString), "the browser uploads to S3, not through the Gateway")
         let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
         #expect(try server.curl(url, ["-X", "PUT", "--data-binary", "@\(Self.video.path)"] + headers).status == 200)
-        let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "random", "min": 1.5, "max": 2.5}}"#)
+        let analyzed = try server.postJSON(
+            "/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "random", "min": 1.5, "max": 2.5}}"#)
         #expect(analyzed.status == 200, "\(analyzed.errorMessage)")
         let seed = try #require(analyzed.json["seed"] as? Int)
         let count = try #require(analyzed.json["count"] as? Int)
-        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "random", "min": 1.5, "max": 2.5, "seed": \#(seed)}, "text": {"mode": "single", "text": "on S3"}}"#)
+        let started = try server.postJSON(
+            "/api/upload/complete",
+            #"{"job_id": "\#(jobID)", "cutting": {"mode": "random", "min": 1.5, "max": 2.5, "seed": \#(seed)}, "text": {"mode": "single", "text": "on S3"}}"#
+        )
         #expect(started.status == 202, "\(started.errorMessage)")
         let status = try await product.finished(jobID)
         #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))")
@@ -364,8 +388,10 @@ struct EndToEndTests {
             keys = [o["Key"] for o in s3.list_objects_v2(Bucket="e2e-bucket", Prefix="clips/" + sys.argv[3] + "/").get("Contents", [])]
             print(json.dumps({"state": item["state"]["S"], "version": int(item["version"]["N"]), "clips": len(item["clips"]["L"]), "keys": sorted(keys)}))
             """
-        let read = try ChildProcess.run(["python3", "-c", script, moto.server.baseURL.absoluteString, seaweed.endpoint.absoluteString, jobID,
-                                         SeaweedFS.accessKeyID, SeaweedFS.secretAccessKey])
+        let read = try ChildProcess.run([
+            "python3", "-c", script, moto.server.baseURL.absoluteString, seaweed.endpoint.absoluteString, jobID,
+            SeaweedFS.accessKeyID, SeaweedFS.secretAccessKey,
+        ])
         #expect(read.code == 0, "\(read.stderr)")
         let stored = try #require(try JSONSerialization.jsonObject(with: Data(read.stdout.utf8)) as? [String: Any])
         #expect(stored["state"] as? String == "COMPLETED")
@@ -385,7 +411,9 @@ struct EndToEndTests {
         defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
         let jobID = try product.upload(Self.video)
-        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 1}, "text": {"mode": "single", "text": "paused"}}"#)
+        let started = try server.postJSON(
+            "/api/upload/complete",
+            #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 1}, "text": {"mode": "single", "text": "paused"}}"#)
         #expect(started.status == 202, "\(started.errorMessage)")
 
         moto.server.process.signal(SIGSTOP)
@@ -428,8 +456,10 @@ final class AWSServers: @unchecked Sendable {
         aws["CUTLINE_S3_BUCKET"] = bucket
         aws["CUTLINE_DYNAMODB_TABLE"] = table
         environment = aws
-        let made = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-                                       "\(seaweed.endpoint.absoluteString)/\(bucket)"])
+        let made = try SeaweedFS.curl([
+            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+            "\(seaweed.endpoint.absoluteString)/\(bucket)",
+        ])
         guard made.status == 200 else { throw TestSupportError("creating bucket \(bucket) answered HTTP \(made.status)") }
         if browserUploads {
             let cors = """
@@ -438,11 +468,13 @@ final class AWSServers: @unchecked Sendable {
                     "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PUT", "HEAD"], "AllowedHeaders": ["*"],
                     "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3600}]})
                 """
-            let set = try ChildProcess.run(["python3", "-c", cors, bucket], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
+            let set = try ChildProcess.run(
+                ["python3", "-c", cors, bucket], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
             guard set.code == 0 else { throw TestSupportError("setting the bucket's CORS rule: \(set.stderr)") }
         }
-        let created = try ChildProcess.run([TestEnvironment.executable("cutline"), "dynamodb", "create-table"],
-                                           environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
+        let created = try ChildProcess.run(
+            [TestEnvironment.executable("cutline"), "dynamodb", "create-table"],
+            environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
         guard created.code == 0 else { throw TestSupportError("cutline dynamodb create-table: \(created.stderr)") }
     }
 

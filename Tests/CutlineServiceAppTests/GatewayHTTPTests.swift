@@ -1,17 +1,18 @@
 import ArgumentParser
 import CutlineCore
 import CutlineJobStore
-@testable import CutlineGatewayApp
-import Hummingbird
 import CutlineServiceHost
 import CutlineSettings
 import CutlineStorage
 import CutlineTestSupport
 import Foundation
+import Hummingbird
 import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
+
+@testable import CutlineGatewayApp
 
 /// A real Gateway on loopback (HTTP and RPC), driven with the curl command line as a browser or a
 /// script would drive it.
@@ -31,7 +32,8 @@ final class RunningGateway: @unchecked Sendable {
             "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
         ]
         environment.merge(extra) { _, new in new }
-        let settings = try ServiceSettings(service: "gateway", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
+        let settings = try ServiceSettings(
+            service: "gateway", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
         gateway = try buildGateway(settings, http: try GatewayHTTPSettings(nil, environment: environment), logger: CompositionRootTests.quiet)
         base = URL(string: environment["CUTLINE_PUBLIC_URL"]!)!
         group = ServiceGroup(services: gateway.service.services, logger: CompositionRootTests.quiet)
@@ -65,7 +67,8 @@ final class RunningGateway: @unchecked Sendable {
             try? FileManager.default.removeItem(at: output)
             try? FileManager.default.removeItem(at: headerFile)
         }
-        let run = try ChildProcess.run(["curl", "-sS", "-o", output.path, "-D", headerFile.path, "-w", "%{http_code}"] + arguments + [url], timeout: 60)
+        let run = try ChildProcess.run(
+            ["curl", "-sS", "-o", output.path, "-D", headerFile.path, "-w", "%{http_code}"] + arguments + [url], timeout: 60)
         guard run.code == 0, let status = Int(run.stdout) else { throw TestSupportError("curl \(url) failed (\(run.code)): \(run.stderr)") }
         var headers: [String: String] = [:]
         for line in ((try? String(contentsOf: headerFile, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline) {
@@ -151,7 +154,8 @@ struct GatewayHTTPTests {
         defer { Teardowns.stop { await server.stop() } }
         let bytes = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await server.gateway.objects.put(key: "clips/c/0.mp4", bytes: bytes, contentType: "video/mp4")
-        let url = try server.gateway.objects.presignedGet(key: "clips/c/0.mp4", downloadName: "Grüße clip 1.mp4", expires: .seconds(60)).absoluteString
+        let url = try server.gateway.objects.presignedGet(key: "clips/c/0.mp4", downloadName: "Grüße clip 1.mp4", expires: .seconds(60))
+            .absoluteString
         let whole = try server.curl(url)
         #expect(whole.status == 200 && [UInt8](whole.body) == bytes)
         #expect(whole.headers["content-type"] == "video/mp4" && whole.headers["accept-ranges"] == "bytes")
@@ -201,7 +205,8 @@ struct GatewayHTTPTests {
         let rest = try #require(resumed.json["parts"] as? [[String: Any]])
         #expect(rest.map { $0["number"] as? Int } == Array(2...parts.count))
         for part in rest { #expect(try send(part) == 200) }
-        let listed = try await server.gateway.objects.listParts(key: "uploads/\(jobID)/source", uploadID: try #require(try await server.gateway.jobs.job(try JobID(validating: jobID))?.uploadID))
+        let listed = try await server.gateway.objects.listParts(
+            key: "uploads/\(jobID)/source", uploadID: try #require(try await server.gateway.jobs.job(try JobID(validating: jobID))?.uploadID))
         #expect(listed.map(\.size).reduce(0, +) == Int64(bytes.count))
     }
 
@@ -261,7 +266,10 @@ struct GatewayHTTPTests {
         #expect(answer.status == 200 && answer.headers["content-type"]?.hasPrefix("application/yaml") == true)
         let file = server.data.appendingPathComponent("openapi.yaml")
         try answer.body.write(to: file)
-        let check = try ChildProcess.run(["python3", "-c", "import sys, yaml; from openapi_spec_validator import validate; validate(yaml.safe_load(open(sys.argv[1]))); print('valid')", file.path])
+        let check = try ChildProcess.run([
+            "python3", "-c",
+            "import sys, yaml; from openapi_spec_validator import validate; validate(yaml.safe_load(open(sys.argv[1]))); print('valid')", file.path,
+        ])
         #expect(check.code == 0 && check.stdout.contains("valid"), "\(check.stderr)")
     }
 }

@@ -47,8 +47,9 @@ struct JobRunnerTests {
         #expect(last.state == "COMPLETED")
         #expect(last.framesTotal > 700 && last.framesDone == last.framesTotal, "\(last)")
         for (before, after) in zip(samples, samples.dropFirst()) {
-            #expect(after.version > before.version && after.framesDone >= before.framesDone && after.clipsDone >= before.clipsDone,
-                    "went back: \(before) → \(after)")
+            #expect(
+                after.version > before.version && after.framesDone >= before.framesDone && after.clipsDone >= before.clipsDone,
+                "went back: \(before) → \(after)")
         }
         // Within one clip count, the frames done moved (the per-clip writes alone would not show it).
         let processing = samples.filter { $0.state == "PROCESSING" }
@@ -113,8 +114,11 @@ struct JobRunnerTests {
         let processor = try buildProcessor(try CompositionRootTests.settings("media", data: data), logger: CompositionRootTests.quiet)
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(numerator: 24, denominator: 1), mode: .fixed(seconds: 5))
         let job = JobID.make()
-        #expect(try await processor.jobs.accept(SubmitRequest(jobID: job, attempt: 1, sourceKey: ObjectKeys.source(job), plan: plan,
-                                                              texts: ["", ""], style: OverlayStyle())))
+        #expect(
+            try await processor.jobs.accept(
+                SubmitRequest(
+                    jobID: job, attempt: 1, sourceKey: ObjectKeys.source(job), plan: plan,
+                    texts: ["", ""], style: OverlayStyle())))
         try await processor.database.write {
             try $0.execute("UPDATE jobs SET state = ?, starts = 3 WHERE job_id = ?", [JobState.processing.sqlValue, .text(job.description)])
         }
@@ -128,7 +132,9 @@ struct JobRunnerTests {
                 try await Task.sleep(for: .milliseconds(50))
                 status = try await processor.status.status(of: job)
             }
-            #expect(status?.error?.code == "render_crashed" && status?.error?.message.contains("stopped 3 times") == true, "\(String(describing: status))")
+            #expect(
+                status?.error?.code == "render_crashed" && status?.error?.message.contains("stopped 3 times") == true, "\(String(describing: status))"
+            )
         }
     }
 }

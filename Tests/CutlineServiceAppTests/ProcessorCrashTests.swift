@@ -1,6 +1,6 @@
 import CutlineCore
-import CutlineJobStore
 import CutlineGatewayApp
+import CutlineJobStore
 import CutlineStorage
 import CutlineTestSupport
 import Foundation
@@ -14,8 +14,10 @@ struct ProcessorCrashTests {
         let ports = TestEnvironment.freePorts(3)
         let (port, mediaPort) = (ports[0], ports[1])
         let data = try TestEnvironment.temporaryDirectory("crash")
-        let base = ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
-                    "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])"]
+        let base = [
+            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
+            "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
+        ]
         let server = try await RunningGateway(data: data, environment: base)
         defer { Teardowns.stop { await server.stop() } }
         var environment = ProcessInfo.processInfo.environment.merging(base) { _, new in new }
@@ -38,10 +40,14 @@ struct ProcessorCrashTests {
         let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
         #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(long.path)"] + headers).status == 200)
         // The processor may still be starting: complete answers 503 until it takes the job.
-        var started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "survives"}}"#)
+        var started = try server.postJSON(
+            "/api/upload/complete",
+            #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "survives"}}"#)
         for _ in 0..<100 where started.status != 202 {
             try await Task.sleep(for: .milliseconds(100))
-            started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "survives"}}"#)
+            started = try server.postJSON(
+                "/api/upload/complete",
+                #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "survives"}}"#)
         }
         #expect(started.status == 202, "\(started.errorMessage)")
 
@@ -71,7 +77,9 @@ struct ProcessorCrashTests {
             try await Task.sleep(for: .milliseconds(250))
             status = try server.curl("/api/jobs/\(jobID)/status")
         }
-        #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))\n\(processor.standardError.suffix(2000))")
+        #expect(
+            status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))\n\(processor.standardError.suffix(2000))"
+        )
         let clips = try #require(status.json["clips"] as? [[String: Any]])
         #expect(clips.map { $0["index"] as? Int } == Array(0..<16).map { $0 }, "every clip once, in order")
         let stored = try await server.gateway.objects.list(prefix: "clips/\(jobID)/")
@@ -80,6 +88,8 @@ struct ProcessorCrashTests {
         #expect(processor.standardError.contains("resumed=true"), "the restarted processor took the job up again")
         #expect((0..<atKill).map(fileNumber) == storedBefore, "clips stored before the kill were left as they were")
         let resumedAt = processor.standardError.firstMatch(of: /first_clip=(\d+)/).flatMap { Int($0.1) }
-        #expect(resumedAt.map { $0 >= atKill } == true, "the render resumed at the first clip not stored (\(String(describing: resumedAt)), \(atKill) stored)")
+        #expect(
+            resumedAt.map { $0 >= atKill } == true,
+            "the render resumed at the first clip not stored (\(String(describing: resumedAt)), \(atKill) stored)")
     }
 }

@@ -1,7 +1,7 @@
 import ArgumentParser
 import CutlineCore
-import CutlineJobStore
 import CutlineGatewayApp
+import CutlineJobStore
 import CutlineProcessor
 import CutlineRPC
 import CutlineServiceHost
@@ -25,8 +25,10 @@ struct ReplayToolTests {
     @Test func aJobTheProcessorNeverGotIsFoundAndReplayed() async throws {
         let ports = TestEnvironment.freePorts(3)
         let (port, mediaPort) = (ports[0], ports[1])
-        let base = ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
-                    "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])"]
+        let base = [
+            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
+            "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
+        ]
         let data = try TestEnvironment.temporaryDirectory("replay")
         let server = try await RunningGateway(data: data, environment: base)
         defer { Teardowns.stop { await server.stop() } }
@@ -46,10 +48,12 @@ struct ReplayToolTests {
         var environment = base
         environment["CUTLINE_DATA_DIR"] = data.path
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(mediaPort)"
-        let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
+        let settings = try ServiceSettings(
+            service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
         let processor = try buildProcessor(settings, logger: CompositionRootTests.quiet)
         _ = try processor.service.rpcServer.start()
-        #expect(try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#).status == 200)
+        #expect(
+            try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#).status == 200)
         // The processor's runner is not running yet, and its RPC server takes the job: stop its RPC to
         // make the dispatch fail, as when the processor dies between analyze and complete.
         let group = ServiceGroup(services: [processor.service.rpcServer], logger: CompositionRootTests.quiet)

@@ -15,11 +15,12 @@ struct SchemathesisTests {
         let product = try await RunningProduct(withText: true)
         defer { Teardowns.stop { await product.stop() } }
         let base = product.gateway.base.absoluteString
-        let run = try ChildProcess.run([
-            "st", "run", "\(base)/api/openapi.yaml", "--url", base,
-            "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
-            "--max-examples", "40", "--no-color",
-        ], timeout: 420)
+        let run = try ChildProcess.run(
+            [
+                "st", "run", "\(base)/api/openapi.yaml", "--url", base,
+                "--checks", "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance",
+                "--max-examples", "40", "--no-color",
+            ], timeout: 420)
         #expect(run.code == 0, "schemathesis found problems:\n\(run.stdout.suffix(6000))\n\(run.stderr.suffix(2000))")
     }
 }

@@ -44,12 +44,18 @@ struct SecretsTests {
         let root = data.appendingPathComponent("data")
         let port = TestEnvironment.freePorts(2)
         var environment = ProcessInfo.processInfo.environment
-        environment.merge(["CUTLINE_DATA_DIR": root.path, "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port[0])",
-                           "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(port[1])"]) { _, new in new }
+        environment.merge([
+            "CUTLINE_DATA_DIR": root.path, "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port[0])",
+            "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(port[1])",
+        ]) { _, new in new }
         environment.removeValue(forKey: "CUTLINE_RPC_SECRET")
         // A permissive umask, so modes come from the code, not from the caller.
-        let gateway = try ChildProcess(["sh", "-c", "umask 000; exec strace -f -qq -e trace=openat,open,creat,chmod,fchmod,fchmodat,mkdir,mkdirat -o \(trace) \(TestEnvironment.executable("cutline-gateway"))"],
-                                       environment: environment, captureIn: data)
+        let gateway = try ChildProcess(
+            [
+                "sh", "-c",
+                "umask 000; exec strace -f -qq -e trace=openat,open,creat,chmod,fchmod,fchmodat,mkdir,mkdirat -o \(trace) \(TestEnvironment.executable("cutline-gateway"))",
+            ],
+            environment: environment, captureIn: data)
         defer { gateway.stop() }
         let recorder = HTTPRecorder(base: "http://127.0.0.1:\(port[0])", token: "")
         try await recorder.waitUntilServing()
@@ -83,7 +89,8 @@ struct SecretsTests {
             try? FileManager.default.removeItem(at: logs)
         }
         // A data directory others can read, as `mkdir -p` under umask 022 leaves it: it is narrowed.
-        try FileManager.default.createDirectory(at: data.appendingPathComponent("data"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        try FileManager.default.createDirectory(
+            at: data.appendingPathComponent("data"), withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         let ports = TestEnvironment.freePorts(4)
         var environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         environment.merge([
@@ -104,7 +111,8 @@ struct SecretsTests {
             try await client.waitUntilServing()
             let video = TestEnvironment.fixtures.appendingPathComponent("media/bigbuckbunny.mp4")
             let size = try FileManager.default.attributesOfItem(atPath: video.path)[.size] as! Int
-            let initiated = try client.json("POST", "/api/upload/initiate", #"{"filename": "bunny.mp4", "content_type": "video/mp4", "size": \#(size)}"#)
+            let initiated = try client.json(
+                "POST", "/api/upload/initiate", #"{"filename": "bunny.mp4", "content_type": "video/mp4", "size": \#(size)}"#)
             let jobID = try #require(initiated["job_id"] as? String)
             let upload = try #require(initiated["upload"] as? [String: Any])
             let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
@@ -112,7 +120,9 @@ struct SecretsTests {
             #expect(put.status == 200, "\(put.text.suffix(600))")
             let cutting = #"{"mode": "fixed", "seconds": 2}"#
             _ = try client.json("POST", "/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)
-            let started = try client.json("POST", "/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "vary", "base_text": "Watch this amazing trick"}}"#)
+            let started = try client.json(
+                "POST", "/api/upload/complete",
+                #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "vary", "base_text": "Watch this amazing trick"}}"#)
             #expect(started["job_id"] as? String == jobID, "\(started)")
             let deadline = ContinuousClock.now + .seconds(240)
             var state = ""
@@ -129,7 +139,10 @@ struct SecretsTests {
             }
             #expect(state == "COMPLETED")
             // The errors a stranger can provoke answer without secrets too.
-            _ = try client.curl(["-X", "POST", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer wrong-token-0000000000", "--data", "{}", "\(client.base)/api/upload/initiate"])
+            _ = try client.curl([
+                "-X", "POST", "-H", "Content-Type: application/json", "-H", "Authorization: Bearer wrong-token-0000000000", "--data", "{}",
+                "\(client.base)/api/upload/initiate",
+            ])
             _ = try client.curl(["\(client.base)/api/jobs/\(jobID)/status?x=1", "-H", "Authorization: Bearer \(client.token)"])
         } catch {
             for (_, service) in services { service.stop() }
@@ -153,7 +166,8 @@ struct SecretsTests {
         #expect(lines > 20, "only \(lines) log lines")
         // S3's signed URLs carry the access key's id and, with temporary credentials, the session token:
         // that is how S3 knows who signed them. Those two query parameters are the only place allowed.
-        let answers = client.transcript.replacingOccurrences(of: #"X-Amz-(Credential|Security-Token)=[^&"\s]*"#, with: "", options: .regularExpression)
+        let answers = client.transcript.replacingOccurrences(
+            of: #"X-Amz-(Credential|Security-Token)=[^&"\s]*"#, with: "", options: .regularExpression)
         #expect(client.exchanges >= 8)
         for (variable, value) in secrets where answers.contains(value) {
             Issue.record("an HTTP answer holds \(variable)")
@@ -206,7 +220,9 @@ final class HTTPRecorder: @unchecked Sendable {
         var arguments = ["-X", method, "-H", "Authorization: Bearer \(token)"]
         if let body { arguments += ["-H", "Content-Type: application/json", "--data", body] }
         let answer = try curl(arguments + ["\(base)\(path)"])
-        guard (200..<300).contains(answer.status) else { throw TestSupportError("\(method) \(path): HTTP \(answer.status): \(answer.text.suffix(400))") }
+        guard (200..<300).contains(answer.status) else {
+            throw TestSupportError("\(method) \(path): HTTP \(answer.status): \(answer.text.suffix(400))")
+        }
         let parts = answer.text.components(separatedBy: "\r\n\r\n")
         let json = parts.dropFirst().joined(separator: "\r\n\r\n").split(separator: "\n").dropLast().joined(separator: "\n")
         return (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any] ?? [:]
@@ -215,7 +231,9 @@ final class HTTPRecorder: @unchecked Sendable {
     func waitUntilServing() async throws {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            let health = try ChildProcess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)", "\(base)/api/health"])
+            let health = try ChildProcess.run([
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Authorization: Bearer \(token)", "\(base)/api/health",
+            ])
             if health.stdout == "200" { return }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -13,7 +13,9 @@ struct ShortFormTests {
         let jobID = try product.upload(EndToEndTests.video)
 
         let look = #""style": {"position": "bottom", "shadow": 2}, "platform": "tiktok""#
-        let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Party time 🎉🔥"}, \#(look)}"#)
+        let analyzed = try server.postJSON(
+            "/api/video/analyze-duration",
+            #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Party time 🎉🔥"}, \#(look)}"#)
         #expect(analyzed.status == 200, "\(analyzed.errorMessage)")
         let output = try #require(analyzed.json["output"] as? [String: Any])
         #expect(output["width"] as? Int == 1080 && output["height"] as? Int == 1920)
@@ -29,7 +31,9 @@ struct ShortFormTests {
         // The clip preview exists only once the job has started.
         #expect(try server.curl("/api/jobs/\(jobID)/preview?clip=0").status == 409)
 
-        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Party time 🎉🔥"}, \#(look)}"#)
+        let started = try server.postJSON(
+            "/api/upload/complete",
+            #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Party time 🎉🔥"}, \#(look)}"#)
         try #require(started.status == 202, "\(started.errorMessage)")
         let done = try await product.finished(jobID)
         #expect(done.json["state"] as? String == "COMPLETED", "\(done.json)")
@@ -40,7 +44,9 @@ struct ShortFormTests {
             let download = try server.curl(clip["url"] as! String)
             try #require(download.status == 200)
             try download.body.write(to: file)
-            let probe = try ChildProcess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,profile", "-of", "csv=p=0", file.path])
+            let probe = try ChildProcess.run([
+                "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,profile", "-of", "csv=p=0", file.path,
+            ])
             #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "High,1080,1920", "clip \(clip["index"] ?? ""): \(probe.stdout)")
             let thumbnail = try server.curl(try #require(clip["thumbnail_url"] as? String, "clip without thumbnail_url"))
             #expect(thumbnail.status == 200 && thumbnail.body.starts(with: [0xFF, 0xD8]), "the thumbnail is not a JPEG")
@@ -81,7 +87,8 @@ struct ShortFormTests {
         let server = product.gateway
         let jobID = try product.upload(EndToEndTests.video)
         func fontWarnings(_ font: String) throws -> [[String: Any]] {
-            let body = #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Hello"}, "style": {"font": "\#(font)", "box_padding": 0.5, "box_radius": 0, "line_spacing": 1.2}}"#
+            let body =
+                #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Hello"}, "style": {"font": "\#(font)", "box_padding": 0.5, "box_radius": 0, "line_spacing": 1.2}}"#
             let answer = try server.postJSON("/api/video/analyze-duration", body)
             #expect(answer.status == 200, "\(answer.errorMessage)")
             return (answer.json["warnings"] as? [[String: Any]] ?? []).filter { $0["code"] as? String == "font_not_installed" }

@@ -26,15 +26,22 @@ struct UntrustedUploadTests {
         try Self.hlsPlaylist(naming: listener.url).write(to: playlist)
         let jobID = try product.upload(playlist)
         let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
-        #expect(analyzed.status == 422 && analyzed.errorCode == "unsupported_format", "\(analyzed.status) \(analyzed.errorCode ?? "-") \(analyzed.errorMessage)")
+        #expect(
+            analyzed.status == 422 && analyzed.errorCode == "unsupported_format",
+            "\(analyzed.status) \(analyzed.errorCode ?? "-") \(analyzed.errorMessage)")
         #expect(analyzed.errorMessage.contains("playlists") && !analyzed.errorMessage.contains("127.0.0.1"), "\(analyzed.errorMessage)")
 
         // A frame over the cap is refused with its size.
         let huge = server.data.appendingPathComponent("huge.mp4")
-        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=black:s=8200x16", "-frames:v", "1", "-c:v", "libx264", "-preset", "ultrafast", huge.path])
+        _ = try ChildProcess.run([
+            "ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "color=black:s=8200x16", "-frames:v", "1", "-c:v", "libx264", "-preset", "ultrafast",
+            huge.path,
+        ])
         let hugeJob = try product.upload(huge)
         let refused = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(hugeJob)", "cutting": {"mode": "fixed", "seconds": 2}}"#)
-        #expect(refused.status == 422 && refused.errorCode == "video_too_large" && refused.errorMessage.contains("8200×16"), "\(refused.status) \(refused.errorMessage)")
+        #expect(
+            refused.status == 422 && refused.errorCode == "video_too_large" && refused.errorMessage.contains("8200×16"),
+            "\(refused.status) \(refused.errorMessage)")
         await product.stop()
         #expect(listener.connections == 0, "the processor fetched \(listener.requestLines)")
     }
@@ -49,12 +56,16 @@ struct UntrustedUploadTests {
         let cutting = #"{"mode": "fixed", "seconds": 2}"#
         let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)
         #expect(analyzed.status == 200, "\(analyzed.errorMessage)")
-        try await product.processor.objects.put(key: "uploads/\(jobID)/source", bytes: [UInt8](Self.hlsPlaylist(naming: listener.url)), contentType: "video/mp4")
-        let started = try server.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "x"}}"#)
+        try await product.processor.objects.put(
+            key: "uploads/\(jobID)/source", bytes: [UInt8](Self.hlsPlaylist(naming: listener.url)), contentType: "video/mp4")
+        let started = try server.postJSON(
+            "/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": {"mode": "single", "text": "x"}}"#)
         #expect(started.status == 202, "\(started.errorMessage)")
         let status = try await product.finished(jobID)
         let error = status.json["error"] as? [String: Any]
-        #expect(status.json["state"] as? String == "FAILED" && error?["code"] as? String == "media_unsupported_format", "\(String(decoding: status.body, as: UTF8.self))")
+        #expect(
+            status.json["state"] as? String == "FAILED" && error?["code"] as? String == "media_unsupported_format",
+            "\(String(decoding: status.body, as: UTF8.self))")
         await product.stop()
         #expect(listener.connections == 0, "the processor fetched \(listener.requestLines)")
     }
@@ -67,8 +78,9 @@ struct UntrustedUploadTests {
         let product = try await RunningProduct(processorEnvironment: ["CUTLINE_PUBLIC_URL": path.url.absoluteString])
         let jobID = try product.upload(EndToEndTests.video)
         let address = try product.processor.service.rpcServer.start()
-        let client = RPCClient(configuration: .init(address: address, secret: product.processor.service.rpcServer.configuration.secret, clientName: "test"),
-                               logger: CompositionRootTests.quiet)
+        let client = RPCClient(
+            configuration: .init(address: address, secret: product.processor.service.rpcServer.configuration.secret, clientName: "test"),
+            logger: CompositionRootTests.quiet)
         defer { client.close() }
         let probe = ProbeRequest(jobID: try JobID(validating: jobID), sourceKey: "uploads/\(jobID)/source")
         // As many stalled probes at once as the shared blocking pool has threads: none may keep one.

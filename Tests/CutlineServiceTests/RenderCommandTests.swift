@@ -19,8 +19,10 @@ struct RenderCommandTests {
     /// A flat grey 1280×720 clip with sound: the overlay's box is the only thing darker than the grey.
     func greyVideo(in directory: URL) throws -> String {
         let path = directory.appendingPathComponent("grey.mp4").path
-        _ = try tool(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=0x808080:s=1280x720:d=4:r=25",
-                      "-f", "lavfi", "-i", "sine=frequency=440:duration=4", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-c:a", "aac", "-shortest", path])
+        _ = try tool([
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "color=c=0x808080:s=1280x720:d=4:r=25",
+            "-f", "lavfi", "-i", "sine=frequency=440:duration=4", "-pix_fmt", "yuv420p", "-c:v", "libx264", "-c:a", "aac", "-shortest", path,
+        ])
         return path
     }
 
@@ -38,12 +40,14 @@ struct RenderCommandTests {
         let dir = try TestEnvironment.temporaryDirectory("render-cli")
         defer { try? FileManager.default.removeItem(at: dir) }
         let video = try greyVideo(in: dir)
-        let plain = dir.appendingPathComponent("plain.jpg").path, styled = dir.appendingPathComponent("styled.jpg").path
+        let plain = dir.appendingPathComponent("plain.jpg").path
+        let styled = dir.appendingPathComponent("styled.jpg").path
         let text = ["--at", "1", "--text", "First line\nSecond line"]
         #expect(try cutline(["preview", video] + text + ["--out", plain]).code == 0)
         let run = try cutline(["preview", video] + text + ["--box-padding", "1", "--line-spacing", "2", "--out", styled])
         #expect(run.code == 0, "\(run.stderr)")
-        let before = try boxRows(plain, width: 1280, height: 720), after = try boxRows(styled, width: 1280, height: 720)
+        let before = try boxRows(plain, width: 1280, height: 720)
+        let after = try boxRows(styled, width: 1280, height: 720)
         // 43 px text: 0.7 × 43 more padding above and below, and one more line height between the lines.
         #expect(after > before + 80, "box rows: \(before) by default, \(after) with padding 1 and line spacing 2")
     }
@@ -57,8 +61,10 @@ struct RenderCommandTests {
         #expect(run.code == 0, "\(run.stderr)")
         let files = try FileManager.default.contentsOfDirectory(atPath: out).sorted()
         #expect(files == ["clip-001.jpg", "clip-001.mp4", "clip-002.jpg", "clip-002.mp4"], "\(files)")
-        let size = try tool(["ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,profile", "-of", "csv=p=0",
-                             "\(out)/clip-002.mp4"])
+        let size = try tool([
+            "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,profile", "-of", "csv=p=0",
+            "\(out)/clip-002.mp4",
+        ])
         #expect(size.trimmingCharacters(in: .whitespacesAndNewlines) == "High,1080,1920", "\(size)")
     }
 

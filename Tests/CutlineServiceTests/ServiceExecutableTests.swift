@@ -6,9 +6,11 @@ import Testing
 /// lines, stop cleanly on SIGTERM, and refuse bad settings with a message naming them.
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct ServiceExecutableTests {
-    static let services = [("cutline-gateway", "gateway", "CUTLINE_GATEWAY_RPC_LISTEN"),
-                           ("cutline-media", "media", "CUTLINE_MEDIA_RPC_LISTEN"),
-                           ("cutline-text", "text", "CUTLINE_TEXT_RPC_LISTEN")]
+    static let services = [
+        ("cutline-gateway", "gateway", "CUTLINE_GATEWAY_RPC_LISTEN"),
+        ("cutline-media", "media", "CUTLINE_MEDIA_RPC_LISTEN"),
+        ("cutline-text", "text", "CUTLINE_TEXT_RPC_LISTEN"),
+    ]
 
     @Test(arguments: services)
     func serviceStartsAnswersHealthAndStopsCleanly(executable: String, name: String, listenVariable: String) async throws {
@@ -26,7 +28,8 @@ struct ServiceExecutableTests {
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             health = try await Task.detached {
-                try ChildProcess.run([TestEnvironment.executable("cutline"), "health", address, "--json", "--timeout", "1"], environment: environment)
+                try ChildProcess.run(
+                    [TestEnvironment.executable("cutline"), "health", address, "--json", "--timeout", "1"], environment: environment)
             }.value
             if health.code == 0 { break }
             try await Task.sleep(for: .milliseconds(100))
@@ -72,9 +75,11 @@ struct ServiceExecutableTests {
 
     @Test func helpDocumentsEverySetting() throws {
         let help = try ChildProcess.run([TestEnvironment.executable("cutline-gateway"), "--help"])
-        for variable in ["CUTLINE_GATEWAY_RPC_LISTEN", "CUTLINE_RPC_SECRET", "CUTLINE_RPC_SECRET_FILE", "CUTLINE_DATA_DIR",
-                         "CUTLINE_RPC_MAX_FRAME_BYTES", "CUTLINE_LOG_LEVEL", "CUTLINE_LOG_FORMAT", "CUTLINE_RPC_MAX_IN_FLIGHT",
-                         "CUTLINE_RPC_IDLE_TIMEOUT", "CUTLINE_RPC_READ_TIMEOUT", "CUTLINE_SHUTDOWN_GRACE"] {
+        for variable in [
+            "CUTLINE_GATEWAY_RPC_LISTEN", "CUTLINE_RPC_SECRET", "CUTLINE_RPC_SECRET_FILE", "CUTLINE_DATA_DIR",
+            "CUTLINE_RPC_MAX_FRAME_BYTES", "CUTLINE_LOG_LEVEL", "CUTLINE_LOG_FORMAT", "CUTLINE_RPC_MAX_IN_FLIGHT",
+            "CUTLINE_RPC_IDLE_TIMEOUT", "CUTLINE_RPC_READ_TIMEOUT", "CUTLINE_SHUTDOWN_GRACE",
+        ] {
             #expect(help.stdout.contains(variable), "--help does not mention \(variable)")
         }
     }

@@ -41,8 +41,10 @@ struct StorageCommandTests {
         // The Gateway serves these URLs (not yet built): it checks them against the data directory's
         // blob secret, as here, and a URL changed in any way is refused.
         try roundTrip(environment, scratch: data) { url, key in
-            let store = try BlobStore(root: data.appendingPathComponent("blobs"), secret: try Data(contentsOf: data.appendingPathComponent("blob.secret")))
-            let query = Dictionary(uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+            let store = try BlobStore(
+                root: data.appendingPathComponent("blobs"), secret: try Data(contentsOf: data.appendingPathComponent("blob.secret")))
+            let query = Dictionary(
+                uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
             #expect(url.path == "/blob/\(key)")
             try store.verify(method: "GET", key: key, query: query, contentType: nil)
             #expect(throws: BlobStoreError.self) { try store.verify(method: "GET", key: key + "x", query: query, contentType: nil) }
@@ -66,8 +68,10 @@ struct StorageCommandTests {
         environment["AWS_ENDPOINT_URL_S3"] = server.endpoint.absoluteString
         // The bucket, made with a presigned-free signed request through the curl command line is more
         // than this test needs: an empty PUT through our own client is enough.
-        let bucket = try SeaweedFS.curl(["-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-                                         "\(server.endpoint.absoluteString)/cli-bucket"])
+        let bucket = try SeaweedFS.curl([
+            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+            "\(server.endpoint.absoluteString)/cli-bucket",
+        ])
         #expect(bucket.status == 200)
         try roundTrip(environment, scratch: scratch) { url, _ in
             let answer = try SeaweedFS.curl([url.absoluteString])

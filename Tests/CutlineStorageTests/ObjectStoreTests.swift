@@ -34,8 +34,9 @@ final class StoreFixture: @unchecked Sendable {
         case .s3:
             let server = try SeaweedFS()
             let http = try HTTPClient()
-            let signer = SigV4Signer(credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey),
-                                     region: AWSRegion("us-east-1"), service: .s3)
+            let signer = SigV4Signer(
+                credentials: AWSCredentials(accessKeyID: SeaweedFS.accessKeyID, secretAccessKey: SeaweedFS.secretAccessKey),
+                region: AWSRegion("us-east-1"), service: .s3)
             let client = S3Client(bucket: "cutline-store", endpoint: server.endpoint, signer: signer, http: http)
             try await client.createBucket()
             blobs = nil
@@ -64,7 +65,8 @@ final class StoreFixture: @unchecked Sendable {
     }
 
     static func query(_ url: URL) -> [String: String] {
-        Dictionary(uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
+        Dictionary(
+            uniqueKeysWithValues: (URLComponents(url: url, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") })
     }
 }
 
@@ -130,11 +132,15 @@ struct ObjectStoreTests {
         #expect(upload.headers == ["Content-Type": "video/mp4"])
         switch kind {
         case .s3:
-            let stored = try SeaweedFS.curl(["-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(Self.video.path)", upload.url.absoluteString])
+            let stored = try SeaweedFS.curl([
+                "-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(Self.video.path)", upload.url.absoluteString,
+            ])
             #expect(stored.status == 200)
             #expect(try await fixture.store.head(key: key)?.size == size)
             let shorter = try fixture.file("short.bin", bytes: [1, 2, 3])
-            let refused = try SeaweedFS.curl(["-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(shorter.path)", upload.url.absoluteString])
+            let refused = try SeaweedFS.curl([
+                "-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(shorter.path)", upload.url.absoluteString,
+            ])
             #expect(refused.status == 403)
         case .embedded:
             // What the Gateway checks before it streams a body to disk.

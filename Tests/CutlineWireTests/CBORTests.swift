@@ -142,7 +142,10 @@ struct Everything: Codable, Hashable {
 
     @Test func absentOptionalIsOmittedAndNilInArrayIsNull() throws {
         let value = try CBOREncoder().encodeValue(Everything.sample)
-        guard case .map(let entries) = value else { Issue.record("not a map"); return }
+        guard case .map(let entries) = value else {
+            Issue.record("not a map")
+            return
+        }
         #expect(!entries.contains { $0.key == .text("optionalAbsent") })
         #expect(entries.first { $0.key == .text("arrayOfOptionals") }?.value == .array([.unsigned(1), .null, .unsigned(3)]))
     }
@@ -163,7 +166,10 @@ struct Everything: Codable, Hashable {
     }
 
     @Test func missingKeyNamesTheKey() throws {
-        struct Wanted: Codable { var present: Int; var required: String }
+        struct Wanted: Codable {
+            var present: Int
+            var required: String
+        }
         struct Given: Codable { var present: Int }
         let bytes = try CBOREncoder().encode(Given(present: 1))
         do {
@@ -295,7 +301,9 @@ struct Everything: Codable, Hashable {
 
     @Test func utf8CheckMatchesTheStandardLibrary() {
         var rng = SeededGenerator.fromEnvironment(test: "utf8CheckMatchesTheStandardLibrary")
-        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF, 0xF0, 0x90, 0x8F, 0xF4, 0xF5, 0xFF]
+        let interesting: [UInt8] = [
+            0x00, 0x41, 0x7F, 0x80, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xA0, 0x9F, 0xED, 0xEF, 0xF0, 0x90, 0x8F, 0xF4, 0xF5, 0xFF,
+        ]
         for _ in 0..<20_000 {
             let text = (0..<Int.random(in: 0...12, using: &rng)).map { _ in
                 Bool.random(using: &rng) ? interesting.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng)
@@ -313,7 +321,10 @@ struct Everything: Codable, Hashable {
     }
 
     @Test func mapsInAnyKeyOrderDecode() throws {
-        struct Pair: Codable, Equatable { var a: Int; var bb: Int }
+        struct Pair: Codable, Equatable {
+            var a: Int
+            var bb: Int
+        }
         // {"bb": 2, "a": 1}: not canonical order, still a valid map.
         #expect(try CBORDecoder().decode(Pair.self, from: Array(hex: "a2626262026161" + "01")) == Pair(a: 1, bb: 2))
         let shuffled = CBORValue.map((0..<40).reversed().map { CBORMapEntry(key: .text("k\($0)"), value: .unsigned(UInt64($0))) })
@@ -420,7 +431,10 @@ struct Everything: Codable, Hashable {
             var base: Base
             var y: Int
             enum Keys: String, CodingKey { case y, base }
-            init(base: Base, y: Int) { self.base = base; self.y = y }
+            init(base: Base, y: Int) {
+                self.base = base
+                self.y = y
+            }
             init(from decoder: any Decoder) throws {
                 let container = try decoder.container(keyedBy: Keys.self)
                 base = try Base(from: container.superDecoder(forKey: .base))
@@ -434,10 +448,12 @@ struct Everything: Codable, Hashable {
         }
         let value = Derived(base: Base(x: 5), y: 6)
         let bytes = try CBOREncoder().encode(value)
-        #expect(try CBORValue.parse(bytes) == .map([
-            CBORMapEntry(key: .text("y"), value: .unsigned(6)),
-            CBORMapEntry(key: .text("base"), value: .map([CBORMapEntry(key: .text("x"), value: .unsigned(5))])),
-        ]))
+        #expect(
+            try CBORValue.parse(bytes)
+                == .map([
+                    CBORMapEntry(key: .text("y"), value: .unsigned(6)),
+                    CBORMapEntry(key: .text("base"), value: .map([CBORMapEntry(key: .text("x"), value: .unsigned(5))])),
+                ]))
         #expect(try CBORDecoder().decode(Derived.self, from: bytes) == value)
     }
 
@@ -473,7 +489,10 @@ struct Everything: Codable, Hashable {
 
     @Test func arraysOfScalarsAndContainersInterleave() throws {
         struct Item: Codable, Equatable { var n: Int }
-        enum Entry: Codable, Equatable { case number(Int), item(Item) }
+        enum Entry: Codable, Equatable {
+            case number(Int)
+            case item(Item)
+        }
         let value: [Entry] = [.number(1), .item(Item(n: 2)), .number(3), .number(4), .item(Item(n: 5))]
         #expect(try CBORDecoder().decode([Entry].self, from: CBOREncoder().encode(value)) == value)
         let numbers: [[Int]] = [[1, 2, 3], [], [4]]

@@ -56,7 +56,10 @@ indirect enum RandomValue: Codable, Hashable {
     case maybe(RandomValue?)
     case stamp(Date, UUID)
 
-    static let interestingDoubles: [Double] = [0, -0.0, 1, -1, 0.5, 1.1, 65504, 65505, 1e-8, 3.4028234663852886e+38, 1e300, .infinity, -.infinity, .pi, .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+    static let interestingDoubles: [Double] = [
+        0, -0.0, 1, -1, 0.5, 1.1, 65504, 65505, 1e-8, 3.4028234663852886e+38, 1e300, .infinity, -.infinity, .pi, .leastNonzeroMagnitude,
+        .greatestFiniteMagnitude,
+    ]
 
     static func make(_ rng: inout SeededGenerator, depth: Int) -> RandomValue {
         let leafOnly = depth >= 4
@@ -66,9 +69,10 @@ indirect enum RandomValue: Codable, Hashable {
             return .int(Bool.random(using: &rng) ? edges.randomElement(using: &rng)! : Int64.random(in: .min ... .max, using: &rng))
         case 1: return .uint(Bool.random(using: &rng) ? UInt64.max : UInt64.random(in: 0...UInt64.max, using: &rng))
         case 2:
-            return .double(Bool.random(using: &rng)
-                ? interestingDoubles.randomElement(using: &rng)!
-                : Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &rng)).isNaN ? 2.5 : Double.random(in: -1e6...1e6, using: &rng))
+            return .double(
+                Bool.random(using: &rng)
+                    ? interestingDoubles.randomElement(using: &rng)!
+                    : Double(bitPattern: UInt64.random(in: 0...UInt64.max, using: &rng)).isNaN ? 2.5 : Double.random(in: -1e6...1e6, using: &rng))
         case 3: return .string(RandomText.make(&rng))
         case 4: return .bytes(Data((0..<Int.random(in: 0...20, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }))
         case 5: return .bool(Bool.random(using: &rng))
@@ -82,9 +86,16 @@ indirect enum RandomValue: Codable, Hashable {
         case 10: return .maybe(Bool.random(using: &rng) ? nil : make(&rng, depth: depth + 1))
         default:
             var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            let uuid = UUID(uuid: (bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+            let uuid = UUID(
+                uuid: (
+                    bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7], bytes[8], bytes[9], bytes[10], bytes[11],
+                    bytes[12], bytes[13], bytes[14], bytes[15]
+                ))
             bytes.removeAll()
-            return .stamp(Date(timeIntervalSince1970: Double(Int.random(in: -1_000_000...2_000_000_000, using: &rng)) + [0, 0.5, 0.25].randomElement(using: &rng)!), uuid)
+            return .stamp(
+                Date(
+                    timeIntervalSince1970: Double(Int.random(in: -1_000_000...2_000_000_000, using: &rng)) + [0, 0.5, 0.25].randomElement(
+                        using: &rng)!), uuid)
         }
     }
 }
@@ -103,9 +114,10 @@ enum RandomItem {
         case 7: return .simple(UInt8.random(in: 0...19, using: &rng))
         case 8: return .array((0..<Int.random(in: 0...5, using: &rng)).map { _ in make(&rng, depth: depth + 1) })
         case 9:
-            return .map((0..<Int.random(in: 0...5, using: &rng)).map { _ in
-                CBORMapEntry(key: make(&rng, depth: depth + 1), value: make(&rng, depth: depth + 1))
-            })
+            return .map(
+                (0..<Int.random(in: 0...5, using: &rng)).map { _ in
+                    CBORMapEntry(key: make(&rng, depth: depth + 1), value: make(&rng, depth: depth + 1))
+                })
         default: return .tagged(UInt64.random(in: 0...100_000, using: &rng), make(&rng, depth: depth + 1))
         }
     }

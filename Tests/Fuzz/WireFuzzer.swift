@@ -85,8 +85,9 @@ private func fuzzPayload(_ bytes: [UInt8]) {
     // so NaNs anywhere compare equal).
     if let probe {
         guard let encoded = try? CBOREncoder().encode(probe),
-              let back = try? CBORDecoder().decode(Probe.self, from: encoded),
-              let again = try? CBOREncoder().encode(back) else {
+            let back = try? CBORDecoder().decode(Probe.self, from: encoded),
+            let again = try? CBOREncoder().encode(back)
+        else {
             fatalError("decoded value does not re-encode")
         }
         if again != encoded { fatalError("typed round trip differs") }

@@ -70,7 +70,8 @@ import Testing
         var db: OpaquePointer?
         #expect(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK)
         defer { sqlite3_close_v2(db) }
-        #expect(sqlite3_exec(db, "CREATE TABLE t(k TEXT PRIMARY KEY, v INTEGER); INSERT INTO t VALUES ('a', 41), ('b', 1);", nil, nil, nil) == SQLITE_OK)
+        #expect(
+            sqlite3_exec(db, "CREATE TABLE t(k TEXT PRIMARY KEY, v INTEGER); INSERT INTO t VALUES ('a', 41), ('b', 1);", nil, nil, nil) == SQLITE_OK)
         var statement: OpaquePointer?
         #expect(sqlite3_prepare_v2(db, "SELECT sum(v) FROM t WHERE k >= ?", -1, &statement, nil) == SQLITE_OK)
         defer { sqlite3_finalize(statement) }
@@ -113,4 +114,3 @@ final class LoopbackHTTPServer {
 
     func stop() { child.stop() }
 }
-

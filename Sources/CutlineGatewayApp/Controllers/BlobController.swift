@@ -61,7 +61,8 @@ struct BlobController: Sendable {
                 writer = try blobs.beginWrite(key: key)
             }
         } catch let error as BlobStoreError {
-            throw error.code == "NoSuchUpload" ? APIError.notFound("the upload is no longer open: \(error.message)") : APIError.badRequest(error.description)
+            throw error.code == "NoSuchUpload"
+                ? APIError.notFound("the upload is no longer open: \(error.message)") : APIError.badRequest(error.description)
         }
         do {
             var pending = ByteBuffer()
@@ -154,7 +155,8 @@ struct BlobController: Sendable {
         guard let header, header.hasPrefix("bytes="), !header.contains(",") else { return .whole }
         let spec = header.dropFirst("bytes=".count).trimmingCharacters(in: .whitespaces)
         guard let dash = spec.firstIndex(of: "-") else { return .whole }
-        let start = spec[..<dash], end = spec[spec.index(after: dash)...]
+        let start = spec[..<dash]
+        let end = spec[spec.index(after: dash)...]
         if start.isEmpty {
             guard let suffix = Int64(end), suffix >= 0 else { return .whole }
             guard suffix > 0, size > 0 else { return .unsatisfiable }

@@ -73,8 +73,9 @@ struct JobController {
         return AnalyzeResponse(
             jobId: analysis.job.jobID.description, duration: probe.duration, count: analysis.plan.count, seed: analysis.seed,
             segments: analysis.plan.segments.map { .init(index: $0.index, start: $0.start, duration: $0.duration) }, warnings: analysis.warnings,
-            source: .init(width: probe.width, height: probe.height, fps: probe.frameRate.framesPerSecond, hasAudio: probe.hasAudio,
-                          videoCodec: probe.videoCodec),
+            source: .init(
+                width: probe.width, height: probe.height, fps: probe.frameRate.framesPerSecond, hasAudio: probe.hasAudio,
+                videoCodec: probe.videoCodec),
             output: .init(width: size.width, height: size.height, safeArea: analysis.look.platform?.safeArea))
     }
 
@@ -113,9 +114,10 @@ struct JobController {
         guard let limit = Int(limitText), (1...100).contains(limit) else {
             throw APIError.badRequest("limit must be a whole number from 1 to 100, not \"\(limitText)\"")
         }
-        return RecentResponse(jobs: try await flow.recent(limit: limit).map { job, state in
-            .init(jobId: job.jobID.description, filename: job.filename, size: job.size, state: state.rawValue, createdAt: job.createdAt)
-        })
+        return RecentResponse(
+            jobs: try await flow.recent(limit: limit).map { job, state in
+                .init(jobId: job.jobID.description, filename: job.filename, size: job.size, state: state.rawValue, createdAt: job.createdAt)
+            })
     }
 
     // MARK: GET /api/jobs/{job_id}/status
@@ -169,15 +171,18 @@ struct JobController {
         if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
         let filename = record.clips.isEmpty ? nil : try await flow.knownJob(jobID)?.filename
         let clips = try record.clips.sorted { $0.index < $1.index }.map { clip in
-            StatusResponse.Clip(index: clip.index, start: clip.start, duration: clip.duration, text: clip.text, size: clip.size,
-                                url: try flow.downloadURL(clip, filename: filename).absoluteString,
-                                thumbnailUrl: try flow.thumbnailURL(clip)?.absoluteString)
+            StatusResponse.Clip(
+                index: clip.index, start: clip.start, duration: clip.duration, text: clip.text, size: clip.size,
+                url: try flow.downloadURL(clip, filename: filename).absoluteString,
+                thumbnailUrl: try flow.thumbnailURL(clip)?.absoluteString)
         }
         let progress = record.progress ?? JobProgress(clipsDone: 0, clipsTotal: 0)
         let body = StatusResponse(
             jobId: jobID.description, state: record.state.rawValue, version: record.version,
-            progress: .init(clipsDone: progress.clipsDone, clipsTotal: progress.clipsTotal, framesDone: progress.framesDone, framesTotal: progress.framesTotal),
-            clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt, updatedAt: record.updatedAt)
+            progress: .init(
+                clipsDone: progress.clipsDone, clipsTotal: progress.clipsTotal, framesDone: progress.framesDone, framesTotal: progress.framesTotal),
+            clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt,
+            updatedAt: record.updatedAt)
         let encoded = ByteBuffer(bytes: try APIJSON.encoder.encode(body))
         if record.version > 0 { answers.keep(jobID, version: record.version, body: encoded) }
         return Self.statusResponse(encoded, etag: etag)

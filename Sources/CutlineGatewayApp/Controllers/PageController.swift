@@ -20,7 +20,8 @@ struct PageController: Sendable {
         for name in ["index.html", "app.js", "style.css"] {
             let parts = name.split(separator: ".")
             guard let url = Bundle.module.url(forResource: String(parts[0]), withExtension: String(parts[1]), subdirectory: "Web"),
-                  let data = try? Data(contentsOf: url) else { continue }
+                let data = try? Data(contentsOf: url)
+            else { continue }
             let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
             files[name] = File(body: ByteBuffer(bytes: data), contentType: types[String(parts[1])]!, etag: "\"\(digest)\"")
         }
@@ -37,7 +38,8 @@ struct PageController: Sendable {
 
     func serve(_ name: String, _ request: Request) throws -> Response {
         guard let file = files[name] else {
-            throw APIError.notFound(name == "index.html" ? "this Gateway was built without its page (Web/index.html)" : "no such file: /static/\(name)")
+            throw APIError.notFound(
+                name == "index.html" ? "this Gateway was built without its page (Web/index.html)" : "no such file: /static/\(name)")
         }
         var headers: HTTPFields = [.eTag: file.etag, .cacheControl: "no-cache", .contentType: file.contentType]
         headers[.init("X-Content-Type-Options")!] = "nosniff"

@@ -34,8 +34,10 @@ struct PreviewController {
 
     @Sendable func custom(_ request: Request, context: APIRequestContext) async throws -> Response {
         let body = try await request.decode(as: PreviewRequest.self, context: context)
-        return Self.jpeg(try await flow.customPreview(try context.jobID(), text: body.text, look: (body.style, body.output, body.platform),
-                                                      at: body.at, width: body.width))
+        return Self.jpeg(
+            try await flow.customPreview(
+                try context.jobID(), text: body.text, look: (body.style, body.output, body.platform),
+                at: body.at, width: body.width))
     }
 
     static func jpeg(_ data: Data) -> Response {

@@ -27,8 +27,10 @@ struct TextController {
 
     @Sendable func variations(_ request: Request, context: APIRequestContext) async throws -> VariationsResponse {
         let body = try await request.decode(as: VariationsRequest.self, context: context)
-        let answer = try await flow.vary(VaryRequest(baseText: body.baseText, count: body.count, seed: body.seed, language: body.language,
-                                                     maxLength: body.maxLength))
+        let answer = try await flow.vary(
+            VaryRequest(
+                baseText: body.baseText, count: body.count, seed: body.seed, language: body.language,
+                maxLength: body.maxLength))
         return VariationsResponse(texts: answer.texts, engine: answer.engine)
     }
 }

@@ -46,14 +46,17 @@ struct UploadController {
     @Sendable func initiate(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<InitiateResponse> {
         let body = try await request.decode(as: InitiateRequest.self, context: context)
         let made = try await flow.initiate(filename: body.filename, contentType: body.contentType, size: body.size)
-        let target = switch made.target {
-        case .single(let url, let headers):
-            UploadTarget(kind: "single", method: "PUT", url: url.absoluteString, partSize: nil, parts: nil, headers: headers)
-        case .multipart(let partSize, let parts):
-            UploadTarget(kind: "multipart", method: "PUT", url: nil, partSize: partSize,
-                         parts: parts.map { Part(number: $0.number, url: $0.url.absoluteString) }, headers: [:])
-        }
-        return EditedResponse(status: .created, response: InitiateResponse(jobId: made.job.jobID.description, expiresAt: made.expiresAt, upload: target))
+        let target =
+            switch made.target {
+            case .single(let url, let headers):
+                UploadTarget(kind: "single", method: "PUT", url: url.absoluteString, partSize: nil, parts: nil, headers: headers)
+            case .multipart(let partSize, let parts):
+                UploadTarget(
+                    kind: "multipart", method: "PUT", url: nil, partSize: partSize,
+                    parts: parts.map { Part(number: $0.number, url: $0.url.absoluteString) }, headers: [:])
+            }
+        return EditedResponse(
+            status: .created, response: InitiateResponse(jobId: made.job.jobID.description, expiresAt: made.expiresAt, upload: target))
     }
 
     struct PartsResponse: ResponseEncodable {
@@ -71,9 +74,10 @@ struct UploadController {
 
     @Sendable func parts(_ request: Request, context: APIRequestContext) async throws -> PartsResponse {
         let left = try await flow.partsLeft(try context.jobID())
-        return PartsResponse(jobId: left.job.jobID.description, partSize: left.partSize, partsTotal: left.partsTotal,
-                             done: left.done.map { .init(number: $0.number, size: $0.size) },
-                             parts: left.missing.map { Part(number: $0.number, url: $0.url.absoluteString) }, expiresAt: left.expiresAt)
+        return PartsResponse(
+            jobId: left.job.jobID.description, partSize: left.partSize, partsTotal: left.partsTotal,
+            done: left.done.map { .init(number: $0.number, size: $0.size) },
+            parts: left.missing.map { Part(number: $0.number, url: $0.url.absoluteString) }, expiresAt: left.expiresAt)
     }
 }
 

@@ -24,17 +24,18 @@ public struct APIError: HTTPResponseError, Sendable {
 
     /// The one place a step's failure becomes an HTTP status.
     public init(_ error: JobFlowError) {
-        let status: HTTPResponse.Status = switch error.kind {
-        case .badRequest: .badRequest
-        case .notFound: .notFound
-        case .conflict: .conflict
-        case .unprocessable: .unprocessableContent
-        case .tooLarge: .contentTooLarge
-        case .unsupportedMediaType: .unsupportedMediaType
-        case .unavailable: .serviceUnavailable
-        case .upstreamFailed: .badGateway
-        case .internalFailure: .internalServerError
-        }
+        let status: HTTPResponse.Status =
+            switch error.kind {
+            case .badRequest: .badRequest
+            case .notFound: .notFound
+            case .conflict: .conflict
+            case .unprocessable: .unprocessableContent
+            case .tooLarge: .contentTooLarge
+            case .unsupportedMediaType: .unsupportedMediaType
+            case .unavailable: .serviceUnavailable
+            case .upstreamFailed: .badGateway
+            case .internalFailure: .internalServerError
+            }
         self.init(status, error.code, error.message)
     }
 

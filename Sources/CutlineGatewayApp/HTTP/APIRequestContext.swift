@@ -1,5 +1,5 @@
-public import Hummingbird
 public import Foundation
+public import Hummingbird
 import NIOCore
 
 /// Every Gateway request's context: the API's JSON coders (snake_case keys, ISO 8601 dates, errors that
@@ -21,7 +21,8 @@ struct BodyLimit: RouterMiddleware {
     typealias Context = APIRequestContext
     let bytes: Int
 
-    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: APIRequestContext, next: (Request, APIRequestContext) async throws -> Response) async throws -> Response
+    {
         var context = context
         context.maxUploadSize = min(context.maxUploadSize, bytes)
         return try await next(request, context)
