@@ -16,19 +16,19 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cutline-gateway", targets: ["CutlineGateway"]),
-        .executable(name: "cutline-media", targets: ["CutlineMedia"]),
+        .executable(name: "cutline-media-processor", targets: ["CutlineMediaProcessor"]),
         .executable(name: "cutline-text", targets: ["CutlineText"]),
         .executable(name: "cutline", targets: ["CutlineCLI"]),
         .executable(name: "cutline-rpc-bench", targets: ["CutlineRPCBench"]),
         .executable(name: "cutline-state-bench", targets: ["CutlineStateBench"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
-        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
-        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         // The Gateway's HTTP server. swift-configuration support is not used, so its trait is off.
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: ["FullFoundation"]),
     ],
     targets: [
         // Native libraries, found through pkg-config; shims hold what Swift cannot import.
@@ -111,17 +111,31 @@ let package = Package(
         .target(name: "CutlineStatusStore", dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox"], swiftSettings: swiftSettings),
         // Each service's methods with their request and response types.
         .target(name: "CutlineContracts", dependencies: ["CutlineCore", "CutlineRPC", "CutlineWire"], swiftSettings: swiftSettings),
-        // Every setting (CUTLINE_* and AWS) resolved and validated in one place, and the one place the
-        // object store and the status store are chosen, for the services and the CLI.
+        // Every setting (CUTLINE_* and AWS) resolved and validated into plain values, for the services
+        // and the CLI. It builds nothing, so a settings change rebuilds little.
         .target(
             name: "CutlineSettings",
+            dependencies: ["CutlineRPC", "CutlineWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+        // Per-clip text variations: the engine protocol, the offline WordNet engine, Gemini and
+        // OpenAI-compatible servers over libcurl, and the clean-up every engine's output gets.
+        .target(
+            name: "CutlineTextEngines",
+            dependencies: ["CutlineCore", "CutlineContracts", "CutlineHTTP", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The one place the swappable adapters (object store, status store, text engine) are made from
+        // the settings, for the composition roots and the CLI.
+        .target(
+            name: "CutlineAdapters",
             dependencies: [
-                "CutlineRPC", "CutlineWire", "CutlineHTTP", "CutlineStorage", "CutlineS3", "CutlineBlobStore",
-                "CutlineOutbox", "CutlineStatusStore", "CutlineDynamoDB", "CutlineTextEngines",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CutlineSettings", "CutlineHTTP", "CutlineStorage", "CutlineS3", "CutlineBlobStore", "CutlineOutbox", "CutlineStatusStore",
+                "CutlineDynamoDB", "CutlineTextEngines",
             ],
             swiftSettings: swiftSettings
         ),
+
         // What the three services share: logging bootstrap (job_id on every line), the service group.
         .target(
             name: "CutlineServiceHost",
@@ -153,7 +167,7 @@ let package = Package(
         .target(
             name: "CutlineGatewayApp",
             dependencies: [
-                "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
+                "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
                 "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineJobFlow", "CutlineJobStore",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -162,10 +176,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "CutlineProcessor",
+            name: "CutlineMediaProcessorApp",
             dependencies: [
-                "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore", "CutlineContracts",
-                "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking", "CutlineJobStore",
+                "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
+                "CutlineContracts", "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking", "CutlineJobStore",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -173,19 +187,11 @@ let package = Package(
         .target(
             name: "CutlineTextApp",
             dependencies: [
-                "CutlineServiceHost", "CutlineSettings", "CutlineTextEngines", "CutlineContracts", "CutlineRPC", "CutlineWire",
+                "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineTextEngines", "CutlineContracts", "CutlineRPC", "CutlineWire",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
-        // Per-clip text variations: the engine protocol, the offline WordNet engine, Gemini and
-        // OpenAI-compatible servers over libcurl, and the clean-up every engine's output gets.
-        .target(
-            name: "CutlineTextEngines",
-            dependencies: ["CutlineCore", "CutlineContracts", "CutlineHTTP", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: swiftSettings
-        ),
-
         // The executables only parse options, build, and run.
         .executableTarget(
             name: "CutlineGateway",
@@ -194,9 +200,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: swiftSettings),
         .executableTarget(
-            name: "CutlineMedia",
+            name: "CutlineMediaProcessor",
             dependencies: [
-                "CutlineProcessor", "CutlineServiceHost", "CutlineSettings",
+                "CutlineMediaProcessorApp", "CutlineServiceHost", "CutlineSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Logging", package: "swift-log"),
             ], swiftSettings: swiftSettings),
         .executableTarget(
@@ -208,9 +214,8 @@ let package = Package(
         .executableTarget(
             name: "CutlineCLI",
             dependencies: [
-                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineStorage", "CutlineOutbox",
-                "CutlineSQLite",
-                "CutlineJobStore", .product(name: "Logging", package: "swift-log"),
+                "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage",
+                "CutlineOutbox", "CutlineSQLite", "CutlineJobStore", .product(name: "Logging", package: "swift-log"),
                 "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB", "CutlineTextEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -305,7 +310,7 @@ let package = Package(
         .testTarget(
             name: "CutlineServiceAppTests",
             dependencies: [
-                "CutlineGatewayApp", "CutlineProcessor", "CutlineTextApp", "CutlineSettings", "CutlineServiceHost", "CutlineContracts",
+                "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineSettings", "CutlineServiceHost", "CutlineContracts",
                 "CutlineJobStore", "CutlineJobFlow",
                 "CutlineRPC", "CutlineWire", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB",
                 "CutlineTestSupport",

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CutlineAdapters
 import CutlineContracts
 import CutlineCore
 import CutlineHTTP
@@ -31,7 +32,7 @@ struct JobsCommand: AsyncParsableCommand {
         let data: String
         let gateway: JobStore
         let gatewayOutbox: OutboxStore
-        let processor: ProcessorJobs?
+        let processor: MediaProcessorJobs?
         let processorOutbox: OutboxStore?
         let status: any StatusStore
         let logger: Logger
@@ -45,12 +46,13 @@ struct JobsCommand: AsyncParsableCommand {
             }
             let gateway = try open(gatewayPath, Outbox.migrations + JobStore.migrations)
             let mediaPath = "\(common.dataDirectory)/media.sqlite"
-            let media = FileManager.default.fileExists(atPath: mediaPath) ? try open(mediaPath, Outbox.migrations + ProcessorJobs.migrations) : nil
+            let media =
+                FileManager.default.fileExists(atPath: mediaPath) ? try open(mediaPath, Outbox.migrations + MediaProcessorJobs.migrations) : nil
             let settings = try StatusSettings(target.status, common: common)
             let status = try settings.makeStatusStore { try HTTPClient() }
             return Context(
                 data: common.dataDirectory, gateway: JobStore(database: gateway), gatewayOutbox: OutboxStore(database: gateway),
-                processor: media.map(ProcessorJobs.init), processorOutbox: media.map(OutboxStore.init), status: status,
+                processor: media.map(MediaProcessorJobs.init), processorOutbox: media.map(OutboxStore.init), status: status,
                 logger: Logger(label: "cutline.jobs"))
         }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CutlineAdapters
 import CutlineCore
 import CutlineHTTP
 import CutlineOutbox

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CutlineAdapters
 import CutlineHTTP
 import CutlineSettings
 import CutlineStorage

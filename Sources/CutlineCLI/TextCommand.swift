@@ -1,4 +1,5 @@
 import ArgumentParser
+import CutlineAdapters
 import CutlineSettings
 import CutlineTextEngines
 import Foundation

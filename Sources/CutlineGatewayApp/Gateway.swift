@@ -1,3 +1,4 @@
+import CutlineAdapters
 import CutlineBlobStore
 public import CutlineJobFlow
 public import CutlineJobStore

@@ -1,8 +1,5 @@
 import ArgumentParser
-import CutlineHTTP
-public import CutlineOutbox
 public import CutlineRPC
-public import CutlineStorage
 public import Foundation
 
 /// The resolved, validated settings of one service: shared ones, its RPC server, and (for the Gateway
@@ -25,19 +22,6 @@ public struct ServiceSettings: Sendable {
         self.storage = try StorageSettings(s3Bucket: storage?.s3Bucket, publicURL: storage?.publicURL, common: common, environment: environment)
         self.status = try StatusSettings(
             dynamodbTable: status?.dynamodbTable, dynamodbKey: status?.dynamodbKey, common: common, environment: environment)
-    }
-
-    /// The object store and the status store these settings name, sharing one HTTP client when either
-    /// needs one (S3, DynamoDB).
-    public func makeStores() throws -> (objects: any ObjectStore, status: any StatusStore) {
-        var http: HTTPClient?
-        func shared() throws -> HTTPClient {
-            if let http { return http }
-            let client = try HTTPClient()
-            http = client
-            return client
-        }
-        return (try storage.makeObjectStore(http: shared), try status.makeStatusStore(http: shared))
     }
 
     /// The service's own SQLite file in the data directory (its outbox and local state).

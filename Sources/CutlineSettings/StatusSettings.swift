@@ -1,8 +1,4 @@
 public import ArgumentParser
-import CutlineDynamoDB
-public import CutlineHTTP
-public import CutlineOutbox
-import CutlineStatusStore
 public import Foundation
 
 /// Where job status is kept, for the services and the CLI alike.
@@ -20,7 +16,7 @@ public struct StatusOptions: ParsableArguments, Sendable {
     public init() {}
 }
 
-/// The resolved status-store choice; `makeStatusStore` is the one place the adapter is chosen.
+/// The resolved status-store choice, a plain value: `CutlineAdapters` makes the store it names.
 public enum StatusSettings: Sendable, Hashable {
     case dynamoDB(table: String, keyAttribute: String, environment: [String: String])
     /// The embedded table, one SQLite file that every service's relay writes and the Gateway reads.
@@ -47,15 +43,5 @@ public enum StatusSettings: Sendable, Hashable {
         let attribute = key.string(default: "job_id")
         guard (1...255).contains(attribute.utf8.count) else { throw ValidationError("\(key.name): an attribute name is 1–255 bytes") }
         self = .dynamoDB(table: name, keyAttribute: attribute, environment: awsVariables(environment))
-    }
-
-    public func makeStatusStore(http: () throws -> HTTPClient) throws -> any StatusStore {
-        switch self {
-        case .dynamoDB(let table, let keyAttribute, let environment):
-            return DynamoDBStatusSink(
-                client: try DynamoDBClient(environment: environment, http: try http()), table: table, keyAttribute: keyAttribute)
-        case .embedded(let path):
-            return try SQLiteStatusStore(path: path)
-        }
     }
 }

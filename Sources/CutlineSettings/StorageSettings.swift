@@ -1,8 +1,4 @@
 public import ArgumentParser
-import CutlineBlobStore
-public import CutlineHTTP
-import CutlineS3
-public import CutlineStorage
 public import Foundation
 
 #if canImport(Glibc)
@@ -24,8 +20,8 @@ public struct StorageOptions: ParsableArguments, Sendable {
     public init() {}
 }
 
-/// The resolved object-store choice: one setting decides it, and `makeObjectStore` is the one place
-/// an adapter is chosen.
+/// The resolved object-store choice, a plain value: one setting decides it, and `CutlineAdapters`
+/// makes the store it names.
 public enum StorageSettings: Sendable, Hashable {
     /// S3 or any S3 API: the bucket, and the environment the AWS variables are read from.
     case s3(bucket: String, environment: [String: String])
@@ -63,23 +59,12 @@ public enum StorageSettings: Sendable, Hashable {
         if case .embedded(_, _, let url) = self { return url }
         return nil
     }
-
-    /// The store these settings name; `http` is asked for only when the store needs one.
-    public func makeObjectStore(http: () throws -> HTTPClient) throws -> any ObjectStore {
-        switch self {
-        case .s3(let bucket, let environment):
-            return S3ObjectStore(client: try S3Client(bucket: bucket, environment: environment, http: try http()))
-        case .embedded(let directory, let secretFile, let publicURL):
-            let blobs = try BlobStore(root: directory, secret: try BlobSecret.load(secretFile))
-            return EmbeddedObjectStore(blobs: blobs, publicURL: publicURL)
-        }
-    }
 }
 
 /// The embedded store's signing secret: 32 random bytes in a file of the data directory, created on
 /// first use (readable by its owner only) by whichever process needs it first.
-enum BlobSecret {
-    static func load(_ path: URL) throws -> Data {
+public enum BlobSecret {
+    public static func load(_ path: URL) throws -> Data {
         let directory = path.deletingLastPathComponent()
         do {
             try PrivateFiles.directory(directory.path)

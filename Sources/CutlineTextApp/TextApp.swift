@@ -1,3 +1,4 @@
+import CutlineAdapters
 import CutlineContracts
 import CutlineCore
 import CutlineRPC

@@ -99,7 +99,7 @@ struct BrowserTests {
         environment["CUTLINE_DATA_DIR"] = data.path
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(ports[1])"
         func startProcessor() throws -> ChildProcess {
-            try ChildProcess([TestEnvironment.executable("cutline-media")], environment: environment, captureIn: data)
+            try ChildProcess([TestEnvironment.executable("cutline-media-processor")], environment: environment, captureIn: data)
         }
         var processor = try startProcessor()
         defer { processor.stop() }

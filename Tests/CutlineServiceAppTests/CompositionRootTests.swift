@@ -4,8 +4,8 @@ import CutlineCore
 import CutlineDynamoDB
 import CutlineGatewayApp
 import CutlineJobStore
+import CutlineMediaProcessorApp
 import CutlineOutbox
-import CutlineProcessor
 import CutlineRPC
 import CutlineSQLite
 import CutlineServiceHost
@@ -61,7 +61,7 @@ struct CompositionRootTests {
         let gateway = try buildGateway(
             try Self.settings("gateway", data: data), http: try GatewayHTTPSettings(nil, environment: ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:0"]),
             logger: Self.quiet)
-        let processor = try buildProcessor(try Self.settings("media", data: data), logger: Self.quiet)
+        let processor = try buildMediaProcessor(try Self.settings("media", data: data), logger: Self.quiet)
         #expect(gateway.objects.location == "embedded store at \(data.appendingPathComponent("blobs").path)")
         #expect(processor.objects.location == gateway.objects.location)
 
@@ -100,7 +100,7 @@ struct CompositionRootTests {
         aws["CUTLINE_S3_BUCKET"] = "root-bucket"
         aws["CUTLINE_DYNAMODB_TABLE"] = "root-jobs"
         aws["CUTLINE_DYNAMODB_KEY"] = "video_id"
-        let processor = try buildProcessor(try Self.settings("media", data: data, extra: aws), logger: Self.quiet)
+        let processor = try buildMediaProcessor(try Self.settings("media", data: data, extra: aws), logger: Self.quiet)
         #expect(processor.objects.location.hasPrefix("s3://root-bucket"))
         let sink = try #require(processor.status as? DynamoDBStatusSink)
         #expect(sink.table == "root-jobs" && sink.keyAttribute == "video_id")

@@ -3,8 +3,8 @@ import CutlineContracts
 import CutlineCore
 import CutlineGatewayApp
 import CutlineJobStore
+import CutlineMediaProcessorApp
 import CutlineOutbox
-import CutlineProcessor
 import CutlineRPC
 import CutlineSQLite
 import CutlineServiceHost
@@ -19,7 +19,7 @@ import Testing
 /// The Gateway and a MediaProcessor, in embedded mode on one data directory, as `scripts/run` starts them.
 final class RunningProduct: @unchecked Sendable {
     let gateway: RunningGateway
-    let processor: Processor
+    let processor: MediaProcessor
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
 
@@ -43,7 +43,8 @@ final class RunningProduct: @unchecked Sendable {
         let processorOnly = environment.merging(processorEnvironment) { _, new in new }
         let settings = try ServiceSettings(
             service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: processorOnly)
-        processor = try buildProcessor(settings, media: try MediaRunnerSettings(nil, environment: processorOnly), logger: CompositionRootTests.quiet)
+        processor = try buildMediaProcessor(
+            settings, media: try MediaProcessorSettings(nil, environment: processorOnly), logger: CompositionRootTests.quiet)
         let address = try processor.service.rpcServer.start()
         group = ServiceGroup(services: processor.service.services, logger: CompositionRootTests.quiet)
         let group = self.group

@@ -1,8 +1,8 @@
 import CutlineContracts
 import CutlineCore
 import CutlineJobStore
+import CutlineMediaProcessorApp
 import CutlineOutbox
-import CutlineProcessor
 import CutlineSQLite
 import CutlineStorage
 import CutlineTestSupport
@@ -111,7 +111,7 @@ struct JobRunnerTests {
     /// started a fourth time; the processor goes on.
     @Test func aJobThatStoppedTheProcessorThreeTimesFailsInsteadOfStartingAgain() async throws {
         let data = try TestEnvironment.temporaryDirectory("poison")
-        let processor = try buildProcessor(try CompositionRootTests.settings("media", data: data), logger: CompositionRootTests.quiet)
+        let processor = try buildMediaProcessor(try CompositionRootTests.settings("media", data: data), logger: CompositionRootTests.quiet)
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(numerator: 24, denominator: 1), mode: .fixed(seconds: 5))
         let job = JobID.make()
         #expect(

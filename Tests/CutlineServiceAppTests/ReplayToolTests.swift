@@ -2,7 +2,7 @@ import ArgumentParser
 import CutlineCore
 import CutlineGatewayApp
 import CutlineJobStore
-import CutlineProcessor
+import CutlineMediaProcessorApp
 import CutlineRPC
 import CutlineServiceHost
 import CutlineSettings
@@ -50,7 +50,7 @@ struct ReplayToolTests {
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(mediaPort)"
         let settings = try ServiceSettings(
             service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
-        let processor = try buildProcessor(settings, logger: CompositionRootTests.quiet)
+        let processor = try buildMediaProcessor(settings, logger: CompositionRootTests.quiet)
         _ = try processor.service.rpcServer.start()
         #expect(
             try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#).status == 200)
@@ -72,7 +72,7 @@ struct ReplayToolTests {
         #expect(shown.stdout.contains("gateway outbox:") && shown.stdout.contains("QUEUED"), "\(shown.stdout)")
 
         // A processor runs again (a new one on the same database), and the replay hands the job over.
-        let again = try buildProcessor(settings, logger: CompositionRootTests.quiet)
+        let again = try buildMediaProcessor(settings, logger: CompositionRootTests.quiet)
         let running = ServiceGroup(services: again.service.services, logger: CompositionRootTests.quiet)
         let task = Task { try await running.run() }
         defer { task.cancel() }

@@ -101,7 +101,7 @@ struct SecretsTests {
             "CUTLINE_TEXT_RPC_LISTEN": "127.0.0.1:\(ports[3])", "CUTLINE_TEXT_ADDRESS": "127.0.0.1:\(ports[3])",
         ]) { _, new in new }
         var services: [(String, ChildProcess)] = []
-        for name in ["cutline-text", "cutline-media", "cutline-gateway"] {
+        for name in ["cutline-text", "cutline-media-processor", "cutline-gateway"] {
             let directory = logs.appendingPathComponent(name)
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             services.append((name, try ChildProcess([TestEnvironment.executable(name)], environment: environment, captureIn: directory)))

@@ -1,7 +1,7 @@
 import CutlineContracts
 import CutlineCore
 import CutlineJobStore
-import CutlineProcessor
+import CutlineMediaProcessorApp
 import CutlineRPC
 import CutlineServiceHost
 import CutlineStorage

@@ -8,7 +8,7 @@ import Testing
 struct ServiceExecutableTests {
     static let services = [
         ("cutline-gateway", "gateway", "CUTLINE_GATEWAY_RPC_LISTEN"),
-        ("cutline-media", "media", "CUTLINE_MEDIA_RPC_LISTEN"),
+        ("cutline-media-processor", "media", "CUTLINE_MEDIA_RPC_LISTEN"),
         ("cutline-text", "text", "CUTLINE_TEXT_RPC_LISTEN"),
     ]
 
@@ -60,7 +60,7 @@ struct ServiceExecutableTests {
         var environment = ProcessInfo.processInfo.environment
         environment["CUTLINE_DATA_DIR"] = data.path
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(TestEnvironment.freePort())"
-        let result = try ChildProcess.run([TestEnvironment.executable("cutline-media")] + arguments, environment: environment)
+        let result = try ChildProcess.run([TestEnvironment.executable("cutline-media-processor")] + arguments, environment: environment)
         #expect(result.code != 0)
         #expect(result.stderr.contains(named), "stderr: \(result.stderr)")
     }

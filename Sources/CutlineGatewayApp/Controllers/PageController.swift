@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// The page, served from the files built into the Gateway (`Web/`): `/` and `/jobs/{job_id}` are the
-/// page itself (a job's view has its own URL), `/static/…` its script and style. Every answer carries
+/// page itself (a job's view has its own URL), `/static/…` its modules and style. Every answer carries
 /// an ETag from the file's content, so a browser revalidates with a 304 instead of downloading again.
 struct PageController: Sendable {
     struct File: Sendable {
@@ -14,16 +14,18 @@ struct PageController: Sendable {
 
     let files: [String: File]
 
+    /// Every file of `Web/` (the page's modules import each other by name), keyed by its name.
     init() {
         var files: [String: File] = [:]
         let types = ["html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8", "css": "text/css; charset=utf-8"]
-        for name in ["index.html", "app.js", "style.css"] {
-            let parts = name.split(separator: ".")
-            guard let url = Bundle.module.url(forResource: String(parts[0]), withExtension: String(parts[1]), subdirectory: "Web"),
-                let data = try? Data(contentsOf: url)
+        let folder = Bundle.module.resourceURL?.appendingPathComponent("Web")
+        let names = folder.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0.path) } ?? []
+        for name in names {
+            guard let folder, let type = types[(name as NSString).pathExtension],
+                let data = try? Data(contentsOf: folder.appendingPathComponent(name))
             else { continue }
             let digest = SHA256.hash(data: data).prefix(12).map { String(format: "%02x", $0) }.joined()
-            files[name] = File(body: ByteBuffer(bytes: data), contentType: types[String(parts[1])]!, etag: "\"\(digest)\"")
+            files[name] = File(body: ByteBuffer(bytes: data), contentType: type, etag: "\"\(digest)\"")
         }
         self.files = files
     }

@@ -9,7 +9,7 @@ import Testing
 /// The MediaProcessor killed with SIGKILL in the middle of a job: the job was accepted, so it survives;
 /// the restarted processor finishes it, and every clip is in storage and in the status record once.
 @Suite(.serialized, .timeLimit(.minutes(10)))
-struct ProcessorCrashTests {
+struct MediaProcessorCrashTests {
     @Test func killedProcessorFinishesTheJobAfterARestart() async throws {
         let ports = TestEnvironment.freePorts(3)
         let (port, mediaPort) = (ports[0], ports[1])
@@ -25,7 +25,7 @@ struct ProcessorCrashTests {
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(mediaPort)"
         environment["CUTLINE_LOG_LEVEL"] = "info"
         func startProcessor() throws -> ChildProcess {
-            let process = try ChildProcess([TestEnvironment.executable("cutline-media")], environment: environment, captureIn: data)
+            let process = try ChildProcess([TestEnvironment.executable("cutline-media-processor")], environment: environment, captureIn: data)
             return process
         }
         var processor = try startProcessor()

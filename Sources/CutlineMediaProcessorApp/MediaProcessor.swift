@@ -1,3 +1,4 @@
+import CutlineAdapters
 public import CutlineJobStore
 public import CutlineOutbox
 public import CutlineSQLite
@@ -9,22 +10,24 @@ public import Logging
 
 /// The MediaProcessor as assembled from its settings: its RPC server, its object store and status
 /// store (chosen once, from configuration), and its outbox with the relay that delivers it.
-public struct Processor: Sendable {
+public struct MediaProcessor: Sendable {
     public let service: AssembledService
     public let objects: any ObjectStore
     public let status: any StatusStore
     /// The processor's own database: its outbox (and, with the job runner, its accepted jobs).
     public let database: SQLiteDatabase
     public let outbox: OutboxStore
-    public let jobs: ProcessorJobs
+    public let jobs: MediaProcessorJobs
 }
 
 /// The MediaProcessor's composition root: everything it runs, built from resolved settings.
-public func buildProcessor(_ settings: ServiceSettings, media: MediaRunnerSettings = MediaRunnerSettings(), logger: Logger) throws -> Processor {
+public func buildMediaProcessor(
+    _ settings: ServiceSettings, media: MediaProcessorSettings = MediaProcessorSettings(), logger: Logger
+) throws -> MediaProcessor {
     let (objects, status) = try settings.makeStores()
-    let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + ProcessorJobs.migrations)
+    let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + MediaProcessorJobs.migrations)
     let outbox = OutboxStore(database: database)
-    let jobs = ProcessorJobs(database: database)
+    let jobs = MediaProcessorJobs(database: database)
     var relayLogger = logger
     relayLogger[metadataKey: "part"] = "relay"
     let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
@@ -33,7 +36,7 @@ public func buildProcessor(_ settings: ServiceSettings, media: MediaRunnerSettin
     let runner = JobRunner(
         jobs: jobs, objects: objects, workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
         logger: runnerLogger, concurrentJobs: media.concurrentJobs)
-    let handlers = MediaHandlers(jobs: jobs, objects: objects, runner: runner)
+    let handlers = MediaProcessorHandlers(jobs: jobs, objects: objects, runner: runner)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
     logger.info(
         "media processor assembled",
@@ -42,7 +45,7 @@ public func buildProcessor(_ settings: ServiceSettings, media: MediaRunnerSettin
             "concurrent_jobs": "\(media.concurrentJobs)",
         ])
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
-    return Processor(
+    return MediaProcessor(
         service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, runner]),
         objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)
 }

@@ -7,7 +7,7 @@ public import Foundation
 /// The jobs this processor accepted, in its own database beside its outbox. A job is acknowledged
 /// only once its row is committed, so an accepted job survives a restart; each change of a job and the
 /// status write that reports it commit together.
-public struct ProcessorJobs: Sendable {
+public struct MediaProcessorJobs: Sendable {
     public let database: SQLiteDatabase
 
     public static let migrations = [

@@ -10,7 +10,7 @@ public struct MediaOptions: ParsableArguments, Sendable {
     public init() {}
 }
 
-public struct MediaRunnerSettings: Sendable, Hashable {
+public struct MediaProcessorSettings: Sendable, Hashable {
     /// Each render decodes and encodes on its own threads, so more than the machine's cores only queues.
     public var concurrentJobs: Int
 

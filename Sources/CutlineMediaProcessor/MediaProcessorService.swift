@@ -1,13 +1,13 @@
 import ArgumentParser
-import CutlineProcessor
+import CutlineMediaProcessorApp
 import CutlineServiceHost
 import CutlineSettings
 import Logging
 
 @main
-struct MediaService: AsyncParsableCommand {
+struct MediaProcessorService: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cutline-media",
+        commandName: "cutline-media-processor",
         abstract: "MediaProcessor: probes uploads and renders clips with the FFmpeg libraries.",
         discussion: "Listens on CUTLINE_MEDIA_RPC_LISTEN (default 127.0.0.1:7420). Every setting is a flag or a CUTLINE_* variable; a flag wins."
     )
@@ -21,6 +21,6 @@ struct MediaService: AsyncParsableCommand {
         let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:7420", options: options, storage: storage, status: status)
         LogSetup.bootstrap(format: settings.common.logFormat, level: settings.common.logLevel)
         let logger = Logger(label: "cutline.media")
-        try await ServiceHost.run(try buildProcessor(settings, media: try MediaRunnerSettings(media), logger: logger).service, logger: logger)
+        try await ServiceHost.run(try buildMediaProcessor(settings, media: try MediaProcessorSettings(media), logger: logger).service, logger: logger)
     }
 }

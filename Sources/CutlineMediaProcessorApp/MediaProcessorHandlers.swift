@@ -10,8 +10,8 @@ import Foundation
 import Logging
 
 /// The processor's RPC methods: probe an upload, accept a job.
-struct MediaHandlers: Sendable {
-    let jobs: ProcessorJobs
+struct MediaProcessorHandlers: Sendable {
+    let jobs: MediaProcessorJobs
     let objects: any ObjectStore
     let runner: JobRunner
 

@@ -16,7 +16,7 @@ import Synchronization
 /// A job still running when the processor stops resumes when it comes back, from its first clip not
 /// yet stored.
 public final class JobRunner: Service, Sendable {
-    let jobs: ProcessorJobs
+    let jobs: MediaProcessorJobs
     let objects: any ObjectStore
     /// Where clips are written before upload; each job has its own directory, removed on every path.
     let workDirectory: URL
@@ -31,7 +31,7 @@ public final class JobRunner: Service, Sendable {
     private let running = Mutex<[JobID: Task<Void, Never>]>([:])
 
     public init(
-        jobs: ProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, concurrentJobs: Int = 1,
+        jobs: MediaProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, concurrentJobs: Int = 1,
         pollInterval: Duration = .milliseconds(100), progressInterval: Duration = .milliseconds(500)
     ) {
         self.jobs = jobs
@@ -94,7 +94,7 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    private func nextJob(excluding held: Set<JobID>) async -> ProcessorJobs.Job? {
+    private func nextJob(excluding held: Set<JobID>) async -> MediaProcessorJobs.Job? {
         do {
             return try await jobs.next(excluding: held)
         } catch {
@@ -108,7 +108,7 @@ public final class JobRunner: Service, Sendable {
         running.withLock { $0[jobID] }?.cancel()
     }
 
-    func process(_ job: ProcessorJobs.Job) async {
+    func process(_ job: MediaProcessorJobs.Job) async {
         let request = job.request
         await JobContext.$jobID.withValue(request.jobID) {
             // The clips already stored are kept; the render resumes at the first one missing.
@@ -126,7 +126,7 @@ public final class JobRunner: Service, Sendable {
                     throw RenderCrashed(starts: job.starts)
                 }
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try await jobs.start(ProcessorJobs.Job(request: request, state: .processing, clips: clips))
+                try await jobs.start(MediaProcessorJobs.Job(request: request, state: .processing, clips: clips))
                 var framesTotal: Int64 = 0
                 if clips.count < request.plan.count {
                     framesTotal = try await render(request, from: clips.count, into: directory, clips: &clips)
