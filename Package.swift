@@ -307,19 +307,59 @@ let package = Package(
             dependencies: ["CutlineStorage", "CutlineS3", "CutlineAWS", "CutlineHTTP", "CutlineBlobStore", "CutlineTestSupport"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(
-            name: "CutlineServiceAppTests",
+        // What the live suites share: the Gateway, a whole product and the AWS stand-ins on loopback,
+        // started from the composition roots the executables run, and stopped before the next test.
+        .target(
+            name: "CutlineProductTestSupport",
             dependencies: [
-                "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineSettings", "CutlineServiceHost", "CutlineContracts",
-                "CutlineJobStore", "CutlineJobFlow",
-                "CutlineRPC", "CutlineWire", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB",
-                "CutlineTestSupport",
+                "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters", "CutlineSettings", "CutlineServiceHost",
+                "CutlineContracts", "CutlineJobStore", "CutlineRPC", "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage",
+                "CutlineTestSupport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/CutlineProductTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // The whole product on loopback: one job from upload to clips, in both run modes; the roots, the
+        // runner, the tools, untrusted uploads, secrets.
+        .testTarget(
+            name: "CutlineEndToEndTests",
+            dependencies: [
+                "CutlineProductTestSupport", "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters",
+                "CutlineSettings", "CutlineServiceHost", "CutlineContracts", "CutlineJobStore", "CutlineJobFlow", "CutlineRPC", "CutlineWire",
+                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
-        // The Gateway's HTTP contract: every route and error, on its router in process.
+        // The page in real Chromium against the running services.
+        .testTarget(
+            name: "CutlineBrowserTests",
+            dependencies: [
+                "CutlineProductTestSupport", "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters",
+                "CutlineSettings", "CutlineServiceHost", "CutlineContracts", "CutlineJobStore", "CutlineJobFlow", "CutlineRPC", "CutlineWire",
+                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A MediaProcessor killed mid-job, and what it does when it comes back.
+        .testTarget(
+            name: "CutlineCrashTests",
+            dependencies: [
+                "CutlineProductTestSupport", "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters",
+                "CutlineSettings", "CutlineServiceHost", "CutlineContracts", "CutlineJobStore", "CutlineJobFlow", "CutlineRPC", "CutlineWire",
+                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Gateway's HTTP contract: every route and error on its router in process, the live Gateway
+        // with curl, and schemathesis against openapi.yaml.
         .testTarget(
             name: "CutlineHTTPContractTests",
             dependencies: [
@@ -327,6 +367,8 @@ let package = Package(
                 "CutlineTestSupport", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "CutlineProductTestSupport", "CutlineServiceHost", "CutlineOutbox", "CutlineRPC", "CutlineContracts",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

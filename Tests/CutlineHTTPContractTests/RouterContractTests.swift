@@ -3,6 +3,7 @@ import CutlineCore
 import CutlineGatewayApp
 import CutlineJobFlow
 import CutlineJobStore
+import CutlineProductTestSupport
 import CutlineSQLite
 import CutlineSettings
 import CutlineStorage
@@ -17,7 +18,7 @@ import Testing
 /// The HTTP contract (openapi.yaml) of every route and its errors, on the Gateway's router called in
 /// process (`app.test(.router)`): real stores in a temporary directory, and no MediaProcessor or
 /// TextService listening, so what needs them answers as it does when they are down. The live tests
-/// (CutlineServiceAppTests) run the same routes with every service up.
+/// (CutlineEndToEndTests) run the same routes with every service up.
 @Suite struct RouterContractTests {
     /// A Gateway's parts built from settings as the executable builds them, with its router alone.
     struct Fixture {

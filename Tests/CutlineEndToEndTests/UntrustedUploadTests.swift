@@ -2,6 +2,7 @@ import CutlineContracts
 import CutlineCore
 import CutlineJobStore
 import CutlineMediaProcessorApp
+import CutlineProductTestSupport
 import CutlineRPC
 import CutlineServiceHost
 import CutlineStorage
@@ -52,7 +53,7 @@ struct UntrustedUploadTests {
         defer { listener.stop() }
         let product = try await RunningProduct()
         let server = product.gateway
-        let jobID = try product.upload(EndToEndTests.video)
+        let jobID = try product.upload(ProductFixtures.bigBuckBunny)
         let cutting = #"{"mode": "fixed", "seconds": 2}"#
         let analyzed = try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting)}"#)
         #expect(analyzed.status == 200, "\(analyzed.errorMessage)")
@@ -76,11 +77,11 @@ struct UntrustedUploadTests {
         let path = try TestListener(.stall)
         defer { path.stop() }
         let product = try await RunningProduct(processorEnvironment: ["CUTLINE_PUBLIC_URL": path.url.absoluteString])
-        let jobID = try product.upload(EndToEndTests.video)
+        let jobID = try product.upload(ProductFixtures.bigBuckBunny)
         let address = try product.processor.service.rpcServer.start()
         let client = RPCClient(
             configuration: .init(address: address, secret: product.processor.service.rpcServer.configuration.secret, clientName: "test"),
-            logger: CompositionRootTests.quiet)
+            logger: TestServices.quiet)
         defer { client.close() }
         let probe = ProbeRequest(jobID: try JobID(validating: jobID), sourceKey: "uploads/\(jobID)/source")
         // As many stalled probes at once as the shared blocking pool has threads: none may keep one.

@@ -6,6 +6,7 @@ import CutlineGatewayApp
 import CutlineJobStore
 import CutlineMediaProcessorApp
 import CutlineOutbox
+import CutlineProductTestSupport
 import CutlineRPC
 import CutlineSQLite
 import CutlineServiceHost
@@ -23,45 +24,14 @@ import Testing
 /// the run mode is only configuration.
 @Suite(.serialized, .timeLimit(.minutes(3)))
 struct CompositionRootTests {
-    static var quiet: Logger {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        return logger
-    }
-
-    static func settings(_ name: String, data: URL, extra: [String: String] = [:]) throws -> ServiceSettings {
-        var environment = ["CUTLINE_DATA_DIR": data.path, "CUTLINE_\(name.uppercased())_RPC_LISTEN": "127.0.0.1:0"]
-        environment.merge(extra) { _, new in new }
-        return try ServiceSettings(service: name, defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
-    }
-
-    /// Runs the assembled parts until the body is done, then shuts them down as SIGTERM would.
-    @discardableResult
-    static func running<T: Sendable>(_ service: AssembledService, _ body: () async throws -> T) async throws -> T {
-        let group = ServiceGroup(services: service.services, logger: quiet)
-        let task = Task { try await group.run() }
-        defer { task.cancel() }
-        let result = try await body()
-        await group.triggerGracefulShutdown()
-        try await task.value
-        return result
-    }
-
-    static func health(_ service: AssembledService) async throws -> HealthResponse {
-        let address = try service.rpcServer.start()
-        let client = RPCClient(
-            configuration: .init(address: address, secret: service.rpcServer.configuration.secret, clientName: "test"), logger: quiet)
-        defer { client.close() }
-        return try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(10))
-    }
-
     @Test func embeddedSettingsGiveLocalStoresSharedByBothServices() async throws {
         let data = try TestEnvironment.temporaryDirectory("root-embedded")
         defer { try? FileManager.default.removeItem(at: data) }
         let gateway = try buildGateway(
-            try Self.settings("gateway", data: data), http: try GatewayHTTPSettings(nil, environment: ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:0"]),
-            logger: Self.quiet)
-        let processor = try buildMediaProcessor(try Self.settings("media", data: data), logger: Self.quiet)
+            try TestServices.settings("gateway", data: data),
+            http: try GatewayHTTPSettings(nil, environment: ["CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:0"]),
+            logger: TestServices.quiet)
+        let processor = try buildMediaProcessor(try TestServices.settings("media", data: data), logger: TestServices.quiet)
         #expect(gateway.objects.location == "embedded store at \(data.appendingPathComponent("blobs").path)")
         #expect(processor.objects.location == gateway.objects.location)
 
@@ -71,10 +41,10 @@ struct CompositionRootTests {
         let (queued, processing) = (JobID.make(), JobID.make())
         try await gateway.database.write { try Outbox.enqueue(StatusWrite(jobID: queued, state: .queued), on: $0) }
         try await processor.database.write { try Outbox.enqueue(StatusWrite(jobID: processing, state: .processing, clipsDone: 1), on: $0) }
-        try await Self.running(gateway.service) {
-            try await Self.running(processor.service) {
-                #expect(try await Self.health(gateway.service).name == "gateway")
-                #expect(try await Self.health(processor.service).name == "media")
+        try await TestServices.running(gateway.service) {
+            try await TestServices.running(processor.service) {
+                #expect(try await TestServices.health(gateway.service).name == "gateway")
+                #expect(try await TestServices.health(processor.service).name == "media")
                 try await waitFor {
                     let first = try await gateway.status.status(of: queued)
                     let second = try await gateway.status.status(of: processing)
@@ -100,7 +70,7 @@ struct CompositionRootTests {
         aws["CUTLINE_S3_BUCKET"] = "root-bucket"
         aws["CUTLINE_DYNAMODB_TABLE"] = "root-jobs"
         aws["CUTLINE_DYNAMODB_KEY"] = "video_id"
-        let processor = try buildMediaProcessor(try Self.settings("media", data: data, extra: aws), logger: Self.quiet)
+        let processor = try buildMediaProcessor(try TestServices.settings("media", data: data, extra: aws), logger: TestServices.quiet)
         #expect(processor.objects.location.hasPrefix("s3://root-bucket"))
         let sink = try #require(processor.status as? DynamoDBStatusSink)
         #expect(sink.table == "root-jobs" && sink.keyAttribute == "video_id")
@@ -116,7 +86,7 @@ struct CompositionRootTests {
         #expect(try SeaweedFS.curl([url.absoluteString]).body == Data([9, 8, 7]))
         let job = JobID.make()
         try await processor.database.write { try Outbox.enqueue(StatusWrite(jobID: job, state: .processing, clipsDone: 2), on: $0) }
-        try await Self.running(processor.service) {
+        try await TestServices.running(processor.service) {
             try await waitFor { try await processor.status.status(of: job) != nil }
         }
         // The item is keyed by the configured attribute.
@@ -127,8 +97,9 @@ struct CompositionRootTests {
         let data = try TestEnvironment.temporaryDirectory("root-text")
         defer { try? FileManager.default.removeItem(at: data) }
         let text = try await buildTextService(
-            try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
-        let health = try await Self.running(text.service) { try await Self.health(text.service) }
+            try TestServices.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]),
+            logger: TestServices.quiet)
+        let health = try await TestServices.running(text.service) { try await TestServices.health(text.service) }
         #expect(health.name == "text")
     }
 
@@ -138,11 +109,13 @@ struct CompositionRootTests {
         let data = try TestEnvironment.temporaryDirectory("root-text-vary")
         defer { try? FileManager.default.removeItem(at: data) }
         let text = try await buildTextService(
-            try Self.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: Self.quiet)
-        try await Self.running(text.service) {
+            try TestServices.settings("text", data: data), text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]),
+            logger: TestServices.quiet)
+        try await TestServices.running(text.service) {
             let address = try text.service.rpcServer.start()
             let client = RPCClient(
-                configuration: .init(address: address, secret: text.service.rpcServer.configuration.secret, clientName: "test"), logger: Self.quiet)
+                configuration: .init(address: address, secret: text.service.rpcServer.configuration.secret, clientName: "test"),
+                logger: TestServices.quiet)
             defer { client.close() }
             let answer = try await client.call(TextContract.vary, VaryRequest(baseText: "Best day ever", count: 6, seed: 9), timeout: .seconds(10))
             #expect(answer.texts.count == 6 && Set(answer.texts).count == 6 && answer.engine == "offline:wordnet")
@@ -167,7 +140,7 @@ struct CompositionRootTests {
         let data = try TestEnvironment.temporaryDirectory("root-bad")
         defer { try? FileManager.default.removeItem(at: data) }
         do {
-            _ = try Self.settings("gateway", data: data, extra: environment)
+            _ = try TestServices.settings("gateway", data: data, extra: environment)
             Issue.record("a bad setting was accepted")
         } catch {
             #expect("\(error)".contains(named), "\(error)")
@@ -192,21 +165,5 @@ struct CompositionRootTests {
             await Task { LogSetup.jobMetadata.get()["job_id"]?.description }.value
         }
         #expect(seen == job.description)
-    }
-}
-
-func waitUntil(_ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestSupportError("condition did not hold within 30 s") }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-}
-
-func waitFor(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
-    while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TestSupportError("condition did not hold within 30 s") }
-        try await Task.sleep(for: .milliseconds(20))
     }
 }

@@ -3,6 +3,7 @@ import CutlineCore
 import CutlineJobStore
 import CutlineMediaProcessorApp
 import CutlineOutbox
+import CutlineProductTestSupport
 import CutlineSQLite
 import CutlineStorage
 import CutlineTestSupport
@@ -70,7 +71,7 @@ struct JobRunnerTests {
     @Test func jobsWaitTheirTurnInOrder() async throws {
         let product = try await RunningProduct()
         defer { Teardowns.stop { await product.stop() } }
-        let jobs = [try product.startJob(EndToEndTests.video), try product.startJob(EndToEndTests.video)]
+        let jobs = [try product.startJob(ProductFixtures.bigBuckBunny), try product.startJob(ProductFixtures.bigBuckBunny)]
         var sawFirstRunningWhileSecondWaits = false
         let deadline = Date().addingTimeInterval(240)
         var states: [String] = []
@@ -90,7 +91,7 @@ struct JobRunnerTests {
     @Test func twoConcurrentJobsRenderSideBySide() async throws {
         let product = try await RunningProduct(environment: ["CUTLINE_MEDIA_CONCURRENT_JOBS": "2"])
         defer { Teardowns.stop { await product.stop() } }
-        let jobs = [try product.startJob(EndToEndTests.video), try product.startJob(EndToEndTests.video)]
+        let jobs = [try product.startJob(ProductFixtures.bigBuckBunny), try product.startJob(ProductFixtures.bigBuckBunny)]
         var together = false
         let deadline = Date().addingTimeInterval(240)
         var states: [String] = []
@@ -111,7 +112,7 @@ struct JobRunnerTests {
     /// started a fourth time; the processor goes on.
     @Test func aJobThatStoppedTheProcessorThreeTimesFailsInsteadOfStartingAgain() async throws {
         let data = try TestEnvironment.temporaryDirectory("poison")
-        let processor = try buildMediaProcessor(try CompositionRootTests.settings("media", data: data), logger: CompositionRootTests.quiet)
+        let processor = try buildMediaProcessor(try TestServices.settings("media", data: data), logger: TestServices.quiet)
         let plan = try SegmentPlan.plan(duration: 10, frameRate: FrameRate(numerator: 24, denominator: 1), mode: .fixed(seconds: 5))
         let job = JobID.make()
         #expect(
@@ -122,7 +123,7 @@ struct JobRunnerTests {
         try await processor.database.write {
             try $0.execute("UPDATE jobs SET state = ?, starts = 3 WHERE job_id = ?", [JobState.processing.sqlValue, .text(job.description)])
         }
-        try await CompositionRootTests.running(processor.service) {
+        try await TestServices.running(processor.service) {
             for _ in 0..<100 where try await processor.jobs.job(job)?.state != .failed {
                 try await Task.sleep(for: .milliseconds(50))
             }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CutlineCore
 import CutlineJobStore
+import CutlineProductTestSupport
 import CutlineServiceHost
 import CutlineSettings
 import CutlineStorage
@@ -13,80 +14,6 @@ import Synchronization
 import Testing
 
 @testable import CutlineGatewayApp
-
-/// A real Gateway on loopback (HTTP and RPC), driven with the curl command line as a browser or a
-/// script would drive it.
-final class RunningGateway: @unchecked Sendable {
-    let data: URL
-    let gateway: Gateway
-    let base: URL
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
-
-    init(data: URL? = nil, environment extra: [String: String] = [:]) async throws {
-        await Teardowns.awaitAll()
-        self.data = try data ?? TestEnvironment.temporaryDirectory("gateway-http")
-        let ports = TestEnvironment.freePorts(2)
-        var environment = [
-            "CUTLINE_DATA_DIR": self.data.path, "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
-            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
-        ]
-        environment.merge(extra) { _, new in new }
-        let settings = try ServiceSettings(
-            service: "gateway", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
-        gateway = try buildGateway(settings, http: try GatewayHTTPSettings(nil, environment: environment), logger: CompositionRootTests.quiet)
-        base = URL(string: environment["CUTLINE_PUBLIC_URL"]!)!
-        group = ServiceGroup(services: gateway.service.services, logger: CompositionRootTests.quiet)
-        let group = self.group
-        task = Task { try await group.run() }
-        try await waitUntil { self.gateway.http.current != nil }
-    }
-
-    func stop() async {
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-        try? FileManager.default.removeItem(at: data)
-    }
-
-    struct Answer {
-        let status: Int
-        let headers: [String: String]
-        let body: Data
-        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
-        var errorCode: String? { (json["error"] as? [String: Any])?["code"] as? String }
-        var errorMessage: String { (json["error"] as? [String: Any])?["message"] as? String ?? "" }
-    }
-
-    /// One request with the curl CLI: `arguments` are curl's (method, headers, body), `target` a path
-    /// under the Gateway or a whole URL.
-    func curl(_ target: String, _ arguments: [String] = []) throws -> Answer {
-        let url = target.hasPrefix("http") ? target : base.absoluteString + target
-        let output = data.appendingPathComponent("curl-\(UUID().uuidString)")
-        let headerFile = data.appendingPathComponent("curl-headers-\(UUID().uuidString)")
-        defer {
-            try? FileManager.default.removeItem(at: output)
-            try? FileManager.default.removeItem(at: headerFile)
-        }
-        let run = try ChildProcess.run(
-            ["curl", "-sS", "-o", output.path, "-D", headerFile.path, "-w", "%{http_code}"] + arguments + [url], timeout: 60)
-        guard run.code == 0, let status = Int(run.stdout) else { throw TestSupportError("curl \(url) failed (\(run.code)): \(run.stderr)") }
-        var headers: [String: String] = [:]
-        for line in ((try? String(contentsOf: headerFile, encoding: .utf8)) ?? "").split(whereSeparator: \.isNewline) {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
-        }
-        return Answer(status: status, headers: headers, body: (try? Data(contentsOf: output)) ?? Data())
-    }
-
-    func postJSON(_ path: String, _ body: String, _ extra: [String] = []) throws -> Answer {
-        try curl(path, ["-X", "POST", "-H", "Content-Type: application/json", "--data-binary", body] + extra)
-    }
-
-    func initiate(_ file: URL, type: String = "video/mp4") throws -> Answer {
-        let size = try FileManager.default.attributesOfItem(atPath: file.path)[.size] as! NSNumber
-        return try postJSON("/api/upload/initiate", #"{"filename": "\#(file.lastPathComponent)", "content_type": "\#(type)", "size": \#(size)}"#)
-    }
-}
 
 @Suite(.serialized, .timeLimit(.minutes(5)))
 struct GatewayHTTPTests {
@@ -239,7 +166,7 @@ struct GatewayHTTPTests {
         #expect(noRoute.status == 404 && noRoute.errorCode == "not_found")
         let badLimit = try server.curl("/api/jobs?limit=0")
         #expect(badLimit.status == 400 && badLimit.errorMessage.contains("limit"))
-        let single = try server.initiate(GatewayHTTPTests.video)
+        let single = try server.initiate(ProductFixtures.bikes)
         let parts = try server.curl("/api/upload/\(single.json["job_id"] as! String)/parts")
         #expect(parts.status == 409 && parts.errorMessage.contains("single upload"))
     }
@@ -327,25 +254,5 @@ struct GatewayHTTPTests {
             answers.keep(job, version: 1, body: ByteBuffer(string: "\(offset)"), now: start + .milliseconds(offset))
         }
         #expect(jobs.map { answers.answer($0, version: 1, now: start) != nil } == [false, false, true, true, true])
-    }
-}
-
-/// Stops what a test started once it returns, and makes the next test's product wait until that is
-/// done (Swift Testing has no async `defer`): a test's services are stopped and awaited before the
-/// next one starts its own.
-enum Teardowns {
-    private static let pending = Mutex<[Task<Void, Never>]>([])
-
-    static func stop(_ body: @escaping @Sendable () async -> Void) {
-        let task = Task { await body() }
-        pending.withLock { $0.append(task) }
-    }
-
-    static func awaitAll() async {
-        let tasks = pending.withLock { tasks in
-            defer { tasks = [] }
-            return tasks
-        }
-        for task in tasks { await task.value }
     }
 }

@@ -1,3 +1,4 @@
+import CutlineProductTestSupport
 import CutlineTestSupport
 import Foundation
 import Testing
@@ -27,7 +28,7 @@ struct BrowserTests {
         defer { Teardowns.stop { await product.stop() } }
         let out = product.gateway.data.appendingPathComponent("browser")
         let run = try ChildProcess.run(
-            ["python3", Self.script("page_flow.py"), Self.base(product.gateway), EndToEndTests.video.path, out.path], timeout: 420)
+            ["python3", Self.script("page_flow.py"), Self.base(product.gateway), ProductFixtures.bigBuckBunny.path, out.path], timeout: 420)
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
         print(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
     }
@@ -45,7 +46,7 @@ struct BrowserTests {
         let out = product.gateway.data.appendingPathComponent("browser-s3")
         let run = try ChildProcess.run(
             [
-                "python3", Self.script("page_flow.py"), Self.base(product.gateway), EndToEndTests.video.path, out.path,
+                "python3", Self.script("page_flow.py"), Self.base(product.gateway), ProductFixtures.bigBuckBunny.path, out.path,
                 "--storage", servers.seaweed.endpoint.absoluteString,
             ], timeout: 420)
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
@@ -61,7 +62,7 @@ struct BrowserTests {
         defer { Teardowns.stop { await product.stop() } }
         // About 63 MB of real footage (the fixture looped, streams copied): four parts of 16 MiB.
         let video = product.gateway.data.appendingPathComponent("long-upload.mp4").path
-        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "59", "-i", EndToEndTests.video.path, "-c", "copy", video])
+        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "59", "-i", ProductFixtures.bigBuckBunny.path, "-c", "copy", video])
         let out = product.gateway.data.appendingPathComponent("browser")
         let run = try ChildProcess.run(["python3", Self.script("page_resume.py"), Self.base(product.gateway), video, out.path], timeout: 300)
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
@@ -76,7 +77,7 @@ struct BrowserTests {
         defer { Teardowns.stop { await product.stop() } }
         let out = product.gateway.data.appendingPathComponent("browser")
         let run = try ChildProcess.run(
-            ["python3", Self.script("page_keyboard.py"), Self.base(product.gateway), EndToEndTests.video.path, out.path], timeout: 300)
+            ["python3", Self.script("page_keyboard.py"), Self.base(product.gateway), ProductFixtures.bigBuckBunny.path, out.path], timeout: 300)
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
     }
 

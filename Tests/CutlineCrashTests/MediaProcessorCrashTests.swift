@@ -1,6 +1,7 @@
 import CutlineCore
 import CutlineGatewayApp
 import CutlineJobStore
+import CutlineProductTestSupport
 import CutlineStorage
 import CutlineTestSupport
 import Foundation

@@ -3,6 +3,7 @@ import CutlineCore
 import CutlineGatewayApp
 import CutlineJobStore
 import CutlineMediaProcessorApp
+import CutlineProductTestSupport
 import CutlineRPC
 import CutlineServiceHost
 import CutlineSettings
@@ -50,13 +51,13 @@ struct ReplayToolTests {
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(mediaPort)"
         let settings = try ServiceSettings(
             service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: environment)
-        let processor = try buildMediaProcessor(settings, logger: CompositionRootTests.quiet)
+        let processor = try buildMediaProcessor(settings, logger: TestServices.quiet)
         _ = try processor.service.rpcServer.start()
         #expect(
             try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}}"#).status == 200)
         // The processor's runner is not running yet, and its RPC server takes the job: stop its RPC to
         // make the dispatch fail, as when the processor dies between analyze and complete.
-        let group = ServiceGroup(services: [processor.service.rpcServer], logger: CompositionRootTests.quiet)
+        let group = ServiceGroup(services: [processor.service.rpcServer], logger: TestServices.quiet)
         let rpcTask = Task { try await group.run() }
         await group.triggerGracefulShutdown()
         _ = try? await rpcTask.value
@@ -72,8 +73,8 @@ struct ReplayToolTests {
         #expect(shown.stdout.contains("gateway outbox:") && shown.stdout.contains("QUEUED"), "\(shown.stdout)")
 
         // A processor runs again (a new one on the same database), and the replay hands the job over.
-        let again = try buildMediaProcessor(settings, logger: CompositionRootTests.quiet)
-        let running = ServiceGroup(services: again.service.services, logger: CompositionRootTests.quiet)
+        let again = try buildMediaProcessor(settings, logger: TestServices.quiet)
+        let running = ServiceGroup(services: again.service.services, logger: TestServices.quiet)
         let task = Task { try await running.run() }
         defer { task.cancel() }
         var replayed = try cutline(["jobs", "replay", jobID], data: data, extra: base)

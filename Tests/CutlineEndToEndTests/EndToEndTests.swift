@@ -5,6 +5,7 @@ import CutlineGatewayApp
 import CutlineJobStore
 import CutlineMediaProcessorApp
 import CutlineOutbox
+import CutlineProductTestSupport
 import CutlineRPC
 import CutlineSQLite
 import CutlineServiceHost
@@ -15,117 +16,6 @@ import CutlineTextApp
 import Foundation
 import ServiceLifecycle
 import Testing
-
-/// The Gateway and a MediaProcessor, in embedded mode on one data directory, as `scripts/run` starts them.
-final class RunningProduct: @unchecked Sendable {
-    let gateway: RunningGateway
-    let processor: MediaProcessor
-    private let group: ServiceGroup
-    private let task: Task<Void, any Error>
-
-    /// The TextService (offline engine), when the test asks for it.
-    let text: TextApp?
-    private let textGroup: ServiceGroup?
-    private let textTask: Task<Void, any Error>?
-
-    /// `processorEnvironment` applies to the MediaProcessor alone (e.g. a different way to the Gateway).
-    init(environment extra: [String: String] = [:], processorEnvironment: [String: String] = [:], withText: Bool = false) async throws {
-        await Teardowns.awaitAll()
-        let data = try TestEnvironment.temporaryDirectory("product")
-        // The processor reads uploads through the Gateway's signed URLs, so both know where it is.
-        let ports = TestEnvironment.freePorts(3)
-        var environment = [
-            "CUTLINE_DATA_DIR": data.path, "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[1])",
-            "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
-            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
-        ]
-        environment.merge(extra) { _, new in new }
-        let processorOnly = environment.merging(processorEnvironment) { _, new in new }
-        let settings = try ServiceSettings(
-            service: "media", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: processorOnly)
-        processor = try buildMediaProcessor(
-            settings, media: try MediaProcessorSettings(nil, environment: processorOnly), logger: CompositionRootTests.quiet)
-        let address = try processor.service.rpcServer.start()
-        group = ServiceGroup(services: processor.service.services, logger: CompositionRootTests.quiet)
-        let group = self.group
-        task = Task { try await group.run() }
-        environment["CUTLINE_MEDIA_ADDRESS"] = "\(address)"
-        if withText {
-            var textEnvironment = environment
-            textEnvironment["CUTLINE_TEXT_RPC_LISTEN"] = "127.0.0.1:0"
-            let settings = try ServiceSettings(
-                service: "text", defaultListen: "127.0.0.1:0", options: try ServiceOptions.parse([]), environment: textEnvironment)
-            let text = try await buildTextService(
-                settings, text: try TextSettings(environment: ["CUTLINE_TEXT_ENGINE": "offline"]), logger: CompositionRootTests.quiet)
-            environment["CUTLINE_TEXT_ADDRESS"] = "\(try text.service.rpcServer.start())"
-            let textGroup = ServiceGroup(services: text.service.services, logger: CompositionRootTests.quiet)
-            self.text = text
-            self.textGroup = textGroup
-            textTask = Task { try await textGroup.run() }
-        } else {
-            // Nothing listens here: the TextService is down.
-            environment["CUTLINE_TEXT_ADDRESS"] = "127.0.0.1:\(TestEnvironment.freePort())"
-            text = nil
-            textGroup = nil
-            textTask = nil
-        }
-        gateway = try await RunningGateway(data: data, environment: environment)
-    }
-
-    func stop() async {
-        await gateway.stop()
-        await stopText()
-        await group.triggerGracefulShutdown()
-        _ = try? await task.value
-    }
-
-    /// Stops the TextService (a test of what happens when it is down).
-    func stopText() async {
-        await textGroup?.triggerGracefulShutdown()
-        _ = try? await textTask?.value
-    }
-
-    /// Creates a job for `file` and PUTs the file to the URL the answer gives (with curl); the job's id.
-    func upload(_ file: URL) throws -> String {
-        let initiated = try gateway.initiate(file)
-        let jobID = try #require(initiated.json["job_id"] as? String)
-        let upload = try #require(initiated.json["upload"] as? [String: Any])
-        let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
-        try #require(try gateway.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(file.path)"] + headers).status == 200)
-        return jobID
-    }
-
-    /// Uploads `file` to a new job and starts it with `cutting` and one text; the job's id.
-    func startJob(
-        _ file: URL, cutting: String = #"{"mode": "fixed", "seconds": 2}"#, text: String = "Cutline", textChoice: String? = nil
-    ) throws -> String {
-        let jobID = try upload(file)
-        let choice = textChoice ?? #"{"mode": "single", "text": "\#(text)"}"#
-        let started = try gateway.postJSON("/api/upload/complete", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), "text": \#(choice)}"#)
-        try #require(started.status == 202, "\(started.errorMessage)")
-        return jobID
-    }
-
-    /// A 32 s 720p video: the fixture looped by the ffmpeg CLI, streams copied.
-    func longVideo() throws -> URL {
-        let long = gateway.data.appendingPathComponent("long.mp4")
-        if !FileManager.default.fileExists(atPath: long.path) {
-            _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", EndToEndTests.video.path, "-c", "copy", long.path])
-        }
-        return long
-    }
-
-    /// Polls the status endpoint until the job is in a terminal state.
-    func finished(_ jobID: String, timeout: Double = 240) async throws -> RunningGateway.Answer {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let status = try gateway.curl("/api/jobs/\(jobID)/status")
-            if ["COMPLETED", "FAILED", "CANCELLED"].contains(status.json["state"] as? String ?? "") { return status }
-            try await Task.sleep(for: .milliseconds(250))
-        }
-        throw TestSupportError("job \(jobID) did not finish within \(timeout) s")
-    }
-}
 
 @Suite(.serialized, .timeLimit(.minutes(10)))
 struct EndToEndTests {
@@ -434,53 +324,5 @@ struct EndToEndTests {
         #expect(status.json["state"] as? String == "COMPLETED")
         #expect((status.json["clips"] as? [Any])?.count == held?.request.plan.count)
         try await waitFor { try await product.processor.outbox.stats().pending == 0 }
-    }
-}
-
-/// SeaweedFS (S3, signatures enforced) and moto (DynamoDB) on loopback, with the bucket and the status
-/// table made (the table by `cutline dynamodb create-table`, as an operator makes it), and the settings
-/// that point the services at them.
-final class AWSServers: @unchecked Sendable {
-    let seaweed: SeaweedFS
-    let moto: MotoServer
-    let environment: [String: String]
-
-    /// `browserUploads`: the bucket also gets the CORS rule `scripts/run --s3` sets, so a page can PUT
-    /// to it and read the ETag.
-    init(bucket: String, table: String, browserUploads: Bool = false) throws {
-        seaweed = try SeaweedFS()
-        moto = try MotoServer()
-        var aws = moto.environment
-        aws["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID  // moto takes any key; SeaweedFS checks it
-        aws["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
-        aws["AWS_ENDPOINT_URL_S3"] = seaweed.endpoint.absoluteString
-        aws["CUTLINE_S3_BUCKET"] = bucket
-        aws["CUTLINE_DYNAMODB_TABLE"] = table
-        environment = aws
-        let made = try SeaweedFS.curl([
-            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-            "\(seaweed.endpoint.absoluteString)/\(bucket)",
-        ])
-        guard made.status == 200 else { throw TestSupportError("creating bucket \(bucket) answered HTTP \(made.status)") }
-        if browserUploads {
-            let cors = """
-                import sys, boto3
-                boto3.client("s3").put_bucket_cors(Bucket=sys.argv[1], CORSConfiguration={"CORSRules": [{
-                    "AllowedOrigins": ["*"], "AllowedMethods": ["GET", "PUT", "HEAD"], "AllowedHeaders": ["*"],
-                    "ExposeHeaders": ["ETag"], "MaxAgeSeconds": 3600}]})
-                """
-            let set = try ChildProcess.run(
-                ["python3", "-c", cors, bucket], environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
-            guard set.code == 0 else { throw TestSupportError("setting the bucket's CORS rule: \(set.stderr)") }
-        }
-        let created = try ChildProcess.run(
-            [TestEnvironment.executable("cutline"), "dynamodb", "create-table"],
-            environment: ProcessInfo.processInfo.environment.merging(aws) { _, new in new })
-        guard created.code == 0 else { throw TestSupportError("cutline dynamodb create-table: \(created.stderr)") }
-    }
-
-    func stop() {
-        seaweed.stop()
-        moto.stop()
     }
 }

@@ -1,3 +1,4 @@
+import CutlineProductTestSupport
 import CutlineTestSupport
 import Foundation
 import Testing

@@ -1,3 +1,4 @@
+import CutlineProductTestSupport
 import CutlineTestSupport
 import Foundation
 import Testing
@@ -10,7 +11,7 @@ struct ShortFormTests {
         let product = try await RunningProduct()
         defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
-        let jobID = try product.upload(EndToEndTests.video)
+        let jobID = try product.upload(ProductFixtures.bigBuckBunny)
 
         let look = #""style": {"position": "bottom", "shadow": 2}, "platform": "tiktok""#
         let analyzed = try server.postJSON(
@@ -61,7 +62,7 @@ struct ShortFormTests {
         let product = try await RunningProduct()
         defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
-        let jobID = try product.upload(EndToEndTests.video)
+        let jobID = try product.upload(ProductFixtures.bigBuckBunny)
         func analyze(_ extra: String, cutting: String = #"{"mode": "fixed", "seconds": 2}"#) throws -> RunningGateway.Answer {
             try server.postJSON("/api/video/analyze-duration", #"{"job_id": "\#(jobID)", "cutting": \#(cutting), \#(extra)}"#)
         }
@@ -85,7 +86,7 @@ struct ShortFormTests {
         let product = try await RunningProduct()
         defer { Teardowns.stop { await product.stop() } }
         let server = product.gateway
-        let jobID = try product.upload(EndToEndTests.video)
+        let jobID = try product.upload(ProductFixtures.bigBuckBunny)
         func fontWarnings(_ font: String) throws -> [[String: Any]] {
             let body =
                 #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "Hello"}, "style": {"font": "\#(font)", "box_padding": 0.5, "box_radius": 0, "line_spacing": 1.2}}"#
