@@ -70,7 +70,8 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         media: client(httpSettings.mediaAddress, part: "media"), text: client(httpSettings.textAddress, part: "text"),
         limits: .init(maxUploadBytes: httpSettings.maxUploadBytes, multipartThreshold: httpSettings.multipartThreshold),
         changed: { answers.forget($0) })
-    let router = buildRouter(flow, answers: answers, apiToken: httpSettings.apiToken, blobs: objects as? EmbeddedObjectStore)
+    let router = buildRouter(
+        flow, answers: answers, apiToken: httpSettings.apiToken, blobs: objects as? EmbeddedObjectStore, publicURL: httpSettings.publicURL)
     let address = HTTPAddress()
     let httpLogger = {
         var logger = logger
@@ -96,13 +97,14 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
 }
 
 /// The Gateway's routes: the API under `/api` (behind the token when one is set), the page, and the
-/// embedded store's signed blob URLs (S3's URLs are S3's). Tests build it alone and call it in process.
+/// embedded store's signed blob URLs (S3's URLs are S3's), all behind the Host and Origin checks. Tests build it alone and call it in process.
 public func buildRouter(
     _ flow: JobFlow, answers: StatusAnswers = StatusAnswers(lifetime: .seconds(1800)), apiToken: String?,
-    blobs: EmbeddedObjectStore?
+    blobs: EmbeddedObjectStore?, publicURL: URL
 ) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ErrorMiddleware())
+    router.add(middleware: OriginMiddleware(publicURL: publicURL))
     let api = router.group("api")
     if let apiToken { api.add(middleware: TokenMiddleware(token: Array(apiToken.utf8))) }
     api.addRoutes(SystemController(flow: flow).endpoints)

@@ -88,6 +88,15 @@ struct Setting {
         return number
     }
 
+    func boolean(default fallback: Bool) throws -> Bool {
+        guard let raw else { return fallback }
+        switch raw.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        default: throw ValidationError("\(name): \"\(raw)\" is not true or false")
+        }
+    }
+
     func seconds(default fallback: Double, range: ClosedRange<Double>) throws -> Duration {
         guard let raw else { return .milliseconds(Int64(fallback * 1000)) }
         guard let number = Double(raw.trimmingCharacters(in: .whitespaces)), range.contains(number) else {

@@ -28,6 +28,13 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("api-token"), help: "When set, every /api call needs 'Authorization: Bearer TOKEN'. Env CUTLINE_API_TOKEN.")
     public var apiToken: String?
 
+    @Option(
+        name: .customLong("api-open"),
+        help:
+            "true: serve the API without a token on an address other machines reach (e.g. behind an authenticating proxy). Env CUTLINE_API_OPEN, default false."
+    )
+    public var apiOpen: String?
+
     public init() {}
 }
 
@@ -39,6 +46,8 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
     public var maxUploadBytes: Int64
     public var multipartThreshold: Int64
     public var apiToken: String?
+    /// Declared open: no token although the address is reachable from other machines.
+    public var apiOpen: Bool
     public var mediaAddress: SocketAddress
     public var textAddress: SocketAddress
 
@@ -67,6 +76,15 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
             throw ValidationError("\(token.name): a token of at least 16 characters, so it cannot be guessed")
         }
         apiToken = token.raw
+        // Secure by default: an API other machines can reach needs a token, or the operator's word that
+        // it is meant to be open.
+        let open = setting("api-open", "CUTLINE_API_OPEN", options?.apiOpen)
+        apiOpen = try open.boolean(default: false)
+        if apiToken == nil, !apiOpen, !Self.isLoopback(host) {
+            throw ValidationError(
+                "\(listen.name) is \(text), which other machines can reach, and no CUTLINE_API_TOKEN is set: set CUTLINE_API_TOKEN (16 or more characters), or \(open.name)=true if the API is meant to be open (e.g. behind a proxy that authenticates)"
+            )
+        }
         let media = setting("media-address", "CUTLINE_MEDIA_ADDRESS", options?.mediaAddress)
         do {
             mediaAddress = try SocketAddress(parsing: media.string(default: "127.0.0.1:7420"))
@@ -79,6 +97,16 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
         } catch {
             throw ValidationError("\(textService.name): \(error)")
         }
+    }
+}
+
+extension GatewayHTTPSettings {
+    /// A listen host that only this machine reaches: a loopback address or name.
+    public static func isLoopback(_ host: String) -> Bool {
+        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if name == "localhost" || name == "::1" { return true }
+        let octets = name.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127" && octets.allSatisfy { UInt8($0) != nil }
     }
 }
 

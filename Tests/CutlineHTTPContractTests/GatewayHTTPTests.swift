@@ -57,6 +57,23 @@ struct GatewayHTTPTests {
         #expect(listed.first?["filename"] as? String == "bikes.mp4")
     }
 
+    /// DNS rebinding: a page on a name rebound to this address sends that name as Host; the Gateway
+    /// answers only to its public URL's name and to loopback names.
+    @Test func aHostThatIsNotTheGatewaysIsMisdirected() async throws {
+        let server = try await RunningGateway()
+        defer { Teardowns.stop { await server.stop() } }
+        let port = server.base.port!
+        for host in ["evil.example", "evil.example:\(port)", "127.0.0.1.evil.example:\(port)", "127.0.0.1:\(port + 1)x"] {
+            let answer = try server.curl("/api/jobs", ["-H", "Host: \(host)"])
+            #expect(answer.status == 421 && answer.errorCode == "wrong_host", "Host: \(host)")
+        }
+        let page = try server.curl("/", ["-H", "Host: evil.example"])
+        #expect(page.status == 421)
+        for host in ["127.0.0.1:\(port)", "localhost:9", "[::1]"] {
+            #expect(try server.curl("/api/jobs", ["-H", "Host: \(host)"]).status == 200, "Host: \(host)")
+        }
+    }
+
     @Test func uploadURLRefusesAnotherSizeTypeOrSignature() async throws {
         let server = try await RunningGateway()
         defer { Teardowns.stop { await server.stop() } }

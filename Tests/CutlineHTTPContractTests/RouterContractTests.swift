@@ -25,6 +25,7 @@ import Testing
         let data: URL
         let gateway: Gateway
         let app: Application<RouterResponder<APIRequestContext>>
+        let publicURL: URL
 
         init(environment extra: [String: String] = [:]) throws {
             data = try TestEnvironment.temporaryDirectory("router-contract")
@@ -41,7 +42,10 @@ import Testing
                 environment: environment)
             let http = try GatewayHTTPSettings(nil, environment: environment)
             gateway = try buildGateway(settings, http: http, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
-            app = Application(router: buildRouter(gateway.flow, apiToken: http.apiToken, blobs: gateway.objects as? EmbeddedObjectStore))
+            publicURL = http.publicURL
+            app = Application(
+                router: buildRouter(
+                    gateway.flow, apiToken: http.apiToken, blobs: gateway.objects as? EmbeddedObjectStore, publicURL: http.publicURL))
         }
 
         func test(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
@@ -130,6 +134,45 @@ import Testing
                 body: Self.json(#"{"filename": "\#(padding)", "content_type": "video/mp4", "size": 1}"#)
             ) { response in
                 #expect(response.status == .contentTooLarge && Self.error(response).code == "too_large")
+            }
+        }
+    }
+
+    /// A form or text/plain POST needs no CORS preflight, so a page elsewhere could send one: only JSON is read.
+    @Test(arguments: ["text/plain", "application/x-www-form-urlencoded", nil])
+    func aBodyThatIsNotTypedAsJSONIsRefused(type: String?) async throws {
+        try await Fixture().test { client in
+            let headers: HTTPFields = type.map { [.contentType: $0] } ?? [:]
+            try await client.execute(
+                uri: "/api/upload/initiate", method: .post, headers: headers,
+                body: Self.json(#"{"filename": "a.mp4", "content_type": "video/mp4", "size": 1000}"#)
+            ) { response in
+                #expect(response.status == .unsupportedMediaType && Self.error(response).code == "unsupported_media_type")
+                #expect(Self.error(response).message.contains(type ?? "no type"))
+            }
+        }
+    }
+
+    /// A page elsewhere: an Origin that is not the page's own or loopback is a 403; the page's own is
+    /// served. (The Host check is GatewayHTTPTests': here the test client always says localhost.)
+    @Test func aPageElsewhereCannotUseTheAPI() async throws {
+        let fixture = try Fixture()
+        let own = fixture.publicURL
+        try await fixture.test { client in
+            let body = #"{"filename": "a.mp4", "content_type": "video/mp4", "size": 1000}"#
+            for origin in ["http://evil.example", "null", "http://\(own.host!).evil.example:\(own.port!)"] {
+                var headers = Self.jsonHeaders
+                headers[.origin] = origin
+                try await client.execute(uri: "/api/upload/initiate", method: .post, headers: headers, body: Self.json(body)) { response in
+                    #expect(response.status == .forbidden && Self.error(response).code == "cross_origin", "Origin: \(origin)")
+                }
+            }
+            for origin in ["http://\(own.host!):\(own.port!)", "http://localhost:3000"] {
+                var headers = Self.jsonHeaders
+                headers[.origin] = origin
+                try await client.execute(uri: "/api/upload/initiate", method: .post, headers: headers, body: Self.json(body)) { response in
+                    #expect(response.status == .created, "Origin: \(origin)")
+                }
             }
         }
     }

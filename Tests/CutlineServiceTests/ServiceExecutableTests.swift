@@ -65,6 +65,40 @@ struct ServiceExecutableTests {
         #expect(result.stderr.contains(named), "stderr: \(result.stderr)")
     }
 
+    /// Secure by default: a Gateway other machines can reach needs a token, or to be declared open.
+    @Test func aGatewayReachableFromOtherMachinesNeedsATokenOrToBeDeclaredOpen() async throws {
+        let data = try TestEnvironment.temporaryDirectory("open-address")
+        defer { try? FileManager.default.removeItem(at: data) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_DATA_DIR"] = data.path
+        environment["CUTLINE_GATEWAY_RPC_LISTEN"] = "127.0.0.1:\(TestEnvironment.freePort())"
+        environment["CUTLINE_GATEWAY_HTTP_LISTEN"] = "0.0.0.0:\(TestEnvironment.freePort())"
+        environment["CUTLINE_API_TOKEN"] = nil
+        environment["CUTLINE_API_OPEN"] = nil
+        let refused = try ChildProcess.run([TestEnvironment.executable("cutline-gateway")], environment: environment, timeout: 30)
+        #expect(refused.code != 0)
+        #expect(refused.stderr.contains("CUTLINE_API_TOKEN") && refused.stderr.contains("CUTLINE_API_OPEN"), "stderr: \(refused.stderr)")
+
+        for (variable, value) in [("CUTLINE_API_OPEN", "true"), ("CUTLINE_API_TOKEN", "a-token-of-sixteen-or-more")] {
+            let allowed = environment.merging([variable: value]) { _, new in new }
+            let address = allowed["CUTLINE_GATEWAY_RPC_LISTEN"]!
+            let service = try ChildProcess([TestEnvironment.executable("cutline-gateway")], environment: allowed, captureIn: data)
+            defer { service.stop() }
+            var health: (code: Int32, stdout: String, stderr: String) = (1, "", "")
+            let deadline = ContinuousClock.now + .seconds(30)
+            while ContinuousClock.now < deadline {
+                health = try await Task.detached {
+                    try ChildProcess.run([TestEnvironment.executable("cutline"), "health", address, "--timeout", "1"], environment: allowed)
+                }.value
+                if health.code == 0 { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(health.code == 0, "with \(variable): \(service.standardError)")
+            service.signal(SIGTERM)
+            #expect(await Task.detached { service.wait(timeout: 15) }.value == 0)
+        }
+    }
+
     @Test func badSettingFromTheEnvironmentIsNamedToo() throws {
         var environment = ProcessInfo.processInfo.environment
         environment["CUTLINE_RPC_IDLE_TIMEOUT"] = "-5"

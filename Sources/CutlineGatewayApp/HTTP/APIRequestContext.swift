@@ -64,6 +64,14 @@ public struct APIEncoder: ResponseEncoder {
 /// names ("cutting.seconds is missing"), as a 400, and an oversized body is a 413.
 public struct APIDecoder: RequestDecoder {
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        // A form or text/plain POST is what a page elsewhere can send without asking (no CORS preflight),
+        // so only a body typed as JSON is read.
+        let type = request.headers[.contentType] ?? ""
+        guard type.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased() == "application/json" else {
+            throw APIError(
+                .unsupportedMediaType, "unsupported_media_type",
+                "the body must be sent as Content-Type: application/json (got \(type.isEmpty ? "no type" : "'\(type.prefix(100))'"))")
+        }
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: context.maxUploadSize)
