@@ -49,7 +49,7 @@ public struct BlobStore: Sendable {
     /// place, so readers see the old object or the new one, never a partial one.
     public func put(key: String, from source: URL) throws {
         let target = try path(key)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Self.makeDirectories(target.deletingLastPathComponent(), key: key)
         let temporary = target.deletingLastPathComponent().appendingPathComponent(".tmp-\(UUID().uuidString)")
         do {
             try FileManager.default.copyItem(at: source, to: temporary)
@@ -62,7 +62,7 @@ public struct BlobStore: Sendable {
 
     public func put(key: String, bytes: [UInt8]) throws {
         let target = try path(key)
-        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Self.makeDirectories(target.deletingLastPathComponent(), key: key)
         let temporary = target.deletingLastPathComponent().appendingPathComponent(".tmp-\(UUID().uuidString)")
         do {
             try Data(bytes).write(to: temporary)
@@ -86,8 +86,19 @@ public struct BlobStore: Sendable {
     }
 
     static func replace(_ target: URL, with temporary: URL) throws {
-        guard rename(temporary.path, target.path) == 0 else {
-            throw BlobStoreError.io(target.lastPathComponent, String(cString: strerror(errno)))
+        do {
+            try Durability.publish(temporary, as: target)
+        } catch {
+            throw BlobStoreError.io(target.lastPathComponent, "\(error)")
+        }
+    }
+
+    /// The directories an object goes in, made durably; a failure names the key.
+    static func makeDirectories(_ directory: URL, key: String) throws {
+        do {
+            try Durability.makeDirectories(directory)
+        } catch {
+            throw BlobStoreError.io(key, "cannot create \(directory.path): \(error)")
         }
     }
 

@@ -15,11 +15,7 @@ public final class BlobWriter: @unchecked Sendable {
         self.key = key
         self.target = target
         let directory = target.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw BlobStoreError.io(key, "cannot create \(directory.path): \(error.localizedDescription)")
-        }
+        try BlobStore.makeDirectories(directory, key: key)
         temporary = directory.appendingPathComponent(".tmp-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
             throw BlobStoreError.io(key, "cannot create \(temporary.path)")

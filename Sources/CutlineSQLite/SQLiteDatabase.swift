@@ -26,10 +26,12 @@ public final class SQLiteDatabase: @unchecked Sendable {
         self.connection = try SQLiteConnection(path: path)
         self.queue = DispatchQueue(label: "cutline.sqlite.\((path as NSString).lastPathComponent)")
         sqlite3_busy_timeout(connection.handle, busyTimeoutMilliseconds)
-        // WAL lets readers in other processes (the operator CLI) read while a service writes;
-        // synchronous=NORMAL is durable across process crashes in WAL mode.
+        // WAL lets readers in other processes (the operator CLI) read while a service writes.
+        // synchronous=FULL: a commit reaches the disk before it returns, so what a service acknowledged (a job
+        // accepted, a status write queued) survives a power loss too; NORMAL would only survive a
+        // process crash. scripts/bench-state measures the cost.
         try Self.enableWriteAheadLog(connection, timeoutMilliseconds: busyTimeoutMilliseconds)
-        try connection.execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
+        try connection.execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
         if let migrations { try Self.migrate(connection, migrations) }
     }
 

@@ -241,6 +241,15 @@ struct OutboxFixture {
         }
     }
 
+    /// What a service acknowledged survives a power loss: every commit is synced (synchronous=FULL, 2).
+    @Test func commitsAreSyncedBeforeTheyReturn() async throws {
+        let directory = try TestEnvironment.temporaryDirectory("sqlite")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let database = try SQLiteDatabase(path: directory.appendingPathComponent("db.sqlite").path)
+        let level = try await database.read { try $0.query("PRAGMA synchronous").first?.integer(0) }
+        #expect(level == 2)
+    }
+
     @Test func migrationsRunOnceAndInOrder() throws {
         let directory = try TestEnvironment.temporaryDirectory("sqlite")
         defer { try? FileManager.default.removeItem(at: directory) }

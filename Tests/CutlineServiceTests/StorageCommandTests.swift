@@ -54,6 +54,48 @@ struct StorageCommandTests {
         #expect(hostile.code == 1 && hostile.stderr.contains("InvalidKey"))
     }
 
+    /// What is reported stored is on disk: strace (Debian) shows the object's temporary file synced
+    /// before the rename that publishes it, its directory synced after, and each new directory synced in
+    /// its parent before the call returns.
+    @Test func anEmbeddedObjectIsOnDiskBeforeItIsReportedStored() throws {
+        let data = try TestEnvironment.temporaryDirectory("cli-durable")
+        defer { try? FileManager.default.removeItem(at: data) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_DATA_DIR"] = data.path
+        environment["CUTLINE_S3_BUCKET"] = nil
+        let trace = data.appendingPathComponent("trace").path
+        let key = "clips/\(UUID().uuidString.lowercased())/1.mp4"
+        let run = try ChildProcess.run(
+            [
+                "strace", "-f", "-qq", "-e", "trace=openat,fsync,fdatasync,rename,renameat,renameat2,mkdir,mkdirat,close", "-o", trace,
+                TestEnvironment.executable("cutline"), "storage", "put", Self.video.path, key,
+            ], environment: environment)
+        #expect(run.code == 0, "\(run.stderr)")
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n").map(String.init)
+        // Which path each descriptor was opened for, as the trace goes; which paths were synced, in order.
+        var open: [String: String] = [:]
+        var events: [String] = []
+        for line in lines {
+            if let opened = line.firstMatch(of: /openat\(AT_FDCWD, "([^"]+)", [^)]*\)\s+=\s+(\d+)/) {
+                open[String(opened.2)] = String(opened.1)
+            } else if let synced = line.firstMatch(of: /f(?:data)?sync\((\d+)\)\s+=\s+0/), let path = open[String(synced.1)] {
+                events.append("sync \(path)")
+            } else if let renamed = line.firstMatch(of: /rename(?:at2?)?\((?:AT_FDCWD, )?"([^"]+)", (?:AT_FDCWD, )?"([^"]+)"/) {
+                events.append("rename \(renamed.1) \(renamed.2)")
+            } else if let made = line.firstMatch(of: /mkdir(?:at)?\((?:AT_FDCWD, )?"([^"]+)"[^)]*\)\s+=\s+0/) {
+                events.append("mkdir \(made.1)")
+            }
+        }
+        let target = data.appendingPathComponent("blobs/\(key)").path
+        let directory = (target as NSString).deletingLastPathComponent
+        let rename = try #require(events.firstIndex { $0.hasPrefix("rename ") && $0.hasSuffix(" \(target)") }, "\(events)")
+        let temporary = String(events[rename].split(separator: " ")[1])
+        #expect(events[..<rename].contains("sync \(temporary)"), "the data is synced before the rename: \(events)")
+        #expect(events[(rename + 1)...].contains("sync \(directory)"), "the directory is synced after the rename: \(events)")
+        let made = try #require(events.firstIndex(of: "mkdir \(directory)"), "\(events)")
+        #expect(events[(made + 1)..<rename].contains("sync \((directory as NSString).deletingLastPathComponent)"), "\(events)")
+    }
+
     @Test(.enabled(if: SeaweedFS.available, "needs weed on PATH"))
     func s3RoundTripAndErrors() async throws {
         let server = try SeaweedFS()
