@@ -27,7 +27,7 @@ import Testing
         let app: Application<RouterResponder<APIRequestContext>>
         let publicURL: URL
 
-        init(environment extra: [String: String] = [:]) throws {
+        init(environment extra: [String: String] = [:], answers: StatusAnswers? = nil) throws {
             data = try TestEnvironment.temporaryDirectory("router-contract")
             let ports = TestEnvironment.freePorts(4)
             var environment = [
@@ -45,7 +45,8 @@ import Testing
             publicURL = http.publicURL
             app = Application(
                 router: buildRouter(
-                    gateway.flow, apiToken: http.apiToken, blobs: gateway.objects as? EmbeddedObjectStore, publicURL: http.publicURL))
+                    gateway.flow, answers: answers ?? StatusAnswers(lifetime: .seconds(1800)), apiToken: http.apiToken,
+                    blobs: gateway.objects as? EmbeddedObjectStore, publicURL: http.publicURL))
         }
 
         func test(_ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
@@ -209,6 +210,24 @@ import Testing
             try await client.execute(uri: "/api/jobs/\(JobID.make())/status", method: .get) { response in
                 #expect(response.status == .notFound)
             }
+        }
+    }
+
+    /// The ETag names the window the answer's URLs were signed in: once it turns, a browser revalidating
+    /// gets a 200 with freshly signed URLs, not a 304 that keeps links about to expire.
+    @Test func aStatusRevalidatedAfterItsURLsWindowIsAnsweredAfresh() async throws {
+        try await Fixture(answers: StatusAnswers(lifetime: .seconds(1))).test { client in
+            let jobID = try await Self.initiate(client)
+            let first = try await client.execute(uri: "/api/jobs/\(jobID)/status", method: .get) { $0.headers[.eTag] ?? "" }
+            var answered: (status: HTTPResponse.Status, etag: String) = (.notModified, first)
+            let deadline = ContinuousClock.now + .seconds(5)
+            while answered.status == .notModified, ContinuousClock.now < deadline {
+                answered = try await client.execute(uri: "/api/jobs/\(jobID)/status", method: .get, headers: [.ifNoneMatch: first]) {
+                    ($0.status, $0.headers[.eTag] ?? "")
+                }
+            }
+            #expect(answered.status == .ok, "still 304 after the window turned")
+            #expect(answered.etag != first && answered.etag.hasPrefix(String(first.prefix { $0 != "." })), "\(first) → \(answered.etag)")
         }
     }
 

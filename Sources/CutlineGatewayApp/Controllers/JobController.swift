@@ -158,16 +158,19 @@ struct JobController {
         // A poll costs nothing while the job's kept answer is fresh, or while another poll is asking the
         // store; otherwise one version read, and the full record only when the version moved. The kept
         // answer (with its signed clip URLs) is served while the URLs have most of their lifetime left.
+        // The window is taken before any URL is signed: the answer's URLs are at least that new.
+        let window = answers.window()
         if let kept = answers.recent(jobID) ?? answers.claimRefresh(jobID) {
-            return Self.statusAnswer(kept.body, version: kept.version, request)
+            return Self.statusAnswer(kept.body, etag: Self.etag(kept.version, window), request)
         }
         defer { answers.refreshed(jobID) }
         if let version = try await flow.readStatus({ try await flow.status.version(of: jobID) }) {
-            if let body = answers.answer(jobID, version: version) { return Self.statusAnswer(body, version: version, request) }
-            if Self.matches(request, Self.etag(version)) { return Response(status: .notModified, headers: [.eTag: Self.etag(version)]) }
+            let etag = Self.etag(version, window)
+            if let body = answers.answer(jobID, version: version) { return Self.statusAnswer(body, etag: etag, request) }
+            if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
         }
         let record = try await flow.statusRecord(jobID)
-        let etag = Self.etag(record.version)
+        let etag = Self.etag(record.version, window)
         if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
         let filename = record.clips.isEmpty ? nil : try await flow.knownJob(jobID)?.filename
         let clips = try record.clips.sorted { $0.index < $1.index }.map { clip in
@@ -184,11 +187,13 @@ struct JobController {
             clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt,
             updatedAt: record.updatedAt)
         let encoded = ByteBuffer(bytes: try APIJSON.encoder.encode(body))
-        if record.version > 0 { answers.keep(jobID, version: record.version, body: encoded) }
+        if record.version > 0 { answers.keep(jobID, version: record.version, body: encoded, window: window) }
         return Self.statusResponse(encoded, etag: etag)
     }
 
-    static func etag(_ version: Int64) -> String { "\"v\(version)\"" }
+    /// The version and the window the answer's URLs were signed in (`StatusAnswers.window`): a browser
+    /// holding an answer from an earlier window gets a new one, with URLs that have not expired.
+    static func etag(_ version: Int64, _ window: Int64) -> String { "\"v\(version).\(window)\"" }
 
     static func matches(_ request: Request, _ etag: String) -> Bool {
         guard let match = request.headers[.ifNoneMatch] else { return false }
@@ -196,9 +201,8 @@ struct JobController {
     }
 
     /// A kept answer for this request: 304 when the browser has this version already.
-    static func statusAnswer(_ body: ByteBuffer, version: Int64, _ request: Request) -> Response {
-        let etag = etag(version)
-        return matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : statusResponse(body, etag: etag)
+    static func statusAnswer(_ body: ByteBuffer, etag: String, _ request: Request) -> Response {
+        matches(request, etag) ? Response(status: .notModified, headers: [.eTag: etag]) : statusResponse(body, etag: etag)
     }
 
     static func statusResponse(_ body: ByteBuffer, etag: String) -> Response {

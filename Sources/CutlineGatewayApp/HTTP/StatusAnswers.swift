@@ -9,8 +9,10 @@ public final class StatusAnswers: Sendable {
     private struct Entry {
         let version: Int64
         let body: ByteBuffer
-        /// When the answer (and its URLs) was made: it is served for `lifetime` at most.
+        /// When the answer (and its URLs) was made (the oldest go first when memory is full).
         let madeAt: ContinuousClock.Instant
+        /// The window it was made in: it is served only within that window.
+        let window: Int64
         /// When the store last said the version is still this one: fresh for `fresh` from then.
         var checkedAt: ContinuousClock.Instant
         /// A poll is asking the store now: the others take this answer meanwhile, so a slow store is
@@ -23,7 +25,9 @@ public final class StatusAnswers: Sendable {
     /// every second sees changes at most this late, and DynamoDB is read at most twice a second per job
     /// however many pollers there are.
     let fresh: Duration
-    /// How long an answer is served: less than the lifetime of the URLs in it, so none is near expiry.
+    /// The span an answer's signed URLs belong to: answers and ETags are per window (`window(at:)`), so
+    /// an answer is at most this old and its URLs (an hour's) keep the rest of their lifetime; once the
+    /// window turns, a browser revalidating gets a 200 with fresh URLs, never a 304 that keeps dead ones.
     let lifetime: Duration
     /// Bounded memory: past this many jobs the oldest half is dropped.
     let capacity: Int
@@ -34,10 +38,21 @@ public final class StatusAnswers: Sendable {
         self.capacity = capacity
     }
 
+    /// The window `date` falls in: wall-clock based, so every Gateway gives the same ETag for a version.
+    func window(at date: Date = Date()) -> Int64 {
+        let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
+        return Int64((date.timeIntervalSince1970 / max(seconds, 0.001)).rounded(.down))
+    }
+
+    /// Served only in the window it was made in, and never older than the window's length.
+    private func usable(_ entry: Entry, _ now: ContinuousClock.Instant) -> Bool {
+        now - entry.madeAt < lifetime && entry.window == window()
+    }
+
     /// The kept answer if the store's version is still its version (which makes it fresh again).
     func answer(_ jobID: JobID, version: Int64, now: ContinuousClock.Instant = .now) -> ByteBuffer? {
         entries.withLock { entries in
-            guard let entry = entries[jobID], entry.version == version, now - entry.madeAt < lifetime else { return nil }
+            guard let entry = entries[jobID], entry.version == version, usable(entry, now) else { return nil }
             entries[jobID]?.checkedAt = now
             return entry.body
         }
@@ -46,7 +61,7 @@ public final class StatusAnswers: Sendable {
     /// The latest answer if it is fresh, with its version.
     func recent(_ jobID: JobID, now: ContinuousClock.Instant = .now) -> (version: Int64, body: ByteBuffer)? {
         entries.withLock { entries in
-            guard let entry = entries[jobID], now - entry.checkedAt < fresh, now - entry.madeAt < lifetime else { return nil }
+            guard let entry = entries[jobID], now - entry.checkedAt < fresh, usable(entry, now) else { return nil }
             return (entry.version, entry.body)
         }
     }
@@ -55,7 +70,7 @@ public final class StatusAnswers: Sendable {
     /// (or when there is none); the others get the kept answer until that poll is done (`refreshed`).
     func claimRefresh(_ jobID: JobID, now: ContinuousClock.Instant = .now) -> (version: Int64, body: ByteBuffer)? {
         entries.withLock { entries in
-            guard let entry = entries[jobID], now - entry.madeAt < lifetime else { return nil }
+            guard let entry = entries[jobID], usable(entry, now) else { return nil }
             if entry.refreshing { return (entry.version, entry.body) }
             entries[jobID]?.refreshing = true
             return nil
@@ -72,14 +87,16 @@ public final class StatusAnswers: Sendable {
         _ = entries.withLock { $0.removeValue(forKey: jobID) }
     }
 
-    func keep(_ jobID: JobID, version: Int64, body: ByteBuffer, now: ContinuousClock.Instant = .now) {
+    /// Keeps the answer whose URLs were signed in `window` (taken before signing them).
+    func keep(_ jobID: JobID, version: Int64, body: ByteBuffer, window: Int64? = nil, now: ContinuousClock.Instant = .now) {
+        let window = window ?? self.window()
         entries.withLock { entries in
             if let existing = entries[jobID], existing.version > version { return }
             if entries.count >= capacity {
                 let oldest = entries.sorted { $0.value.madeAt < $1.value.madeAt }.prefix(capacity / 2).map(\.key)
                 for key in oldest { entries[key] = nil }
             }
-            entries[jobID] = Entry(version: version, body: body, madeAt: now, checkedAt: now)
+            entries[jobID] = Entry(version: version, body: body, madeAt: now, window: window, checkedAt: now)
         }
     }
 }
