@@ -11,6 +11,15 @@ let swiftSettings: [SwiftSetting] = [
     .treatAllWarnings(as: .error),
 ]
 
+// The live suites (end to end, browser, crash) build the whole product from its composition roots.
+let liveTestDependencies: [Target.Dependency] = [
+    "CutlineProductTestSupport", "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters",
+    "CutlineSettings", "CutlineServiceHost", "CutlineContracts", "CutlineJobStore", "CutlineJobFlow", "CutlineRPC", "CutlineWire",
+    "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
+    .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+]
+
 let package = Package(
     name: "cutline",
     platforms: [.macOS(.v15)],
@@ -325,37 +334,19 @@ let package = Package(
         // runner, the tools, untrusted uploads, secrets.
         .testTarget(
             name: "CutlineEndToEndTests",
-            dependencies: [
-                "CutlineProductTestSupport", "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters",
-                "CutlineSettings", "CutlineServiceHost", "CutlineContracts", "CutlineJobStore", "CutlineJobFlow", "CutlineRPC", "CutlineWire",
-                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
-                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: liveTestDependencies,
             swiftSettings: swiftSettings
         ),
         // The page in real Chromium against the running services.
         .testTarget(
             name: "CutlineBrowserTests",
-            dependencies: [
-                "CutlineProductTestSupport", "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters",
-                "CutlineSettings", "CutlineServiceHost", "CutlineContracts", "CutlineJobStore", "CutlineJobFlow", "CutlineRPC", "CutlineWire",
-                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
-                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: liveTestDependencies,
             swiftSettings: swiftSettings
         ),
         // A MediaProcessor killed mid-job, and what it does when it comes back.
         .testTarget(
             name: "CutlineCrashTests",
-            dependencies: [
-                "CutlineProductTestSupport", "CutlineGatewayApp", "CutlineMediaProcessorApp", "CutlineTextApp", "CutlineAdapters",
-                "CutlineSettings", "CutlineServiceHost", "CutlineContracts", "CutlineJobStore", "CutlineJobFlow", "CutlineRPC", "CutlineWire",
-                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStorage", "CutlineDynamoDB", "CutlineTestSupport",
-                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: liveTestDependencies,
             swiftSettings: swiftSettings
         ),
         // The Gateway's HTTP contract: every route and error on its router in process, the live Gateway
