@@ -12,6 +12,22 @@ struct ServiceExecutableTests {
         ("cutline-text", "text", "CUTLINE_TEXT_RPC_LISTEN"),
     ]
 
+    /// `cutline health --json` until the service answers, up to 30 s in all (each try waits at most
+    /// 1 s): other suites may keep the machine busy.
+    static func health(_ address: String, _ environment: [String: String]) async throws -> (code: Int32, stdout: String, stderr: String) {
+        var health: (code: Int32, stdout: String, stderr: String) = (1, "", "")
+        let deadline = ContinuousClock.now + .seconds(30)
+        while ContinuousClock.now < deadline {
+            health = try await Task.detached {
+                try ChildProcess.run(
+                    [TestEnvironment.executable("cutline"), "health", address, "--json", "--timeout", "1"], environment: environment)
+            }.value
+            if health.code == 0 { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return health
+    }
+
     @Test(arguments: services)
     func serviceStartsAnswersHealthAndStopsCleanly(executable: String, name: String, listenVariable: String) async throws {
         let data = try TestEnvironment.temporaryDirectory(name)
@@ -23,17 +39,7 @@ struct ServiceExecutableTests {
         let service = try ChildProcess([TestEnvironment.executable(executable)], environment: environment, captureIn: data)
         defer { service.stop() }
 
-        var health: (code: Int32, stdout: String, stderr: String) = (1, "", "")
-        // Up to 30 s in all (each try waits at most 1 s): other suites may keep the machine busy.
-        let deadline = ContinuousClock.now + .seconds(30)
-        while ContinuousClock.now < deadline {
-            health = try await Task.detached {
-                try ChildProcess.run(
-                    [TestEnvironment.executable("cutline"), "health", address, "--json", "--timeout", "1"], environment: environment)
-            }.value
-            if health.code == 0 { break }
-            try await Task.sleep(for: .milliseconds(100))
-        }
+        let health = try await Self.health(address, environment)
         #expect(health.code == 0, "cutline health: \(health.stderr)")
         let answer = try JSONSerialization.jsonObject(with: Data(health.stdout.utf8)) as? [String: Any]
         #expect(answer?["name"] as? String == name)
@@ -84,15 +90,7 @@ struct ServiceExecutableTests {
             let address = allowed["CUTLINE_GATEWAY_RPC_LISTEN"]!
             let service = try ChildProcess([TestEnvironment.executable("cutline-gateway")], environment: allowed, captureIn: data)
             defer { service.stop() }
-            var health: (code: Int32, stdout: String, stderr: String) = (1, "", "")
-            let deadline = ContinuousClock.now + .seconds(30)
-            while ContinuousClock.now < deadline {
-                health = try await Task.detached {
-                    try ChildProcess.run([TestEnvironment.executable("cutline"), "health", address, "--timeout", "1"], environment: allowed)
-                }.value
-                if health.code == 0 { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let health = try await Self.health(address, allowed)
             #expect(health.code == 0, "with \(variable): \(service.standardError)")
             service.signal(SIGTERM)
             #expect(await Task.detached { service.wait(timeout: 15) }.value == 0)
