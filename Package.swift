@@ -178,8 +178,8 @@ let package = Package(
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
                 "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineJobFlow", "CutlineJobStore",
-                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
-                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             resources: [.copy("openapi.yaml"), .copy("Web")],
             swiftSettings: swiftSettings

@@ -80,7 +80,11 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     }()
     let app = Application(
         router: router,
-        configuration: .init(address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "cutline-gateway"),
+        server: .http1(configuration: httpSettings.connections.server(logger: httpLogger)),
+        configuration: .init(
+            address: .hostname(httpSettings.host, port: httpSettings.port), serverName: "cutline-gateway", backlog: 1024,
+            // Past the bound, connections wait in the listen queue; the deadlines free slots.
+            availableConnectionsDelegate: .maximum(httpSettings.connections.maxConnections, logger: httpLogger)),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? httpSettings.port
             address.set(host: httpSettings.host, port: port)

@@ -1,6 +1,7 @@
 import CutlineContracts
 public import CutlineRPC
 import CutlineSettings
+import Glibc
 public import Logging
 public import ServiceLifecycle
 import UnixSignals
@@ -25,14 +26,33 @@ public struct AssembledService: Sendable {
 /// and graceful shutdown. The executables are thin shells: parse options, build, run.
 public enum ServiceHost {
     public static func run(_ service: AssembledService, logger: Logger) async throws {
+        let files = raiseOpenFileLimit()
         try service.rpcServer.bind()
         logger.info(
             "starting",
-            metadata: ["version": "\(CutlineVersion.current)", "parts": "\(service.services.map { "\(type(of: $0))" }.joined(separator: ","))"])
+            metadata: [
+                "version": "\(CutlineVersion.current)", "parts": "\(service.services.map { "\(type(of: $0))" }.joined(separator: ","))",
+                "open_files": "\(files)",
+            ])
         let group = ServiceGroup(
             configuration: .init(services: service.services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         )
         try await group.run()
+    }
+
+    /// Every connection is a file: the usual soft limit of 1,024 would let a thousand idle sockets stop
+    /// the server from accepting anyone. The hard limit is the operator's to set; take all of it.
+    /// Returns the limit now in force.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { return UInt64(raised.rlim_cur) }
+        }
+        return UInt64(limit.rlim_cur)
     }
 
     /// The RPC server of a service, with `system.health` and whatever `register` adds.

@@ -35,7 +35,48 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     )
     public var apiOpen: String?
 
+    @Option(
+        name: .customLong("http-header-timeout"),
+        help: "Seconds a new connection has to send its request's head. Env CUTLINE_HTTP_HEADER_TIMEOUT, default 10.")
+    public var headerTimeout: String?
+
+    @Option(
+        name: .customLong("http-body-timeout"),
+        help: "Seconds a request's body may take, plus one for every KiB received. Env CUTLINE_HTTP_BODY_TIMEOUT, default 30.")
+    public var bodyTimeout: String?
+
+    @Option(
+        name: .customLong("http-idle-timeout"),
+        help: "Seconds a kept-alive connection may wait for its next request. Env CUTLINE_HTTP_IDLE_TIMEOUT, default 60.")
+    public var idleTimeout: String?
+
+    @Option(
+        name: .customLong("http-max-connections"),
+        help: "Most HTTP connections open at once; more wait to be accepted. Env CUTLINE_HTTP_MAX_CONNECTIONS, default 4096.")
+    public var maxConnections: String?
+
     public init() {}
+}
+
+/// How long each phase of an HTTP connection may take, and how many connections may be open: so that
+/// clients that connect and then send slowly (slowloris) or not at all cannot hold the server.
+public struct HTTPConnectionLimits: Sendable, Hashable {
+    /// From the connection's start to its first request's complete head.
+    public var headerTimeout: Duration
+    /// How long a request's body may take, extended by a second for every KiB that arrives.
+    public var bodyTimeout: Duration
+    /// From a response's end to the next request's head, on a kept-alive connection.
+    public var idleTimeout: Duration
+    public var maxConnections: Int
+
+    public init(
+        headerTimeout: Duration = .seconds(10), bodyTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(60), maxConnections: Int = 4096
+    ) {
+        self.headerTimeout = headerTimeout
+        self.bodyTimeout = bodyTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
+    }
 }
 
 public struct GatewayHTTPSettings: Sendable, Hashable {
@@ -50,6 +91,7 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
     public var apiOpen: Bool
     public var mediaAddress: SocketAddress
     public var textAddress: SocketAddress
+    public var connections: HTTPConnectionLimits
 
     public init(_ options: GatewayOptions?, publicURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func setting(_ flag: String, _ env: String, _ value: String?) -> Setting {
@@ -97,6 +139,13 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
         } catch {
             throw ValidationError("\(textService.name): \(error)")
         }
+        connections = HTTPConnectionLimits(
+            headerTimeout: try setting("http-header-timeout", "CUTLINE_HTTP_HEADER_TIMEOUT", options?.headerTimeout).seconds(
+                default: 10, range: 0.1...300),
+            bodyTimeout: try setting("http-body-timeout", "CUTLINE_HTTP_BODY_TIMEOUT", options?.bodyTimeout).seconds(default: 30, range: 0.1...600),
+            idleTimeout: try setting("http-idle-timeout", "CUTLINE_HTTP_IDLE_TIMEOUT", options?.idleTimeout).seconds(default: 60, range: 0.1...3600),
+            maxConnections: try setting("http-max-connections", "CUTLINE_HTTP_MAX_CONNECTIONS", options?.maxConnections)
+                .integer(default: 4096, range: 1...1_000_000))
     }
 }
 
