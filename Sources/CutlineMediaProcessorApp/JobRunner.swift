@@ -3,6 +3,7 @@ import CutlineContracts
 public import CutlineCore
 public import CutlineJobStore
 import CutlineMediaEngine
+public import CutlineOutbox
 public import CutlineStorage
 public import Foundation
 public import Logging
@@ -14,10 +15,16 @@ import Synchronization
 /// clip as soon as it is written while the next renders, and reports clips and frame progress through
 /// the outbox. Failures become FAILED with a code and a message; the runner goes on with the next job.
 /// A job still running when the processor stops resumes when it comes back, from its first clip not
-/// yet stored.
+/// yet stored. A job cancelled while the processor was down, or whose cancel call never arrived, is
+/// seen cancelled in the shared status store before it starts and while it renders.
 public final class JobRunner: Service, Sendable {
     let jobs: MediaProcessorJobs
     let objects: any ObjectStore
+    /// The status every service reads: the Gateway writes CANCELLED there even when this processor is
+    /// unreachable.
+    let status: any StatusStore
+    /// How often a running job's shared status is read for a cancel that did not arrive by call.
+    let cancelCheckInterval: Duration
     /// Where clips are written before upload; each job has its own directory, removed on every path.
     let workDirectory: URL
     let logger: Logger
@@ -31,11 +38,14 @@ public final class JobRunner: Service, Sendable {
     private let running = Mutex<[JobID: Task<Void, Never>]>([:])
 
     public init(
-        jobs: MediaProcessorJobs, objects: any ObjectStore, workDirectory: URL, logger: Logger, concurrentJobs: Int = 1,
-        pollInterval: Duration = .milliseconds(100), progressInterval: Duration = .milliseconds(500)
+        jobs: MediaProcessorJobs, objects: any ObjectStore, status: any StatusStore, workDirectory: URL, logger: Logger,
+        concurrentJobs: Int = 1, pollInterval: Duration = .milliseconds(100), progressInterval: Duration = .milliseconds(500),
+        cancelCheckInterval: Duration = .seconds(2)
     ) {
         self.jobs = jobs
         self.objects = objects
+        self.status = status
+        self.cancelCheckInterval = cancelCheckInterval
         self.workDirectory = workDirectory
         self.logger = logger
         self.concurrentJobs = max(1, concurrentJobs)
@@ -108,11 +118,44 @@ public final class JobRunner: Service, Sendable {
         running.withLock { $0[jobID] }?.cancel()
     }
 
+    /// Whether the shared status says this attempt was cancelled. Read for at most a second: a status
+    /// store that is slow or down does not hold the render up (a cancel by call still stops it).
+    func cancelledElsewhere(_ request: SubmitRequest) async -> Bool {
+        let status = status
+        let jobID = request.jobID
+        let record = await withTaskGroup(of: JobStatusRecord??.self) { group in
+            group.addTask { try? await status.status(of: jobID) }
+            group.addTask {
+                try? await Task.sleep(for: .seconds(1))
+                return .some(nil)
+            }
+            defer { group.cancelAll() }
+            return await group.next() ?? nil
+        }
+        guard let record = record ?? nil else { return false }
+        return record.state == .cancelled && record.attempt == request.attempt
+    }
+
+    /// Records a cancel found in the shared status, so the job is not taken up again.
+    private func cancelHere(_ request: SubmitRequest) async {
+        do {
+            _ = try await jobs.cancel(request.jobID)
+        } catch {
+            logger.error("cannot record the cancel", metadata: ["error": "\(error)"])
+        }
+    }
+
     func process(_ job: MediaProcessorJobs.Job) async {
         let request = job.request
         await JobContext.$jobID.withValue(request.jobID) {
             // The clips already stored are kept; the render resumes at the first one missing.
             var clips = job.state == .processing ? Array(job.clips.enumerated().prefix { $0.offset == $0.element.index }.map(\.element)) : []
+            // Cancelled while this processor was down (or the call never arrived): nothing is rendered.
+            if await cancelledElsewhere(request) {
+                await cancelHere(request)
+                logger.info("job cancelled before it started here", metadata: ["clips_uploaded": "\(clips.count)"])
+                return
+            }
             logger.info(
                 "job started",
                 metadata: [
@@ -187,6 +230,19 @@ public final class JobRunner: Service, Sendable {
             }
         }
         defer { reporter.cancel() }
+        // A cancel that reached the status store but not this processor stops the render too.
+        let watcher = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: cancelCheckInterval)
+                if !Task.isCancelled, await cancelledElsewhere(request) {
+                    await cancelHere(request)
+                    logger.info("job cancelled in the status store; stopping its render")
+                    stop(request.jobID)
+                    return
+                }
+            }
+        }
+        defer { watcher.cancel() }
         // Cancelling this job cancels the render too (it stops at its next packet and removes the partial
         // clip), and the render is always awaited, so its files are gone before the directory is.
         try await withTaskCancellationHandler {

@@ -34,7 +34,8 @@ public func buildMediaProcessor(
     var runnerLogger = logger
     runnerLogger[metadataKey: "part"] = "runner"
     let runner = JobRunner(
-        jobs: jobs, objects: objects, workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
+        jobs: jobs, objects: objects, status: status,
+        workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
         logger: runnerLogger, concurrentJobs: media.concurrentJobs)
     let handlers = MediaProcessorHandlers(jobs: jobs, objects: objects, runner: runner)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }

@@ -8,30 +8,115 @@ import Foundation
 import Testing
 
 /// The MediaProcessor killed with SIGKILL in the middle of a job: the job was accepted, so it survives;
-/// the restarted processor finishes it, and every clip is in storage and in the status record once.
+/// the restarted processor finishes it, and every clip is in storage and in the status record once. A
+/// job cancelled while the processor was down is not rendered when it returns.
 @Suite(.serialized, .timeLimit(.minutes(10)))
 struct MediaProcessorCrashTests {
     @Test func killedProcessorFinishesTheJobAfterARestart() async throws {
+        let bench = try await CrashBench()
+        defer { bench.stop() }
+        var processor = try bench.startProcessor()
+        defer { processor.stop() }
+        let jobID = try await bench.submitLongJob(text: "survives")
+
+        // Killed once some clips are up and others are not.
+        try await bench.waitForClips(jobID, atLeast: 2)
+        processor.signal(SIGKILL)
+        #expect(processor.wait(timeout: 10) == 128 + SIGKILL)
+        let atKill = try bench.clipsListed(jobID)
+        #expect(atKill >= 2 && atKill < 16, "the kill landed mid-job (\(atKill) of 16 clips)")
+        // The clips already stored are not rendered or stored again (a rewrite is a new file).
+        let storedBefore = (0..<atKill).map { bench.fileNumber(jobID, $0) }
+        #expect(storedBefore.allSatisfy { $0 != nil })
+
+        processor = try bench.startProcessor()
+        let status = try await bench.waitForState(jobID, "COMPLETED")
+        #expect(
+            status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))\n\(processor.standardError.suffix(2000))"
+        )
+        let clips = try #require(status.json["clips"] as? [[String: Any]])
+        #expect(clips.map { $0["index"] as? Int } == Array(0..<16).map { $0 }, "every clip once, in order")
+        let stored = try await bench.server.gateway.objects.list(prefix: "clips/\(jobID)/")
+        // Every clip once, each with its thumbnail (a clip resumed after the kill gets one too).
+        #expect(stored.map(\.key).sorted() == (0..<16).flatMap { ["clips/\(jobID)/\($0).mp4", "clips/\(jobID)/\($0).jpg"] }.sorted())
+        #expect(processor.standardError.contains("resumed=true"), "the restarted processor took the job up again")
+        #expect((0..<atKill).map { bench.fileNumber(jobID, $0) } == storedBefore, "clips stored before the kill were left as they were")
+        let resumedAt = processor.standardError.firstMatch(of: /first_clip=(\d+)/).flatMap { Int($0.1) }
+        #expect(
+            resumedAt.map { $0 >= atKill } == true,
+            "the render resumed at the first clip not stored (\(String(describing: resumedAt)), \(atKill) stored)")
+    }
+
+    @Test func aJobCancelledWhileTheProcessorWasDownIsNotRenderedWhenItReturns() async throws {
+        let bench = try await CrashBench()
+        defer { bench.stop() }
+        var processor = try bench.startProcessor()
+        defer { processor.stop() }
+        let jobID = try await bench.submitLongJob(text: "cancelled while away")
+        try await bench.waitForClips(jobID, atLeast: 1)
+        processor.signal(SIGKILL)
+        #expect(processor.wait(timeout: 10) == 128 + SIGKILL)
+        let atKill = try await bench.server.gateway.objects.list(prefix: "clips/\(jobID)/").map(\.key).sorted()
+
+        // The Gateway cannot reach the processor; the cancel stands in the status store.
+        let cancel = try bench.server.curl("/api/jobs/\(jobID)", ["-X", "DELETE"])
+        #expect(cancel.status == 202, "\(cancel.errorMessage)")
+        _ = try await bench.waitForState(jobID, "CANCELLED")
+
+        processor = try bench.startProcessor()
+        try await waitUntil { processor.standardError.contains("job cancelled before it started here") }
+        let stored = try await bench.server.gateway.objects.list(prefix: "clips/\(jobID)/").map(\.key).sorted()
+        #expect(stored == atKill, "the returning processor stored clips of a cancelled job: \(stored.count) objects, \(atKill.count) at the kill")
+        #expect(!processor.standardError.contains("resumed=true"), "the cancelled job was taken up again")
+        #expect(try bench.server.curl("/api/jobs/\(jobID)/status").json["state"] as? String == "CANCELLED")
+        // The processor's own queue has it cancelled too, so a later restart does not take it up either.
+        processor.signal(SIGTERM)
+        #expect(processor.wait(timeout: 15) == 0)
+        processor = try bench.startProcessor()
+        try await waitFor { try bench.processorAnswers() }
+        #expect(!processor.standardError.contains("job started"), "\(processor.standardError.suffix(2000))")
+    }
+}
+
+/// A Gateway in this process and the built MediaProcessor as a child that the tests kill and restart,
+/// sharing one data directory (the embedded stores).
+private final class CrashBench: Sendable {
+    let server: RunningGateway
+    let data: URL
+    let mediaAddress: String
+    let environment: [String: String]
+
+    init() async throws {
         let ports = TestEnvironment.freePorts(3)
         let (port, mediaPort) = (ports[0], ports[1])
-        let data = try TestEnvironment.temporaryDirectory("crash")
+        data = try TestEnvironment.temporaryDirectory("crash")
         let base = [
             "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(port)", "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(port)",
             "CUTLINE_MEDIA_ADDRESS": "127.0.0.1:\(mediaPort)", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[2])",
         ]
-        let server = try await RunningGateway(data: data, environment: base)
-        defer { Teardowns.stop { await server.stop() } }
+        server = try await RunningGateway(data: data, environment: base)
+        mediaAddress = "127.0.0.1:\(mediaPort)"
         var environment = ProcessInfo.processInfo.environment.merging(base) { _, new in new }
         environment["CUTLINE_DATA_DIR"] = data.path
-        environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(mediaPort)"
+        environment["CUTLINE_MEDIA_RPC_LISTEN"] = mediaAddress
         environment["CUTLINE_LOG_LEVEL"] = "info"
-        func startProcessor() throws -> ChildProcess {
-            let process = try ChildProcess([TestEnvironment.executable("cutline-media-processor")], environment: environment, captureIn: data)
-            return process
-        }
-        var processor = try startProcessor()
-        defer { processor.stop() }
+        self.environment = environment
+    }
 
+    func stop() {
+        Teardowns.stop { await self.server.stop() }
+    }
+
+    func startProcessor() throws -> ChildProcess {
+        try ChildProcess([TestEnvironment.executable("cutline-media-processor")], environment: environment, captureIn: data)
+    }
+
+    func processorAnswers() throws -> Bool {
+        try ChildProcess.run([TestEnvironment.executable("cutline"), "health", mediaAddress, "--timeout", "1"], environment: environment).code == 0
+    }
+
+    /// Big Buck Bunny six times over, cut into 16 clips of 2 s, uploaded and started.
+    func submitLongJob(text: String) async throws -> String {
         let long = data.appendingPathComponent("long.mp4")
         let source = TestEnvironment.fixtures.appendingPathComponent("media/bigbuckbunny.mp4")
         _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", source.path, "-c", "copy", long.path])
@@ -40,57 +125,38 @@ struct MediaProcessorCrashTests {
         let upload = try #require(initiated.json["upload"] as? [String: Any])
         let headers = (upload["headers"] as? [String: String] ?? [:]).flatMap { ["-H", "\($0.key): \($0.value)"] }
         #expect(try server.curl(upload["url"] as! String, ["-X", "PUT", "--data-binary", "@\(long.path)"] + headers).status == 200)
+        let body = #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "\#(text)"}}"#
         // The processor may still be starting: complete answers 503 until it takes the job.
-        var started = try server.postJSON(
-            "/api/upload/complete",
-            #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "survives"}}"#)
-        for _ in 0..<100 where started.status != 202 {
-            try await Task.sleep(for: .milliseconds(100))
-            started = try server.postJSON(
-                "/api/upload/complete",
-                #"{"job_id": "\#(jobID)", "cutting": {"mode": "fixed", "seconds": 2}, "text": {"mode": "single", "text": "survives"}}"#)
+        var started = try server.postJSON("/api/upload/complete", body)
+        try await waitFor {
+            if started.status != 202 { started = try self.server.postJSON("/api/upload/complete", body) }
+            return started.status == 202
         }
-        #expect(started.status == 202, "\(started.errorMessage)")
+        return jobID
+    }
 
-        // Killed once some clips are up and others are not.
-        let deadline = Date().addingTimeInterval(120)
-        var uploaded = 0
-        while Date() < deadline && uploaded < 2 {
-            uploaded = (try server.curl("/api/jobs/\(jobID)/status").json["clips"] as? [Any])?.count ?? 0
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        processor.signal(SIGKILL)
-        #expect(processor.wait(timeout: 10) == 128 + SIGKILL)
-        let atKill = (try server.curl("/api/jobs/\(jobID)/status").json["clips"] as? [Any])?.count ?? 0
-        #expect(atKill >= 2 && atKill < 16, "the kill landed mid-job (\(atKill) of 16 clips)")
-        // The clips already stored are not rendered or stored again (a rewrite is a new file).
-        func fileNumber(_ index: Int) -> Int? {
-            let path = data.appendingPathComponent("blobs/clips/\(jobID)/\(index).mp4").path
-            return (try? FileManager.default.attributesOfItem(atPath: path))?[.systemFileNumber] as? Int
-        }
-        let storedBefore = (0..<atKill).map(fileNumber)
-        #expect(storedBefore.allSatisfy { $0 != nil })
+    func clipsListed(_ jobID: String) throws -> Int {
+        (try server.curl("/api/jobs/\(jobID)/status").json["clips"] as? [Any])?.count ?? 0
+    }
 
-        processor = try startProcessor()
+    func waitForClips(_ jobID: String, atLeast count: Int) async throws {
+        try await waitFor { try self.clipsListed(jobID) >= count }
+    }
+
+    /// The status once it is `state`, or the last one seen after 4 minutes.
+    func waitForState(_ jobID: String, _ state: String) async throws -> RunningGateway.Answer {
         let finished = Date().addingTimeInterval(240)
         var status = try server.curl("/api/jobs/\(jobID)/status")
-        while Date() < finished, status.json["state"] as? String != "COMPLETED" {
+        while Date() < finished, status.json["state"] as? String != state {
             try await Task.sleep(for: .milliseconds(250))
             status = try server.curl("/api/jobs/\(jobID)/status")
         }
-        #expect(
-            status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))\n\(processor.standardError.suffix(2000))"
-        )
-        let clips = try #require(status.json["clips"] as? [[String: Any]])
-        #expect(clips.map { $0["index"] as? Int } == Array(0..<16).map { $0 }, "every clip once, in order")
-        let stored = try await server.gateway.objects.list(prefix: "clips/\(jobID)/")
-        // Every clip once, each with its thumbnail (a clip resumed after the kill gets one too).
-        #expect(stored.map(\.key).sorted() == (0..<16).flatMap { ["clips/\(jobID)/\($0).mp4", "clips/\(jobID)/\($0).jpg"] }.sorted())
-        #expect(processor.standardError.contains("resumed=true"), "the restarted processor took the job up again")
-        #expect((0..<atKill).map(fileNumber) == storedBefore, "clips stored before the kill were left as they were")
-        let resumedAt = processor.standardError.firstMatch(of: /first_clip=(\d+)/).flatMap { Int($0.1) }
-        #expect(
-            resumedAt.map { $0 >= atKill } == true,
-            "the render resumed at the first clip not stored (\(String(describing: resumedAt)), \(atKill) stored)")
+        return status
+    }
+
+    /// The inode of a stored clip: a clip rendered and stored again is a new file.
+    func fileNumber(_ jobID: String, _ index: Int) -> Int? {
+        let path = data.appendingPathComponent("blobs/clips/\(jobID)/\(index).mp4").path
+        return (try? FileManager.default.attributesOfItem(atPath: path))?[.systemFileNumber] as? Int
     }
 }

@@ -1,5 +1,6 @@
 import CutlineContracts
 import CutlineCore
+import CutlineGatewayApp
 import CutlineJobStore
 import CutlineMediaProcessorApp
 import CutlineOutbox
@@ -91,7 +92,11 @@ struct JobRunnerTests {
     @Test func twoConcurrentJobsRenderSideBySide() async throws {
         let product = try await RunningProduct(environment: ["CUTLINE_MEDIA_CONCURRENT_JOBS": "2"])
         defer { Teardowns.stop { await product.stop() } }
-        let jobs = [try product.startJob(ProductFixtures.bigBuckBunny), try product.startJob(ProductFixtures.bigBuckBunny)]
+        // The first job is six times longer, so it is still rendering whenever the second one starts.
+        let jobs = [
+            try product.startJob(try product.longVideo(), cutting: #"{"mode": "fixed", "seconds": 11}"#),
+            try product.startJob(ProductFixtures.bigBuckBunny),
+        ]
         var together = false
         let deadline = Date().addingTimeInterval(240)
         var states: [String] = []
@@ -106,6 +111,25 @@ struct JobRunnerTests {
         for job in jobs {
             #expect(try await product.processor.objects.list(prefix: "clips/\(job)/").filter { $0.key.hasSuffix(".mp4") }.count == 3)
         }
+    }
+
+    /// A cancel that reached the status store but whose call never reached the processor (the Gateway
+    /// records it, then the call is lost) still stops the render: the runner reads the shared status.
+    @Test func aCancelSeenOnlyInTheStatusStoreStopsTheRender() async throws {
+        let product = try await RunningProduct()
+        defer { Teardowns.stop { await product.stop() } }
+        let jobID = try product.startJob(try product.longVideo(), cutting: #"{"mode": "fixed", "seconds": 2}"#)
+        let job = try JobID(validating: jobID)
+        try await waitFor { (try product.gateway.curl("/api/jobs/\(jobID)/status").json["clips"] as? [Any])?.count ?? 0 >= 1 }
+        // What JobFlow.cancel records, without its call to the processor.
+        let attempt = try #require(try await product.gateway.gateway.jobs.job(job)).attempt
+        try await product.gateway.gateway.jobs.cancel(job, attempt: attempt)
+
+        try await waitFor { [.cancelled, .completed, .failed].contains(try await product.processor.jobs.job(job)?.state) }
+        #expect(try await product.processor.jobs.job(job)?.state == .cancelled, "the render went on after the cancel")
+        let stored = try await product.processor.objects.list(prefix: "clips/\(jobID)/").filter { $0.key.hasSuffix(".mp4") }
+        #expect(stored.count < 16, "every clip was rendered")
+        #expect(try await product.processor.status.status(of: job)?.state == .cancelled)
     }
 
     /// A job the processor died on three times (its row says so) is failed with the reason, not
