@@ -109,8 +109,10 @@ public func buildRouter(
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OriginMiddleware(publicURL: publicURL))
+    let credential = apiToken.map { APICredential(token: $0, publicURL: publicURL) }
+    router.group("api/session").addRoutes(SessionController(credential: credential).endpoints)
     let api = router.group("api")
-    if let apiToken { api.add(middleware: TokenMiddleware(token: Array(apiToken.utf8))) }
+    if let credential { api.add(middleware: TokenMiddleware(credential: credential)) }
     api.addRoutes(SystemController(flow: flow).endpoints)
     api.addRoutes(UploadController(flow: flow).endpoints)
     api.addRoutes(JobController(flow: flow, answers: answers).endpoints)

@@ -52,6 +52,22 @@ struct BrowserTests {
         #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
     }
 
+    /// A Gateway with a token: the page asks for it once, keeps the sign-in in an HttpOnly cookie, and
+    /// then does a whole job (page_signin.py).
+    @Test(
+        .enabled(
+            if: available || TestEnvironment.testServersRequired, "needs chromium, chromium-driver and selenium (scripts/bootstrap installs them)"))
+    func thePageWorksBehindATokenAfterOneSignIn() async throws {
+        let token = "browser-token-\(UUID().uuidString.prefix(12))"
+        let product = try await RunningProduct(environment: ["CUTLINE_API_TOKEN": token])
+        defer { Teardowns.stop { await product.stop() } }
+        let out = product.gateway.data.appendingPathComponent("browser-signin")
+        let run = try ChildProcess.run(
+            ["python3", Self.script("page_signin.py"), Self.base(product.gateway), token, ProductFixtures.bigBuckBunny.path, out.path], timeout: 300)
+        #expect(run.code == 0, "\(run.stdout.suffix(3000))\n\(run.stderr.suffix(3000))")
+        print(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// An upload in parts, interrupted by a reload, resumes from the parts already stored (page_resume.py
     /// counts the part PUTs the page sends after the reload).
     @Test(

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Crypto
 import CutlineCore
 import CutlineGatewayApp
 import CutlineJobFlow
@@ -449,6 +450,61 @@ import Testing
             }
             try await client.execute(uri: "/", method: .get) { response in
                 #expect(response.status == .ok)
+            }
+        }
+    }
+
+    /// The page's sign-in: the token once, then an HttpOnly, SameSite=Strict cookie that opens the API
+    /// until it expires, is signed out, or the token changes; a wrong or forged one opens nothing.
+    @Test func signingInGivesACookieThatOpensTheAPIAndNothingElseDoes() async throws {
+        let token = "router-token-123456"
+        /// A session as the Gateway mints it: `EXPIRY.HEX(HMAC-SHA256(token, "cutline-session v1 EXPIRY"))`.
+        @Sendable func session(expiring expiry: Int, key: String = token) -> String {
+            let mac = HMAC<SHA256>.authenticationCode(for: Data("cutline-session v1 \(expiry)".utf8), using: SymmetricKey(data: Data(key.utf8)))
+            return "\(expiry).\(mac.map { String(format: "%02x", $0) }.joined())"
+        }
+        @Sendable func jobs(_ client: any TestClientProtocol, cookie: String) async throws -> HTTPResponse.Status {
+            try await client.execute(uri: "/api/jobs", method: .get, headers: [.cookie: "theme=dark; cutline_session=\(cookie)"]) { $0.status }
+        }
+        try await Fixture(environment: ["CUTLINE_API_TOKEN": token]).test { client in
+            try await client.execute(
+                uri: "/api/session", method: .post, headers: Self.jsonHeaders, body: Self.json(#"{"token": "not-the-token-000000"}"#)
+            ) {
+                response in
+                #expect(response.status == .unauthorized && Self.error(response).message.contains("not this Gateway's token"))
+                #expect(response.headers[.setCookie] == nil)
+            }
+            try await client.execute(
+                uri: "/api/session", method: .post, headers: [.contentType: "text/plain"], body: Self.json(#"{"token": "\#(token)"}"#)
+            ) {
+                #expect($0.status == .unsupportedMediaType && $0.headers[.setCookie] == nil)
+            }
+            let cookie = try await client.execute(
+                uri: "/api/session", method: .post, headers: Self.jsonHeaders, body: Self.json(#"{"token": "\#(token)"}"#)
+            ) { response in
+                #expect(response.status == .noContent)
+                let set = try #require(response.headers[.setCookie])
+                let attributes = Set(set.split(separator: ";").dropFirst().map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+                #expect(attributes.isSuperset(of: ["httponly", "samesite=strict", "path=/api", "max-age=43200"]), "\(set)")
+                #expect(!attributes.contains("secure"), "a plain-http public URL gets no Secure cookie, or the browser would drop it")
+                return String(try #require(set.split(separator: ";").first).dropFirst("cutline_session=".count))
+            }
+            #expect(try await jobs(client, cookie: cookie) == .ok)
+            let now = Int(Date().timeIntervalSince1970)
+            #expect(try await jobs(client, cookie: session(expiring: now + 600)) == .ok, "the test mints sessions as the Gateway does")
+            #expect(try await jobs(client, cookie: session(expiring: now - 1)) == .unauthorized, "an expired session opened the API")
+            #expect(try await jobs(client, cookie: session(expiring: now + 600, key: "another-token-123456")) == .unauthorized)
+            let forged = "\(now + 86400)" + cookie.drop { $0 != "." }
+            #expect(try await jobs(client, cookie: forged) == .unauthorized, "a session's expiry was pushed back without the token")
+            #expect(try await jobs(client, cookie: "garbage") == .unauthorized)
+            try await client.execute(uri: "/api/session", method: .delete) { response in
+                #expect(response.status == .noContent && response.headers[.setCookie]?.contains("Max-Age=0") == true)
+            }
+        }
+        // Without a token there is nothing to sign in to, and saying so beats a cookie that means nothing.
+        try await Fixture().test { client in
+            try await client.execute(uri: "/api/session", method: .post, headers: Self.jsonHeaders, body: Self.json(#"{"token": "\#(token)"}"#)) {
+                #expect($0.status == .badRequest && Self.error($0).message.contains("needs no sign-in"))
             }
         }
     }

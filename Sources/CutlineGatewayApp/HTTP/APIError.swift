@@ -82,17 +82,3 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
-
-/// With `CUTLINE_API_TOKEN` set, `/api` calls need `Authorization: Bearer TOKEN` (compared in constant
-/// time). Blob and clip URLs authenticate themselves by signature.
-struct TokenMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: [UInt8]
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let given = request.headers[.authorization].map { Array($0.utf8) } ?? []
-        let expected = Array("Bearer ".utf8) + token
-        let matches = given.count == expected.count && zip(given, expected).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-        guard matches else { throw APIError(.unauthorized, "unauthorized", "this Gateway needs 'Authorization: Bearer <token>' (CUTLINE_API_TOKEN)") }
-        return try await next(request, context)
-    }
-}

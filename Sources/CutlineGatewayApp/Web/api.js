@@ -1,7 +1,7 @@
 // The one way the page talks to the Gateway: every request is the documented HTTP API
 // (/api/openapi.yaml), sent by `api`, with a lost connection shown in one banner.
 
-import { $, setText } from "./dom.js";
+import { $, setText, showError } from "./dom.js";
 
 /** An error the API answered, worded by the API. */
 export class ApiError extends Error {
@@ -81,10 +81,67 @@ export async function api(method, path, { body, headers = {}, signal, as = "json
       continue;
     }
     showConnection(null);
+    if (response.status === 401) {
+      await signIn();
+      continue;
+    }
     if (!response.ok && response.status !== 304) throw await errorOf(response);
     if (as === "response") return response;
     if (as === "blob") return response.blob();
     const text = await response.text();
     return text ? JSON.parse(text) : {};
   }
+}
+
+let signingIn = null;
+
+/** Asks for the Gateway's token once, however many calls were refused at the same time, and resolves
+ *  when the Gateway has set its session cookie (HttpOnly: the token is not kept where a script can read
+ *  it). The dialog stays until then: without the token nothing on the page works. */
+function signIn() {
+  signingIn ??= new Promise((resolve) => {
+    const dialog = $("signin");
+    const form = $("signin-form");
+    const input = $("signin-token");
+    const button = form.querySelector("button");
+    dialog.oncancel = (event) => event.preventDefault();
+    form.onsubmit = async (event) => {
+      event.preventDefault();
+      button.disabled = true;
+      try {
+        const response = await fetch("/api/session", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token: input.value }),
+        });
+        if (!response.ok) throw await errorOf(response);
+        input.value = "";
+        showError("signin-error", null);
+        dialog.close();
+        $("signout").hidden = false;
+        signingIn = null;
+        resolve();
+      } catch (error) {
+        showError("signin-error", error.status === 401 ? "That is not this Cutline's token." : error);
+        input.select();
+      } finally {
+        button.disabled = false;
+      }
+    };
+    dialog.showModal();
+    input.focus();
+  });
+  return signingIn;
+}
+
+/** Offers "Sign out" when this Gateway has a token and this browser is signed in to it. */
+export async function showSession() {
+  const session = await api("GET", "/api/session");
+  $("signout").hidden = !(session.token_required && session.signed_in);
+}
+
+/** Ends the session in this browser and starts the page afresh (it asks for the token again). */
+export async function signOut() {
+  await fetch("/api/session", { method: "DELETE" });
+  location.reload();
 }

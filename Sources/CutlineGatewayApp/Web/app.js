@@ -1,6 +1,8 @@
 // Cutline's page: upload straight to storage, plan the cut, choose the texts, follow the job.
 // Plain modules, no build step; this one only connects the views and routes between them.
 
+import { showSession, signOut } from "./api.js";
+import { $ } from "./dom.js";
 import * as job from "./job.js";
 import * as look from "./look.js";
 import * as plan from "./plan.js";
@@ -35,6 +37,8 @@ function route() {
   }
 }
 
+$("signout").addEventListener("click", signOut);
 window.addEventListener("popstate", route);
 route();
 recent.load();
+showSession();
