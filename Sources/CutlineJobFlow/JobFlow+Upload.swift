@@ -84,10 +84,14 @@ extension JobFlow {
     }
 
     func signedParts(of job: JobStore.Job, numbers: [Int]) throws(JobFlowError) -> [(number: Int, url: URL)] {
-        guard let uploadID = job.uploadID else { return [] }
+        guard let uploadID = job.uploadID, let partSize = job.partSize, let total = job.partCount else { return [] }
         return try signed {
             try numbers.map { number in
-                (number, try objects.presignedUploadPart(key: job.sourceKey, uploadID: uploadID, partNumber: number, expires: Self.urlLifetime))
+                // Each part's length is signed: the plan's part size, the last part the remainder.
+                let length = number < total ? partSize : job.size - partSize * Int64(total - 1)
+                let url = try objects.presignedUploadPart(
+                    key: job.sourceKey, uploadID: uploadID, partNumber: number, contentLength: length, expires: Self.urlLifetime)
+                return (number, url)
             }
         }
     }

@@ -66,11 +66,15 @@ extension S3Client {
         return uploadID
     }
 
-    /// A URL anyone may PUT one part to until it expires.
-    public func presignedUploadPart(key: String, uploadID: String, partNumber: Int, expires: Duration = .seconds(3600)) throws -> URL {
+    /// A URL anyone may PUT one part to until it expires; with `contentLength` the length is signed, so a
+    /// part of another size is refused.
+    public func presignedUploadPart(
+        key: String, uploadID: String, partNumber: Int, contentLength: Int64? = nil, expires: Duration = .seconds(3600)
+    ) throws -> URL {
         try Self.validate(key)
         return try signer.presignedURL(
-            method: "PUT", url: url(key, query: "partNumber=\(partNumber)&uploadId=\(AWSURIEncoding.encode(uploadID))"), expires: expires)
+            method: "PUT", url: url(key, query: "partNumber=\(partNumber)&uploadId=\(AWSURIEncoding.encode(uploadID))"),
+            headers: contentLength.map { [("content-length", String($0))] } ?? [], expires: expires)
     }
 
     public struct Part: Sendable, Hashable {

@@ -77,8 +77,11 @@ public struct EmbeddedObjectStore: ObjectStore {
         try await blocking(key) { blobs in try blobs.createMultipartUpload(key: key, contentType: contentType) }
     }
 
-    public func presignedUploadPart(key: String, uploadID: String, partNumber: Int, expires: Duration) throws -> URL {
-        try mapped(key) { try blobs.presign(method: "PUT", key: key, base: publicURL, expires: expires, uploadID: uploadID, partNumber: partNumber) }
+    public func presignedUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64, expires: Duration) throws -> URL {
+        try mapped(key) {
+            try blobs.presign(
+                method: "PUT", key: key, base: publicURL, expires: expires, contentLength: contentLength, uploadID: uploadID, partNumber: partNumber)
+        }
     }
 
     public func listParts(key: String, uploadID: String) async throws -> [UploadedPart] {

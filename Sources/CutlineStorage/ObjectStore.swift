@@ -33,7 +33,9 @@ public protocol ObjectStore: Sendable {
 
     /// Multipart uploads, for files too large for one PUT: the browser PUTs parts to presigned URLs.
     func createMultipartUpload(key: String, contentType: String) async throws -> String
-    func presignedUploadPart(key: String, uploadID: String, partNumber: Int, expires: Duration) throws -> URL
+    /// A URL a browser may PUT part `partNumber` to until it expires: exactly `contentLength` bytes (signed),
+    /// so nothing beyond the declared size can be stored.
+    func presignedUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64, expires: Duration) throws -> URL
     /// The parts stored so far, by part number (a resumed upload skips them).
     func listParts(key: String, uploadID: String) async throws -> [UploadedPart]
     /// Joins the parts into the object; the parts must be those `listParts` gives.

@@ -60,8 +60,10 @@ public struct S3ObjectStore: ObjectStore {
         try await mapped(key) { try await client.createMultipartUpload(key: key, contentType: contentType, checksummed: false) }
     }
 
-    public func presignedUploadPart(key: String, uploadID: String, partNumber: Int, expires: Duration) throws -> URL {
-        try mappedSync(key) { try client.presignedUploadPart(key: key, uploadID: uploadID, partNumber: partNumber, expires: expires) }
+    public func presignedUploadPart(key: String, uploadID: String, partNumber: Int, contentLength: Int64, expires: Duration) throws -> URL {
+        try mappedSync(key) {
+            try client.presignedUploadPart(key: key, uploadID: uploadID, partNumber: partNumber, contentLength: contentLength, expires: expires)
+        }
     }
 
     public func listParts(key: String, uploadID: String) async throws -> [UploadedPart] {

@@ -135,13 +135,16 @@ struct GatewayHTTPTests {
         let partSize = try #require(upload["part_size"] as? Int)
         let parts = try #require(upload["parts"] as? [[String: Any]])
         #expect(parts.count == (bytes.count + partSize - 1) / partSize)
-        func send(_ part: [String: Any]) throws -> Int {
+        func send(_ part: [String: Any], extra: Int = 0) throws -> Int {
             let number = part["number"] as! Int
-            let slice = Data(bytes[((number - 1) * partSize)..<min(bytes.count, number * partSize)])
+            let slice = Data(bytes[((number - 1) * partSize)..<min(bytes.count, number * partSize)]) + Data(count: extra)
             let body = server.data.appendingPathComponent("part-\(number)")
             try slice.write(to: body)
             return try server.curl(part["url"] as! String, ["-X", "PUT", "--data-binary", "@\(body.path)"]).status
         }
+        // Each part's URL signs its length: the last part's too (its remainder), so a byte more is refused.
+        #expect(try send(parts[0], extra: 1) == 403)
+        #expect(try send(parts[parts.count - 1], extra: 1) == 403)
         #expect(try send(parts[0]) == 200)
         let resumed = try server.curl("/api/upload/\(jobID)/parts")
         #expect(resumed.status == 200)

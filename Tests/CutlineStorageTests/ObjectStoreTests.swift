@@ -182,37 +182,49 @@ struct ObjectStoreTests {
     }
 
     /// Parts go up to their own URLs, are listed (a resumed upload skips them), and join in order; a
-    /// part sent twice is listed once; an aborted upload is gone.
+    /// part sent twice is listed once; an aborted upload is gone. A part's URL signs its length: more
+    /// (or fewer) bytes than signed are refused, so nothing beyond the declared size can be stored.
     @Test(arguments: StoreKind.allCases)
     func multipartUploadJoinsItsPartsInOrder(kind: StoreKind) async throws {
         let fixture = try await StoreFixture(kind)
         let key = "uploads/\(UUID().uuidString.lowercased())/source"
         let parts = [StoreFixture.randomBytes(5 * 1024 * 1024), StoreFixture.randomBytes(5 * 1024 * 1024), StoreFixture.randomBytes(1234)]
         let uploadID = try await fixture.store.createMultipartUpload(key: key, contentType: "video/mp4")
-        func send(_ number: Int, _ bytes: [UInt8]) async throws {
-            let url = try fixture.store.presignedUploadPart(key: key, uploadID: uploadID, partNumber: number, expires: .seconds(300))
+        func send(_ number: Int, _ bytes: [UInt8], signed: Int? = nil) async throws -> Bool {
+            let url = try fixture.store.presignedUploadPart(
+                key: key, uploadID: uploadID, partNumber: number, contentLength: Int64(signed ?? bytes.count), expires: .seconds(300))
             let body = try fixture.file("part-\(number)", bytes: bytes)
             switch kind {
             case .s3:
-                #expect(try SeaweedFS.curl(["-X", "PUT", "--data-binary", "@\(body.path)", url.absoluteString]).status == 200)
+                return try SeaweedFS.curl(["-X", "PUT", "--data-binary", "@\(body.path)", url.absoluteString]).status == 200
             case .embedded:
                 let blobs = try #require(fixture.blobs)
                 let query = StoreFixture.query(url)
                 #expect(query["upload"] == uploadID && query["part"] == "\(number)")
-                try blobs.verify(method: "PUT", key: key, query: query, contentType: nil)
+                do {
+                    try blobs.verify(method: "PUT", key: key, query: query, contentType: nil, contentLength: Int64(bytes.count))
+                } catch let error as BlobStoreError {
+                    #expect(error.message.contains("signed for \(signed ?? -1) bytes"), "\(error)")
+                    return false
+                }
                 let writer = try blobs.beginPart(key: key, uploadID: uploadID, number: number)
                 try writer.write(bytes)
                 try writer.commit()
+                return true
             }
         }
-        try await send(1, parts[0])
-        try await send(3, parts[2])
+        // A part signed for 1234 bytes does not take 5 MiB (nor its signed size and more).
+        #expect(try await !send(3, parts[0], signed: parts[2].count), "a part larger than signed was stored")
+        #expect(try await !send(3, parts[2] + [0], signed: parts[2].count), "a part one byte over was stored")
+        #expect(try await fixture.store.listParts(key: key, uploadID: uploadID).isEmpty)
+        #expect(try await send(1, parts[0]))
+        #expect(try await send(3, parts[2]))
         #expect(try await fixture.store.listParts(key: key, uploadID: uploadID).map(\.number) == [1, 3])
         // A browser that lost the answer sends the part again (the same bytes): it is listed once.
         // (SeaweedFS keeps both copies and joins the first even when told the second's ETag, so a
         // part re-sent with other bytes is not something to test against it.)
-        try await send(2, parts[1])
-        try await send(2, parts[1])
+        #expect(try await send(2, parts[1]))
+        #expect(try await send(2, parts[1]))
         let listed = try await fixture.store.listParts(key: key, uploadID: uploadID)
         #expect(listed.map(\.number) == [1, 2, 3])
         #expect(listed.map(\.size) == parts.map { Int64($0.count) })
