@@ -124,7 +124,7 @@ let package = Package(
         // and the CLI. It builds nothing, so a settings change rebuilds little.
         .target(
             name: "CutlineSettings",
-            dependencies: ["CutlineRPC", "CutlineWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["CutlineCore", "CutlineRPC", "CutlineWire", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
         // Per-clip text variations: the engine protocol, the offline WordNet engine, Gemini and
@@ -180,6 +180,7 @@ let package = Package(
                 "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineJobFlow", "CutlineJobStore",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("openapi.yaml"), .copy("Web")],
             swiftSettings: swiftSettings

@@ -6,6 +6,9 @@ public enum ObjectKeys {
     /// Clip `index` (from 0, as in the plan).
     public static func clip(_ jobID: JobID, index: Int) -> String { "clips/\(jobID)/\(index).mp4" }
 
+    /// Everything a job's render stores (clips and thumbnails) is under this prefix.
+    public static func clipsPrefix(_ jobID: JobID) -> String { "clips/\(jobID)/" }
+
     /// The JPEG thumbnail of clip `index`.
     public static func thumbnail(_ jobID: JobID, index: Int) -> String { "clips/\(jobID)/\(index).jpg" }
 }

@@ -72,6 +72,9 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         changed: { answers.forget($0) })
     let router = buildRouter(
         flow, answers: answers, apiToken: httpSettings.apiToken, blobs: objects as? EmbeddedObjectStore, publicURL: httpSettings.publicURL)
+    var sweeperLogger = logger
+    sweeperLogger[metadataKey: "part"] = "sweeper"
+    let sweeper = Sweeper(flow: flow, lifetimes: httpSettings.lifetimes, logger: sweeperLogger)
     let address = HTTPAddress()
     let httpLogger = {
         var logger = logger
@@ -96,7 +99,7 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         "gateway assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
     // Shut down in reverse: HTTP first (no new requests), then RPC, then the relay's last pass.
     return Gateway(
-        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, app]),
+        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, sweeper, app]),
         objects: objects, status: status, database: database, outbox: outbox, jobs: jobs, flow: flow, http: address)
 }
 

@@ -32,6 +32,8 @@ public struct JobStore: Sendable {
             """),
         // The seed of the random plan last previewed, so a complete without one renders that plan.
         SQLiteMigration("gateway: previewed seed", "ALTER TABLE jobs ADD COLUMN seed INTEGER"),
+        // When the job's files (source, clips, thumbnails) were deleted: purged, or past retention.
+        SQLiteMigration("gateway: files deleted", "ALTER TABLE jobs ADD COLUMN files_deleted_at REAL"),
     ]
 
     public struct Job: Sendable, Hashable {
@@ -52,6 +54,8 @@ public struct JobStore: Sendable {
         public var attempt: Int64 = 1
         /// The seed of the random plan analyze-duration last returned.
         public var seed: UInt64? = nil
+        /// When its source, clips and thumbnails were deleted (purged, or past retention).
+        public var filesDeletedAt: Date? = nil
 
         public init(
             jobID: JobID, state: JobState, filename: String, contentType: String, size: Int64, sourceKey: String,
@@ -132,6 +136,7 @@ public struct JobStore: Sendable {
         job.submitted = try StoredJSON.decode(SubmitRequest.self, row.text("submitted"), jobID: idText, column: "submitted")
         job.attempt = row.integer("attempt") ?? 1
         job.seed = row.integer("seed").map { UInt64(bitPattern: $0) }
+        job.filesDeletedAt = row.real("files_deleted_at").map(Date.init(timeIntervalSince1970:))
         return job
     }
 
@@ -186,6 +191,55 @@ public struct JobStore: Sendable {
                 "UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ?",
                 [JobState.cancelled.sqlValue, .real(Date().timeIntervalSince1970), .text(jobID.description)])
             try Outbox.enqueue(StatusWrite(jobID: jobID, state: .cancelled, attempt: attempt), on: connection)
+        }
+    }
+
+    // MARK: Lifetimes (the sweeper's questions)
+
+    /// Jobs still CREATED (their upload never finished) that were created before `date`.
+    public func unfinishedUploads(createdBefore date: Date, limit: Int = 100) async throws -> [Job] {
+        try await jobs(
+            "WHERE state = ? AND created_at < ? ORDER BY created_at LIMIT ?",
+            [JobState.created.sqlValue, .real(date.timeIntervalSince1970), .integer(Int64(limit))])
+    }
+
+    /// Jobs created before `date` whose files are still there.
+    public func withFiles(createdBefore date: Date, limit: Int = 100) async throws -> [Job] {
+        try await jobs(
+            "WHERE files_deleted_at IS NULL AND created_at < ? ORDER BY created_at LIMIT ?",
+            [.real(date.timeIntervalSince1970), .integer(Int64(limit))])
+    }
+
+    /// Jobs whose files were deleted after `date`: looked at again, for a clip a render stored late.
+    public func filesDeleted(after date: Date, limit: Int = 100) async throws -> [Job] {
+        try await jobs(
+            "WHERE files_deleted_at > ? ORDER BY files_deleted_at LIMIT ?", [.real(date.timeIntervalSince1970), .integer(Int64(limit))])
+    }
+
+    private func jobs(_ condition: String, _ values: [SQLiteValue]) async throws -> [Job] {
+        let rows = try await database.read { connection in try connection.query("SELECT * FROM jobs \(condition)", values) }
+        return try rows.map(Self.job)
+    }
+
+    /// Records that the job's files are gone (the first time only: later passes keep the first date).
+    public func filesDeleted(_ jobID: JobID, at date: Date = Date()) async throws {
+        try await database.write { connection in
+            try connection.execute(
+                "UPDATE jobs SET files_deleted_at = ?, updated_at = ? WHERE job_id = ? AND files_deleted_at IS NULL",
+                [.real(date.timeIntervalSince1970), .real(date.timeIntervalSince1970), .text(jobID.description)])
+        }
+    }
+
+    /// Records FAILED with `failure` for a job whose upload never finished, with its status write; a job
+    /// that left CREATED meanwhile is left alone (false).
+    public func uploadExpired(_ jobID: JobID, failure: JobFailure) async throws -> Bool {
+        try await database.write { connection in
+            try connection.execute(
+                "UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ? AND state = ?",
+                [JobState.failed.sqlValue, .real(Date().timeIntervalSince1970), .text(jobID.description), JobState.created.sqlValue])
+            guard connection.changes > 0 else { return false }
+            try Outbox.enqueue(StatusWrite(jobID: jobID, state: .failed, error: failure), on: connection)
+            return true
         }
     }
 }

@@ -1,4 +1,5 @@
 public import ArgumentParser
+public import CutlineCore
 public import CutlineRPC
 public import Foundation
 
@@ -55,6 +56,21 @@ public struct GatewayOptions: ParsableArguments, Sendable {
         help: "Most HTTP connections open at once; more wait to be accepted. Env CUTLINE_HTTP_MAX_CONNECTIONS, default 4096.")
     public var maxConnections: String?
 
+    @Option(
+        name: .customLong("upload-ttl"),
+        help: "An upload not finished this long after it began is aborted (90s, 30m, 24h, 7d). Env CUTLINE_UPLOAD_TTL, default 24h.")
+    public var uploadTTL: String?
+
+    @Option(
+        name: .customLong("retention"),
+        help: "A job's source, clips and thumbnails are deleted this long after it was created, or off. Env CUTLINE_RETENTION, default 7d.")
+    public var retention: String?
+
+    @Option(
+        name: .customLong("sweep-interval"),
+        help: "How often expired uploads and files are looked for. Env CUTLINE_SWEEP_INTERVAL, default 10m.")
+    public var sweepInterval: String?
+
     public init() {}
 }
 
@@ -92,6 +108,7 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
     public var mediaAddress: SocketAddress
     public var textAddress: SocketAddress
     public var connections: HTTPConnectionLimits
+    public var lifetimes: StorageLifetimes
 
     public init(_ options: GatewayOptions?, publicURL: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         func setting(_ flag: String, _ env: String, _ value: String?) -> Setting {
@@ -146,6 +163,8 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
             idleTimeout: try setting("http-idle-timeout", "CUTLINE_HTTP_IDLE_TIMEOUT", options?.idleTimeout).seconds(default: 60, range: 0.1...3600),
             maxConnections: try setting("http-max-connections", "CUTLINE_HTTP_MAX_CONNECTIONS", options?.maxConnections)
                 .integer(default: 4096, range: 1...1_000_000))
+        lifetimes = try StorageLifetimes(
+            uploadTTL: options?.uploadTTL, retention: options?.retention, sweepInterval: options?.sweepInterval, environment: environment)
     }
 }
 

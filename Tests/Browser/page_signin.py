@@ -5,7 +5,8 @@
 
 The page asks for the token once (a wrong one is refused in words), keeps the sign-in where no script
 can read it (an HttpOnly cookie: not in document.cookie, not in web storage), and then works: the file
-is uploaded, planned and cut, and its clips play. A reload stays signed in; signing out asks again.
+is uploaded, planned and cut, and its clips play. A reload stays signed in; deleting the job's files
+leaves a job that says so; signing out asks again.
 Exits 1 with the reason on the first thing that is wrong.
 """
 import os
@@ -79,12 +80,21 @@ def main():
         if dialog_open(driver):
             fail("a reload asked for the token again")
 
+        # "Delete the video and clips" purges the job: the page says so, and a reload still does.
+        driver.find_element(By.ID, "delete-files").click()
+        wait.until(lambda d: "deleted" in d.find_element(By.ID, "job-state").text)
+        if driver.find_elements(By.CSS_SELECTOR, "#clips video"):
+            fail("the clips still show after their files were deleted")
+        driver.refresh()
+        wait.until(lambda d: "deleted" in d.find_element(By.ID, "job-state").text)
+        accessible(driver, "deleted job")
+
         # Signing out ends the session: the page asks again.
         driver.find_element(By.ID, "signout").click()
         wait.until(lambda d: dialog_open(d))
         if driver.current_url != job_url:
             fail(f"signing out left the page: {driver.current_url}")
-        print("page_signin: signed in once, 3 clips made and played, reload kept the session, sign-out asked again")
+        print("page_signin: signed in once, 3 clips made and played, reload kept the session, files deleted, sign-out asked again")
 
     drive(out, body, failure="signin-failure.png")
 

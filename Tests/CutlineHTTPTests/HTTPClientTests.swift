@@ -199,6 +199,11 @@ struct HTTPClientLifetimeTests {
             let client = try HTTPClient(configuration: configuration)
             _ = try? await client.send(
                 HTTPRequest(method: .get, url: URL(string: "http://127.0.0.1:\(TestEnvironment.freePort())/")!, retryable: false))
+            // Each worker names itself once it runs: wait for all five names.
+            let started = ContinuousClock.now + .seconds(10)
+            while Self.httpThreadCount() < before + 5 && ContinuousClock.now < started {
+                try await Task.sleep(for: .milliseconds(20))
+            }
             #expect(Self.httpThreadCount() == before + 5)
         }
         let deadline = ContinuousClock.now + .seconds(10)

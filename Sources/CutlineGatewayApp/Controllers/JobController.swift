@@ -82,6 +82,8 @@ struct JobController {
     struct StateAnswer: ResponseEncodable {
         let jobId: String
         let state: String
+        /// Set by a purge: the job's files are gone.
+        var filesDeleted: Bool? = nil
     }
 
     @Sendable func complete(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<StateAnswer> {
@@ -92,10 +94,18 @@ struct JobController {
         return EditedResponse(status: .accepted, response: StateAnswer(jobId: id.description, state: JobState.queued.rawValue))
     }
 
+    /// Cancels the job; with `?purge=true` also deletes its source, clips and thumbnails (a job that has
+    /// ended is purged as it is).
     @Sendable func cancel(_ request: Request, context: APIRequestContext) async throws -> EditedResponse<StateAnswer> {
         let id = try context.jobID()
-        try await flow.cancel(id, logger: context.logger)
-        return EditedResponse(status: .accepted, response: StateAnswer(jobId: id.description, state: JobState.cancelled.rawValue))
+        let purgeText = request.uri.queryParameters.get("purge") ?? "false"
+        guard let purge = Bool(purgeText) else { throw APIError.badRequest("purge must be true or false, not \"\(purgeText.prefix(20))\"") }
+        guard purge else {
+            try await flow.cancel(id, logger: context.logger)
+            return EditedResponse(status: .accepted, response: StateAnswer(jobId: id.description, state: JobState.cancelled.rawValue))
+        }
+        let state = try await flow.purge(id, logger: context.logger)
+        return EditedResponse(status: .accepted, response: StateAnswer(jobId: id.description, state: state.rawValue, filesDeleted: true))
     }
 
     struct RecentResponse: ResponseEncodable {
@@ -151,6 +161,8 @@ struct JobController {
         let error: Failure?
         let createdAt: Date?
         let updatedAt: Date
+        /// When the job's source, clips and thumbnails were deleted (purged, or past CUTLINE_RETENTION).
+        let filesDeletedAt: Date?
     }
 
     @Sendable func status(_ request: Request, context: APIRequestContext) async throws -> Response {
@@ -164,16 +176,20 @@ struct JobController {
             return Self.statusAnswer(kept.body, etag: Self.etag(kept.version, window), request)
         }
         defer { answers.refreshed(jobID) }
+        // A job whose files were deleted lists no clips, and its answers are not kept (their tag differs).
+        let job = try await flow.knownJob(jobID)
+        let filesDeletedAt = job?.filesDeletedAt
         if let version = try await flow.readStatus({ try await flow.status.version(of: jobID) }) {
-            let etag = Self.etag(version, window)
-            if let body = answers.answer(jobID, version: version) { return Self.statusAnswer(body, etag: etag, request) }
+            let etag = Self.etag(version, window, filesDeleted: filesDeletedAt != nil)
+            if filesDeletedAt == nil, let body = answers.answer(jobID, version: version) { return Self.statusAnswer(body, etag: etag, request) }
             if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
         }
         let record = try await flow.statusRecord(jobID)
-        let etag = Self.etag(record.version, window)
+        let etag = Self.etag(record.version, window, filesDeleted: filesDeletedAt != nil)
         if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
-        let filename = record.clips.isEmpty ? nil : try await flow.knownJob(jobID)?.filename
-        let clips = try record.clips.sorted { $0.index < $1.index }.map { clip in
+        let filename = job?.filename
+        let listed = filesDeletedAt == nil ? record.clips : []
+        let clips = try listed.sorted { $0.index < $1.index }.map { clip in
             StatusResponse.Clip(
                 index: clip.index, start: clip.start, duration: clip.duration, text: clip.text, size: clip.size,
                 url: try flow.downloadURL(clip, filename: filename).absoluteString,
@@ -185,15 +201,17 @@ struct JobController {
             progress: .init(
                 clipsDone: progress.clipsDone, clipsTotal: progress.clipsTotal, framesDone: progress.framesDone, framesTotal: progress.framesTotal),
             clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt,
-            updatedAt: record.updatedAt)
+            updatedAt: record.updatedAt, filesDeletedAt: filesDeletedAt)
         let encoded = ByteBuffer(bytes: try APIJSON.encoder.encode(body))
-        if record.version > 0 { answers.keep(jobID, version: record.version, body: encoded, window: window) }
+        if record.version > 0, filesDeletedAt == nil { answers.keep(jobID, version: record.version, body: encoded, window: window) }
         return Self.statusResponse(encoded, etag: etag)
     }
 
     /// The version and the window the answer's URLs were signed in (`StatusAnswers.window`): a browser
     /// holding an answer from an earlier window gets a new one, with URLs that have not expired.
-    static func etag(_ version: Int64, _ window: Int64) -> String { "\"v\(version).\(window)\"" }
+    static func etag(_ version: Int64, _ window: Int64, filesDeleted: Bool = false) -> String {
+        "\"v\(version).\(window)\(filesDeleted ? ".deleted" : "")\""
+    }
 
     static func matches(_ request: Request, _ etag: String) -> Bool {
         guard let match = request.headers[.ifNoneMatch] else { return false }

@@ -55,6 +55,15 @@ function render() {
     FAILED: "Failed",
     CANCELLED: "Cancelled",
   };
+  $("delete-files").hidden = !!status.files_deleted_at || !TERMINAL.has(status.state);
+  if (status.files_deleted_at) {
+    // Purged, or past the Gateway's retention: nothing left to play or download.
+    list.replaceChildren();
+    const ended = status.state === "COMPLETED" ? "Done" : words[status.state] || status.state;
+    setText($("job-state"), `${ended}. Its video and clips were deleted on ${new Date(status.files_deleted_at).toLocaleString()}.`);
+    $("cancel-job").hidden = $("download-all").hidden = true;
+    return;
+  }
   setText($("job-state"), words[status.state] || status.state);
   $("cancel-job").hidden = TERMINAL.has(status.state);
   $("download-all").hidden = !status.clips.length;
@@ -171,6 +180,16 @@ async function explainStall(signal) {
 $("cancel-job").addEventListener("click", async () => {
   try {
     await api("DELETE", `/api/jobs/${state.jobId}`);
+  } catch (error) {
+    state.error = error;
+    render();
+  }
+});
+
+$("delete-files").addEventListener("click", async () => {
+  try {
+    await api("DELETE", `/api/jobs/${state.jobId}?purge=true`);
+    show(state.jobId);  // its status, now without files
   } catch (error) {
     state.error = error;
     render();
