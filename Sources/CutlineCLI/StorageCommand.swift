@@ -1,6 +1,8 @@
 import ArgumentParser
 import CutlineAdapters
+import CutlineCore
 import CutlineHTTP
+import CutlineS3
 import CutlineSettings
 import CutlineStorage
 import Foundation
@@ -12,7 +14,7 @@ struct StorageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "storage",
         abstract: "Put, get, list, delete and presign objects in Cutline's object store.",
-        subcommands: [Put.self, Get.self, PresignPut.self, PresignGet.self, List.self, Remove.self]
+        subcommands: [Put.self, Get.self, PresignPut.self, PresignGet.self, List.self, Remove.self, Lifecycle.self]
     )
 
     struct Target: ParsableArguments {
@@ -111,6 +113,33 @@ struct StorageCommand: AsyncParsableCommand {
                 // Stores delete missing keys silently; a person who names one wants to hear of it.
                 guard try await store.head(key: key) != nil else { throw StorageError(.noSuchKey, key: key, "no object with this key") }
                 try await store.delete(key: key)
+            }
+        }
+    }
+
+    /// S3 only: the bucket's lifecycle rule, so S3 itself deletes what the Gateway's sweeper would.
+    struct Lifecycle: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the S3 bucket's lifecycle rule from CUTLINE_UPLOAD_TTL and CUTLINE_RETENTION (whole days) and print it.")
+        @Option(name: .customLong("upload-ttl"), help: "Env CUTLINE_UPLOAD_TTL, default 24h.") var uploadTTL: String?
+        @Option(name: .customLong("retention"), help: "Env CUTLINE_RETENTION, default 7d; off: no expiry.") var retention: String?
+        @Flag(help: "Replace lifecycle rules in the bucket that are not Cutline's.") var replace = false
+        @OptionGroup var target: Target
+        func run() async throws {
+            let lifetimes = try StorageLifetimes(uploadTTL: uploadTTL, retention: retention)
+            try await StorageCommand.run(target) { store in
+                guard let s3 = store as? S3ObjectStore else {
+                    throw ValidationError(
+                        "the embedded store has no lifecycle rule: the Gateway's sweeper applies CUTLINE_UPLOAD_TTL and CUTLINE_RETENTION to it. Set CUTLINE_S3_BUCKET for S3."
+                    )
+                }
+                for rule in try await s3.applyLifetimes(lifetimes, replace: replace) {
+                    let what = [
+                        rule.abortIncompleteUploadDays.map { "abort unfinished uploads after \($0) d" },
+                        rule.expirationDays.map { "expire after \($0) d" },
+                    ].compactMap { $0 }.joined(separator: ", ")
+                    print("\(rule.id): \(rule.prefix)* \(what)")
+                }
             }
         }
     }

@@ -1,9 +1,12 @@
 import ArgumentParser
-import CutlineCore
-import Foundation
+public import CutlineCore
+public import Foundation
 
 extension StorageLifetimes {
-    init(uploadTTL: String?, retention: String?, sweepInterval: String?, environment: [String: String]) throws {
+    /// From flags, else CUTLINE_UPLOAD_TTL, CUTLINE_RETENTION and CUTLINE_SWEEP_INTERVAL, else the defaults.
+    public init(
+        uploadTTL: String?, retention: String?, sweepInterval: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws {
         func setting(_ flag: String, _ env: String, _ value: String?) -> Setting {
             Setting(flag: flag, env: env, value: value, environment: environment)
         }

@@ -1,3 +1,4 @@
+public import CutlineCore
 public import CutlineS3
 public import Foundation
 
@@ -121,5 +122,32 @@ public struct S3ObjectStore: ObjectStore {
             code, key: error.key ?? key,
             "\(error.code): \(error.message.isEmpty ? "(no message)" : error.message) (\(error.curlCode.map { "curl error \($0)" } ?? "HTTP \(error.status)"))"
         )
+    }
+}
+
+extension S3ObjectStore {
+    /// The bucket's lifecycle rule for Cutline's lifetimes (`StorageLifetimes`, in whole days): unfinished
+    /// uploads aborted after the upload TTL, sources and clips expired after the retention. Rules of
+    /// others in the bucket are not overwritten unless `replace`; returns the rules as the bucket has them.
+    public func applyLifetimes(_ lifetimes: StorageLifetimes, replace: Bool = false) async throws -> [S3Client.LifecycleRule] {
+        let existing = try await mapped(nil) { try await client.bucketLifecycle() }
+        let foreign = existing.filter { !$0.id.hasPrefix("cutline-") }
+        if !foreign.isEmpty, !replace {
+            throw StorageError(
+                .failed, key: nil,
+                "the bucket \(client.bucket) has lifecycle rules that are not Cutline's (\(foreign.map(\.id).joined(separator: ", "))); S3 keeps one configuration per bucket, so add Cutline's rules to them by hand, or pass --replace"
+            )
+        }
+        var rules = [
+            S3Client.LifecycleRule(
+                id: "cutline-abort-unfinished-uploads", prefix: "uploads/", abortIncompleteUploadDays: StorageLifetimes.days(lifetimes.uploadTTL))
+        ]
+        if let retention = lifetimes.retention {
+            let days = StorageLifetimes.days(retention)
+            rules.append(S3Client.LifecycleRule(id: "cutline-retention-uploads", prefix: "uploads/", expirationDays: days))
+            rules.append(S3Client.LifecycleRule(id: "cutline-retention-clips", prefix: "clips/", expirationDays: days))
+        }
+        try await mapped(nil) { try await client.putBucketLifecycle(rules) }
+        return try await mapped(nil) { try await client.bucketLifecycle() }
     }
 }

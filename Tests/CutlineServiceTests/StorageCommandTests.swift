@@ -133,4 +133,58 @@ struct StorageCommandTests {
         #expect(down.code == 1)
         #expect(down.stderr.contains("uploads/x/source") && down.stderr.contains("NetworkError"), "stderr: \(down.stderr)")
     }
+
+    /// `cutline storage lifecycle` sets the bucket's rule from the lifetimes (whole days, rounded up) and
+    /// prints it as the bucket has it; another owner's rules are kept unless --replace; the embedded
+    /// store is refused in words (its sweeper is the Gateway's).
+    @Test func theBucketsLifecycleRuleFollowsTheLifetimes() async throws {
+        let server = try SeaweedFS()
+        defer { server.stop() }
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_S3_BUCKET"] = "rules-bucket"
+        environment["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
+        environment["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
+        environment["AWS_REGION"] = "us-east-1"
+        environment["AWS_ENDPOINT_URL_S3"] = server.endpoint.absoluteString
+        let bucket = try SeaweedFS.curl([
+            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+            "\(server.endpoint.absoluteString)/rules-bucket",
+        ])
+        #expect(bucket.status == 200)
+
+        environment["CUTLINE_UPLOAD_TTL"] = "36h"
+        environment["CUTLINE_RETENTION"] = "10d"
+        let set = try cutline(["storage", "lifecycle"], environment)
+        #expect(set.code == 0, "\(set.stderr)")
+        #expect(
+            set.stdout.split(separator: "\n").map(String.init) == [
+                "cutline-abort-unfinished-uploads: uploads/* abort unfinished uploads after 2 d",
+                "cutline-retention-uploads: uploads/* expire after 10 d",
+                "cutline-retention-clips: clips/* expire after 10 d",
+            ], "\(set.stdout)")
+        environment["CUTLINE_RETENTION"] = "off"
+        let kept = try cutline(["storage", "lifecycle"], environment)
+        #expect(kept.stdout == "cutline-abort-unfinished-uploads: uploads/* abort unfinished uploads after 2 d\n", "\(kept.stdout)")
+
+        // Someone else's rule in the bucket (boto3 sets it): kept, and said so, unless --replace.
+        let foreign = try ChildProcess.run(
+            [
+                "python3", "-c",
+                """
+                import boto3, sys
+                boto3.client("s3", endpoint_url=sys.argv[1]).put_bucket_lifecycle_configuration(Bucket="rules-bucket", LifecycleConfiguration={"Rules": [
+                    {"ID": "logs-expire", "Status": "Enabled", "Filter": {"Prefix": "logs/"}, "Expiration": {"Days": 30}}]})
+                """,
+                server.endpoint.absoluteString,
+            ], environment: environment)
+        #expect(foreign.code == 0, "\(foreign.stderr)")
+        let refused = try cutline(["storage", "lifecycle"], environment)
+        #expect(refused.code == 1 && refused.stderr.contains("logs-expire") && refused.stderr.contains("--replace"), "\(refused.stderr)")
+        #expect(try cutline(["storage", "lifecycle", "--replace"], environment).code == 0)
+
+        var embedded = ProcessInfo.processInfo.environment
+        embedded["CUTLINE_DATA_DIR"] = try TestEnvironment.temporaryDirectory("cli-lifecycle").path
+        let none = try cutline(["storage", "lifecycle"], embedded)
+        #expect(none.code != 0 && none.stderr.contains("sweeper"), "\(none.stderr)")
+    }
 }
