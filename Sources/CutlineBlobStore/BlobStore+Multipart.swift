@@ -35,7 +35,7 @@ extension BlobStore {
             try Data(key.utf8).write(to: directory.appendingPathComponent("key"))
             try Data(contentType.utf8).write(to: directory.appendingPathComponent("content-type"))
         } catch {
-            throw BlobStoreError.io(key, "cannot start an upload: \(error.localizedDescription)")
+            throw BlobStoreError.writing(key, path: directory.path, error, "cannot start an upload")
         }
         return uploadID
     }

@@ -56,7 +56,7 @@ public struct BlobStore: Sendable {
             try Self.replace(target, with: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw BlobStoreError.io(key, "\(error.localizedDescription)")
+            throw BlobStoreError.writing(key, path: target.deletingLastPathComponent().path, error, error.localizedDescription)
         }
     }
 
@@ -69,7 +69,7 @@ public struct BlobStore: Sendable {
             try Self.replace(target, with: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw BlobStoreError.io(key, "\(error.localizedDescription)")
+            throw BlobStoreError.writing(key, path: target.deletingLastPathComponent().path, error, error.localizedDescription)
         }
     }
 
@@ -88,8 +88,10 @@ public struct BlobStore: Sendable {
     static func replace(_ target: URL, with temporary: URL) throws {
         do {
             try Durability.publish(temporary, as: target)
+        } catch let error as BlobStoreError {
+            throw error
         } catch {
-            throw BlobStoreError.io(target.lastPathComponent, "\(error)")
+            throw BlobStoreError.writing(target.lastPathComponent, path: target.deletingLastPathComponent().path, error, "\(error)")
         }
     }
 
@@ -98,7 +100,7 @@ public struct BlobStore: Sendable {
         do {
             try Durability.makeDirectories(directory)
         } catch {
-            throw BlobStoreError.io(key, "cannot create \(directory.path): \(error)")
+            throw BlobStoreError.writing(key, path: directory.path, error, "cannot create \(directory.path)")
         }
     }
 

@@ -18,7 +18,7 @@ public final class BlobWriter: @unchecked Sendable {
         try BlobStore.makeDirectories(directory, key: key)
         temporary = directory.appendingPathComponent(".tmp-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw BlobStoreError.io(key, "cannot create \(temporary.path)")
+            throw NoSpace.isNoSpace(errno) ? BlobStoreError.full(key, path: directory.path) : BlobStoreError.io(key, "cannot create \(temporary.path)")
         }
         handle = try FileHandle(forWritingTo: temporary)
     }
@@ -35,7 +35,7 @@ public final class BlobWriter: @unchecked Sendable {
         do {
             try handle.write(contentsOf: bytes)
         } catch {
-            throw BlobStoreError.io(key, "writing failed: \(error.localizedDescription)")
+            throw BlobStoreError.writing(key, path: target.deletingLastPathComponent().path, error, "writing failed")
         }
         bytesWritten += Int64(bytes.count)
     }
@@ -49,7 +49,7 @@ public final class BlobWriter: @unchecked Sendable {
             try BlobStore.replace(target, with: temporary)
         } catch {
             try? FileManager.default.removeItem(at: temporary)
-            throw BlobStoreError.io(key, "cannot store the object: \(error)")
+            throw BlobStoreError.writing(key, path: target.deletingLastPathComponent().path, error, "cannot store the object")
         }
     }
 

@@ -1,5 +1,6 @@
 internal import CFFmpeg
 public import CutlineCore
+import Foundation
 
 /// A media failure with the context a person needs: what went wrong, the file, and FFmpeg's own message.
 public struct MediaError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -85,6 +86,14 @@ func check(_ status: Int32, _ operation: String, path: String? = nil, code: Medi
 extension MediaError: JobFailureConvertible {
     /// The code and FFmpeg's words, without the path (for a job it is a signed URL, not for a person).
     public var jobFailure: JobFailure {
+        // A full disk is not the video's fault: say which disk (the path is a local file here, not a URL).
+        if averror == -ENOSPC || averror == -EDQUOT {
+            return JobFailure(
+                code: "storage_full",
+                message:
+                    "the MediaProcessor's disk is full: \(operation) could not write \(path ?? "its output") (\(message)); free space and start the job again"
+            )
+        }
         let advice: String =
             switch code {
             case .notMedia, .unreadable: "the upload is not a video Cutline can read; upload an MP4, MOV, MKV or WebM file"

@@ -35,7 +35,7 @@ public final class JobRunner: Service, Sendable {
     /// A job whose render began this many times without ending (the processor died each time) fails.
     static let maximumStarts = 3
     /// The jobs being rendered, so a cancel can stop one.
-    private let running = Mutex<[JobID: Task<Void, Never>]>([:])
+    private let running = Mutex<[JobID: Task<Bool, Never>]>([:])
 
     public init(
         jobs: MediaProcessorJobs, objects: any ObjectStore, status: any StatusStore, workDirectory: URL, logger: Logger,
@@ -54,18 +54,22 @@ public final class JobRunner: Service, Sendable {
     }
 
     public func run() async throws {
-        await withTaskGroup(of: JobID?.self) { group in
+        await withTaskGroup(of: (JobID, recorded: Bool)?.self) { group in
             var held: Set<JobID> = []
             var sleeping = false
+            // A job whose outcome could not be written (a full disk, a database that refuses writes)
+            // would be taken up again at once: the next one waits, 1 s doubling to a minute.
+            var unrecorded = 0
+            var resumeAt = ContinuousClock.now
             while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
-                if held.count < concurrentJobs, let job = await nextJob(excluding: held) {
+                if held.count < concurrentJobs, ContinuousClock.now >= resumeAt, let job = await nextJob(excluding: held) {
                     let jobID = job.request.jobID
                     held.insert(jobID)
                     // A shutdown stops the render; the job stays running in the table and resumes on restart.
                     let work = Task { await self.process(job) }
                     running.withLock { $0[jobID] = work }
                     group.addTask {
-                        await withGracefulShutdownHandler {
+                        let recorded = await withGracefulShutdownHandler {
                             await withTaskCancellationHandler {
                                 await work.value
                             } onCancel: {
@@ -74,7 +78,7 @@ public final class JobRunner: Service, Sendable {
                         } onGracefulShutdown: {
                             work.cancel()
                         }
-                        return jobID
+                        return (jobID, recorded)
                     }
                     continue
                 }
@@ -88,9 +92,19 @@ public final class JobRunner: Service, Sendable {
                     }
                 }
                 switch await group.next() {
-                case .some(.some(let ended)):
+                case .some(.some(let (ended, recorded))):
                     held.remove(ended)
                     running.withLock { $0[ended] = nil }
+                    if recorded {
+                        unrecorded = 0
+                    } else {
+                        unrecorded += 1
+                        let pause = Duration.seconds(min(60, 1 << min(unrecorded - 1, 6)))
+                        resumeAt = ContinuousClock.now + pause
+                        logger.warning(
+                            "a job's outcome could not be written; waiting before the next job",
+                            metadata: ["job_id": "\(ended)", "pause": "\(pause)", "in_a_row": "\(unrecorded)"])
+                    }
                 case .some(.none):
                     sleeping = false
                 case .none:
@@ -99,7 +113,7 @@ public final class JobRunner: Service, Sendable {
             }
             group.cancelAll()
             for await ended in group {
-                if let ended { running.withLock { $0[ended] = nil } }
+                if let (ended, _) = ended { running.withLock { $0[ended] = nil } }
             }
         }
     }
@@ -145,16 +159,18 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    func process(_ job: MediaProcessorJobs.Job) async {
+    /// Renders the job and records how it ended; false when that record could not be written.
+    @discardableResult
+    func process(_ job: MediaProcessorJobs.Job) async -> Bool {
         let request = job.request
-        await JobContext.$jobID.withValue(request.jobID) {
+        return await JobContext.$jobID.withValue(request.jobID) {
             // The clips already stored are kept; the render resumes at the first one missing.
             var clips = job.state == .processing ? Array(job.clips.enumerated().prefix { $0.offset == $0.element.index }.map(\.element)) : []
             // Cancelled while this processor was down (or the call never arrived): nothing is rendered.
             if await cancelledElsewhere(request) {
                 await cancelHere(request)
                 logger.info("job cancelled before it started here", metadata: ["clips_uploaded": "\(clips.count)"])
-                return
+                return true
             }
             logger.info(
                 "job started",
@@ -177,6 +193,7 @@ public final class JobRunner: Service, Sendable {
                 try Task.checkCancellation()
                 try await jobs.complete(request, clips: clips, framesTotal: framesTotal)
                 logger.info("job completed", metadata: ["clips": "\(clips.count)"])
+                return true
             } catch  where Task.isCancelled {
                 if (try? await jobs.job(request.jobID))?.state == .cancelled {
                     logger.info("job cancelled", metadata: ["clips_uploaded": "\(clips.count)"])
@@ -184,13 +201,16 @@ public final class JobRunner: Service, Sendable {
                     try? await jobs.interrupted(request.jobID)
                     logger.info("job interrupted; it resumes when the processor starts again", metadata: ["clips_uploaded": "\(clips.count)"])
                 }
+                return true
             } catch {
                 let failure = JobFailure(error: error)
                 logger.error("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
                 do {
                     try await jobs.fail(request, clips: clips, failure: failure)
+                    return true
                 } catch {
                     logger.error("cannot record the failure", metadata: ["error": "\(error)"])
+                    return false
                 }
             }
         }

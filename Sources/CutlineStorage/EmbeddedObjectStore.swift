@@ -112,7 +112,7 @@ public struct EmbeddedObjectStore: ObjectStore {
         } catch let error as BlobStoreError {
             throw Self.storageError(error, key: key)
         } catch let error as CocoaError {
-            throw StorageError(.localFile, key: key, error.localizedDescription)
+            throw StorageError(NoSpace.matches(error) ? .full : .localFile, key: key, error.localizedDescription)
         }
     }
 
@@ -133,6 +133,7 @@ public struct EmbeddedObjectStore: ObjectStore {
             case "InvalidRange": .invalidRange
             case "SignatureDoesNotMatch", "AccessDenied": .denied
             case "IOError": .localFile
+            case "StorageFull": .full
             default: .failed
             }
         return StorageError(code, key: error.key ?? key, "\(error.code): \(error.message)")

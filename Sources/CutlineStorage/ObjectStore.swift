@@ -109,6 +109,8 @@ public struct StorageError: Error, Sendable, Hashable, CustomStringConvertible {
         case unavailable = "Unavailable"
         /// Reading or writing a local file failed.
         case localFile = "LocalFileError"
+        /// The disk the store writes to is full (or the quota used up): nothing was stored.
+        case full = "StorageFull"
         /// Anything else the store answered.
         case failed = "StorageFailed"
     }
@@ -133,7 +135,8 @@ extension StorageError: JobFailureConvertible {
         switch code {
         case .noSuchKey: JobFailure(code: "storage_missing", message: "\(key ?? "an object") is not in storage (was the upload finished?)")
         case .unavailable: JobFailure(code: "storage_unavailable", message: "the object store could not be reached past the retries: \(message)")
-        case .localFile: JobFailure(code: "disk", message: "a local file could not be written or read (is the disk full?): \(message)")
+        case .localFile: JobFailure(code: "disk", message: "a local file could not be written or read: \(message)")
+        case .full: JobFailure(code: "storage_full", message: "the storage is full, so \(key ?? "the file") was not stored (\(message)); free space and start the job again")
         default: JobFailure(code: "storage_failed", message: "the object store refused: \(description)")
         }
     }

@@ -61,8 +61,7 @@ struct BlobController: Sendable {
                 writer = try blobs.beginWrite(key: key)
             }
         } catch let error as BlobStoreError {
-            throw error.code == "NoSuchUpload"
-                ? APIError.notFound("the upload is no longer open: \(error.message)") : APIError.badRequest(error.description)
+            throw Self.refusal(error)
         }
         do {
             var pending = ByteBuffer()
@@ -88,6 +87,10 @@ struct BlobController: Sendable {
                 }
                 try writer.commit()
             }
+        } catch let error as BlobStoreError {
+            writer.abort()
+            if error.code == "StorageFull" { context.logger.error("upload refused: storage full", metadata: ["key": "\(key)", "error": "\(error)"]) }
+            throw Self.refusal(error)
         } catch {
             writer.abort()
             throw error
@@ -177,6 +180,18 @@ struct BlobController: Sendable {
         case "jpg", "jpeg": "image/jpeg"
         case "png": "image/png"
         default: "application/octet-stream"
+        }
+    }
+
+    /// A store error as the uploader should see it: a full disk is 507 (try later, nothing was kept).
+    static func refusal(_ error: BlobStoreError) -> APIError {
+        switch error.code {
+        case "NoSuchUpload": APIError.notFound("the upload is no longer open: \(error.message)")
+        case "StorageFull":
+            APIError(
+                HTTPResponse.Status(code: 507, reasonPhrase: "Insufficient Storage"), "storage_full",
+                "the Gateway's storage is full, so the upload was not kept; try again later")
+        default: APIError.badRequest(error.description)
         }
     }
 }
