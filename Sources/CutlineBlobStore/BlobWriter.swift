@@ -18,7 +18,8 @@ public final class BlobWriter: @unchecked Sendable {
         try BlobStore.makeDirectories(directory, key: key)
         temporary = directory.appendingPathComponent(".tmp-\(UUID().uuidString)")
         guard FileManager.default.createFile(atPath: temporary.path, contents: nil) else {
-            throw NoSpace.isNoSpace(errno) ? BlobStoreError.full(key, path: directory.path) : BlobStoreError.io(key, "cannot create \(temporary.path)")
+            throw NoSpace.isNoSpace(errno)
+                ? BlobStoreError.full(key, path: directory.path) : BlobStoreError.io(key, "cannot create \(temporary.path)")
         }
         handle = try FileHandle(forWritingTo: temporary)
     }

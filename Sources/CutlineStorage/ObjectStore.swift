@@ -136,7 +136,10 @@ extension StorageError: JobFailureConvertible {
         case .noSuchKey: JobFailure(code: "storage_missing", message: "\(key ?? "an object") is not in storage (was the upload finished?)")
         case .unavailable: JobFailure(code: "storage_unavailable", message: "the object store could not be reached past the retries: \(message)")
         case .localFile: JobFailure(code: "disk", message: "a local file could not be written or read: \(message)")
-        case .full: JobFailure(code: "storage_full", message: "the storage is full, so \(key ?? "the file") was not stored (\(message)); free space and start the job again")
+        case .full:
+            JobFailure(
+                code: "storage_full",
+                message: "the storage is full, so \(key ?? "the file") was not stored (\(message)); free space and start the job again")
         default: JobFailure(code: "storage_failed", message: "the object store refused: \(description)")
         }
     }
