@@ -67,6 +67,8 @@ public struct ClipRecord: Codable, Sendable, Hashable {
     public var index: Int
     public var start: Double
     public var duration: Double
+    /// The clip's text as rendered. Not kept in the status record (read back, it is empty): 500 clips of
+    /// long texts would not fit a DynamoDB item, and the texts are the job's, fixed when it was queued.
     public var text: String
     public var key: String
     public var size: Int64
@@ -81,6 +83,13 @@ public struct ClipRecord: Codable, Sendable, Hashable {
         self.key = key
         self.size = size
         self.thumbnailKey = thumbnailKey
+    }
+
+    /// What the status record keeps of the clip: everything but its text.
+    public var stored: ClipRecord {
+        var clip = self
+        clip.text = ""
+        return clip
     }
 }
 

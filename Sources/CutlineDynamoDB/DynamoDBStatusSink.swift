@@ -57,10 +57,11 @@ public struct DynamoDBStatusSink: StatusStore {
         ])
     }
 
+    /// A clip without its text (`ClipRecord.stored`): the item stays far under DynamoDB's 400 KB.
     static func attribute(_ clip: ClipRecord) -> AttributeValue {
         var fields: [String: AttributeValue] = [
             "index": .int(Int64(clip.index)), "start": .double(clip.start), "duration": .double(clip.duration),
-            "text": .string(clip.text), "key": .string(clip.key), "size": .int(clip.size),
+            "key": .string(clip.key), "size": .int(clip.size),
         ]
         if let thumbnail = clip.thumbnailKey { fields["thumbnail_key"] = .string(thumbnail) }
         return .map(fields)
@@ -85,7 +86,7 @@ public struct DynamoDBStatusSink: StatusStore {
                     let m = try reader.map(value, path)
                     return ClipRecord(
                         index: Int(try reader.int(m, "index", path)), start: try reader.double(m, "start", path),
-                        duration: try reader.double(m, "duration", path), text: try reader.string(m, "text", path),
+                        duration: try reader.double(m, "duration", path), text: "",
                         key: try reader.string(m, "key", path), size: try reader.int(m, "size", path),
                         thumbnailKey: try reader.optional(m, "thumbnail_key") { value, inner in
                             guard let text = value.string else { throw reader.corrupt("\(path).\(inner)", "is not a string") }

@@ -45,7 +45,7 @@ public struct SQLiteStatusStore: StatusStore {
     public func apply(_ write: StatusWrite) async throws -> SinkOutcome {
         let values: [SQLiteValue] = [
             .text(write.jobID.description), .integer(write.version), .text(write.state.rawValue), .integer(write.attempt),
-            try Self.json(write.progress), try Self.json(write.clips), try Self.json(write.error),
+            try Self.json(write.progress), try Self.json(write.clips?.map(\.stored)), try Self.json(write.error),
             write.params.map(SQLiteValue.text) ?? .null, write.createdAt.map { .real($0.timeIntervalSince1970) } ?? .null,
             .real(write.updatedAt.timeIntervalSince1970),
         ]

@@ -265,6 +265,8 @@ struct EndToEndTests {
         #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))")
         let clips = try #require(status.json["clips"] as? [[String: Any]])
         #expect(clips.count == count)
+        // The texts are the job's: the DynamoDB item does not keep them, the answer has them.
+        #expect(clips.allSatisfy { $0["text"] as? String == "on S3" }, "\(clips.map { $0["text"] ?? "none" })")
         for clip in clips {
             let link = clip["url"] as! String
             #expect(link.hasPrefix(seaweed.endpoint.absoluteString))

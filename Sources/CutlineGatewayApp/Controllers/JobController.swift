@@ -188,10 +188,13 @@ struct JobController {
         let etag = Self.etag(record.version, window, filesDeleted: filesDeletedAt != nil)
         if Self.matches(request, etag) { return Response(status: .notModified, headers: [.eTag: etag]) }
         let filename = job?.filename
+        let texts = job?.submitted?.texts ?? []
         let listed = filesDeletedAt == nil ? record.clips : []
         let clips = try listed.sorted { $0.index < $1.index }.map { clip in
             StatusResponse.Clip(
-                index: clip.index, start: clip.start, duration: clip.duration, text: clip.text, size: clip.size,
+                // The texts are the job's (the status record does not keep them).
+                index: clip.index, start: clip.start, duration: clip.duration,
+                text: texts.indices.contains(clip.index) ? texts[clip.index] : clip.text, size: clip.size,
                 url: try flow.downloadURL(clip, filename: filename).absoluteString,
                 thumbnailUrl: try flow.thumbnailURL(clip)?.absoluteString)
         }
