@@ -26,10 +26,10 @@ package func waitUntil(_ condition: () -> Bool) async throws {
     }
 }
 
-package func waitFor(_ condition: () async throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(30)
+package func waitFor(timeout: Int = 30, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + .seconds(timeout)
     while try await !condition() {
-        guard ContinuousClock.now < deadline else { throw TestSupportError("condition did not hold within 30 s") }
+        guard ContinuousClock.now < deadline else { throw TestSupportError("condition did not hold within \(timeout) s") }
         try await Task.sleep(for: .milliseconds(20))
     }
 }

@@ -1,0 +1,71 @@
+import CutlineProductTestSupport
+import CutlineTestSupport
+import Foundation
+import Testing
+
+/// `scripts/run` as a person runs it (with this build's executables, `CUTLINE_RUN_BIN`): a service that
+/// dies is started again and the job it held goes on.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct RunScriptTests {
+    /// The MediaProcessor killed (SIGKILL) in the middle of a job: scripts/run starts it again within
+    /// seconds, the Gateway keeps serving meanwhile, and the job completes with every clip.
+    @Test func aKilledMediaProcessorIsStartedAgainAndItsJobCompletes() async throws {
+        let data = try TestEnvironment.temporaryDirectory("run-script")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let ports = TestEnvironment.freePorts(4)
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
+            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
+            "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[2])", "CUTLINE_TEXT_RPC_LISTEN": "127.0.0.1:\(ports[3])",
+            "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
+        ]) { _, new in new }
+        let run = try ChildProcess([TestEnvironment.repository.appendingPathComponent("scripts/run").path], environment: environment, captureIn: data)
+        defer { run.stop(grace: 30) }
+        try await waitFor(timeout: 120) {
+            if let code = run.wait(timeout: 0) { throw TestSupportError("scripts/run ended (\(code)): \(run.standardOutput.suffix(2000))") }
+            return run.standardOutput.contains("Cutline is running")
+        }
+        let processor = try #require(Self.pid(of: "media", in: run.standardOutput))
+
+        // Big Buck Bunny six times over, in 2 s clips, through scripts/try-job (curl, as the README does).
+        let long = data.appendingPathComponent("long.mp4")
+        let source = TestEnvironment.fixtures.appendingPathComponent("media/bigbuckbunny.mp4")
+        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", source.path, "-c", "copy", long.path])
+        let clientLogs = data.appendingPathComponent("client")
+        try FileManager.default.createDirectory(at: clientLogs, withIntermediateDirectories: true)
+        let client = try ChildProcess(
+            [TestEnvironment.repository.appendingPathComponent("scripts/try-job").path, long.path, "2", "Still here"],
+            environment: environment.merging(["CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])"]) { _, new in new },
+            captureIn: clientLogs)
+        defer { client.stop() }
+        let status = { (job: String) throws -> [String: Any] in
+            let answer = try ChildProcess.run(["curl", "-s", "http://127.0.0.1:\(ports[0])/api/jobs/\(job)/status"])
+            return (try? JSONSerialization.jsonObject(with: Data(answer.stdout.utf8))) as? [String: Any] ?? [:]
+        }
+        var jobID = ""
+        try await waitFor(timeout: 120) {
+            guard let line = client.standardOutput.split(separator: "\n").first(where: { $0.contains("job_id ") }) else { return false }
+            jobID = String(line.split(separator: " ").last ?? "")
+            return (try status(jobID)["clips"] as? [Any])?.count ?? 0 >= 1
+        }
+        kill(processor, SIGKILL)
+        try await waitFor(timeout: 30) { run.standardOutput.contains("media stopped unexpectedly") }
+        // Meanwhile the Gateway answers.
+        #expect(try status(jobID)["state"] as? String != nil)
+        try await waitFor(timeout: 30) { Self.pid(of: "media", in: run.standardOutput).map { $0 != processor } ?? false }
+        #expect(client.wait(timeout: 240) == 0, "\(client.standardOutput.suffix(2000))\n\(client.standardError.suffix(1000))")
+        let finished = try status(jobID)
+        #expect(finished["state"] as? String == "COMPLETED" && (finished["clips"] as? [Any])?.count == 16, "\(finished)")
+        #expect(run.wait(timeout: 0) == nil, "scripts/run ended: \(run.standardOutput.suffix(2000))")
+        let log = (try? String(contentsOf: data.appendingPathComponent("logs/media.log"), encoding: .utf8)) ?? ""
+        #expect(log.contains("resumed=true"), "the restarted processor did not resume the job: \(log.suffix(2000))")
+    }
+
+    /// The pid of the newest "started NAME (pid N, …)" line of scripts/run.
+    static func pid(of name: String, in output: String) -> pid_t? {
+        output.split(separator: "\n").last { $0.contains("started \(name) (pid ") }
+            .flatMap { $0.split(separator: "(pid ").last?.split(separator: ",").first }
+            .flatMap { pid_t($0) }
+    }
+}
