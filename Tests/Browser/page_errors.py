@@ -18,7 +18,7 @@ import time
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from pagekit import accessible, drive, fail, type_over
+from pagekit import accessible, drive, fail, plan_settled, type_over
 
 
 def ask(control, action, done):
@@ -55,7 +55,7 @@ def main():
         accessible(driver, "texts with a warning")
         type_over(text, "Outage survived")
         wait.until(lambda d: "U+E100" not in d.find_element(By.ID, "text-warnings").text)
-        time.sleep(0.6)
+        plan_settled(driver)
 
         # The processor stopped mid-job, then started again: the page explains, then catches up by itself.
         driver.find_element(By.ID, "start").click()

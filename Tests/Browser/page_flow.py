@@ -14,13 +14,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from pagekit import accessible, drive, fail, type_over
+from pagekit import accessible, drive, fail, plan_settled, type_over
 
 
 def main():
@@ -56,7 +55,7 @@ def main():
             field = driver.find_element(By.ID, id)
             type_over(field, value)
         wait.until(lambda d: d.find_element(By.ID, "plan-summary").text.endswith("clips") and not d.find_element(By.ID, "cut-error").text)
-        time.sleep(0.6)  # the debounced analyze of the last keystroke
+        plan_settled(driver)  # the debounced analyze of the last keystroke
         wait.until(lambda d: d.find_element(By.ID, "seed").get_attribute("value") == "7")
         count = int(driver.find_element(By.ID, "plan-summary").text.split()[0])
         bars = len(driver.find_elements(By.CSS_SELECTOR, "#timeline span"))
@@ -98,7 +97,7 @@ def main():
             fail("no safe-area guide over the TikTok preview")
         driver.save_screenshot(os.path.join(out, "look-1280.png"))
 
-        time.sleep(0.5)  # the debounced analyze of the last edit
+        plan_settled(driver)  # the debounced analyze of the last edit
         # Layout shifts from here on (not caused by input): clips appearing must not push the page around.
         driver.execute_script("""
             window.shifts = [];

@@ -65,6 +65,13 @@ def type_over(element, text):
     element.send_keys(text)
 
 
+def plan_settled(driver, timeout=60):
+    """Waits until the page has no plan question scheduled or in flight (the plan's aria-busy), so what
+    it shows is the answer to the last edit."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(driver, timeout).until(lambda d: d.find_element(By.ID, "plan-view").get_attribute("aria-busy") != "true")
+
+
 def type_keys(driver, *keys):
     ActionChains(driver).send_keys(*keys).perform()
 

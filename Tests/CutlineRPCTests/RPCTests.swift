@@ -152,9 +152,17 @@ struct RPCConnectionTests {
         var configuration = RPCClientConfiguration(
             address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t")
         configuration.backoffInitial = .milliseconds(20)
-        let client = RPCClient(configuration: configuration, logger: .init(label: "t"))
+        let retries = ReconnectCounter()
+        var logger = Logger(label: "t") { _ in retries }
+        logger.logLevel = .debug
+        let client = RPCClient(configuration: configuration, logger: logger)
         let call = Task { try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(10)) }
-        try await Task.sleep(for: .milliseconds(300))
+        // The server comes up once the client has been refused and has backed off twice.
+        let deadline = ContinuousClock.now + .seconds(5)
+        while retries.count < 2 {
+            try #require(ContinuousClock.now < deadline, "the client never retried")
+            try await Task.sleep(for: .milliseconds(5))
+        }
         let server = try RPCTestServer(port: port)
         let health = try await call.value
         #expect(health.name == "test")
@@ -371,5 +379,25 @@ func waitUntil(_ condition: @Sendable () -> Bool, sourceLocation: SourceLocation
             return
         }
         try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// Counts the client's "reconnecting after backoff" lines: how a test knows it has been refused and
+/// is retrying, without guessing a delay.
+final class ReconnectCounter: LogHandler, @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen = 0
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .debug
+
+    var count: Int { lock.withLock { seen } }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        if event.message.description == "reconnecting after backoff" { lock.withLock { seen += 1 } }
     }
 }

@@ -35,10 +35,18 @@ function bar(segment, duration) {
   return span;
 }
 
+/** `aria-busy` on the plan while a question is scheduled or asked: the plan shown may still change
+ *  (assistive technology waits for it, and so do the browser tests). */
+function busy(on) {
+  $("plan-view").setAttribute("aria-busy", on ? "true" : "false");
+}
+
 /** The job's view replaces this one: a question still waiting would only show it again. */
 export function hide() {
   clearTimeout(timer);
+  timer = null;
   abort("analyze");
+  busy(false);
   state.shown = false;
   render();
 }
@@ -58,6 +66,7 @@ let timer = null;
 /** Asks again once the typing stops. */
 export function scheduleAnalyze() {
   clearTimeout(timer);
+  busy(true);
   timer = setTimeout(analyze, 250);
 }
 
@@ -75,8 +84,14 @@ $("reshuffle").addEventListener("click", () => {
 
 /** Asks for the exact plan; a newer question aborts an older one. */
 export async function analyze() {
+  clearTimeout(timer);
+  timer = null;
   const jobId = upload.state.jobId;
-  if (!jobId) return;
+  if (!jobId) {
+    busy(false);
+    return;
+  }
+  busy(true);
   const signal = latest("analyze");
   const body = { job_id: jobId, cutting: cutting(), ...look.chosen() };
   const text = texts.chosen();
@@ -103,5 +118,8 @@ export async function analyze() {
       state.error = error;
     }
     render();
+  } finally {
+    // Still the latest question, and no newer one scheduled: the plan shown is the answer.
+    if (!signal.aborted && timer === null) busy(false);
   }
 }
