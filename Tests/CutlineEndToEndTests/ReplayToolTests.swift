@@ -68,6 +68,11 @@ struct ReplayToolTests {
         // The operator finds it: queued, not held by the processor.
         let listed = try cutline(["jobs", "list", "--state", "QUEUED"], data: data)
         #expect(listed.code == 0 && listed.stdout.contains(jobID), "\(listed.stdout)\(listed.stderr)")
+        // Stuck once it has waited longer than --for (here: at once), not before.
+        let stuck = try cutline(["jobs", "list", "--stuck", "--for", "0"], data: data)
+        #expect(stuck.code == 0 && stuck.stdout.contains(jobID) && stuck.stdout.contains("STUCK"), "\(stuck.stdout)\(stuck.stderr)")
+        let patient = try cutline(["jobs", "list", "--stuck", "--for", "3600"], data: data)
+        #expect(patient.stdout == "no stuck jobs\n", "\(patient.stdout)\(patient.stderr)")
         let shown = try cutline(["jobs", "show", jobID], data: data)
         #expect(shown.code == 0 && shown.stdout.contains("processor: does not hold this job"), "\(shown.stdout)\(shown.stderr)")
         #expect(shown.stdout.contains("gateway outbox:") && shown.stdout.contains("QUEUED"), "\(shown.stdout)")
@@ -89,6 +94,8 @@ struct ReplayToolTests {
             state = try server.curl("/api/jobs/\(jobID)/status").json["state"] as? String ?? ""
         }
         #expect(state == "COMPLETED")
+        let done = try cutline(["jobs", "list", "--stuck", "--for", "0"], data: data)
+        #expect(done.stdout == "no stuck jobs\n", "a finished job is listed as stuck: \(done.stdout)")
         await running.triggerGracefulShutdown()
 
         // Finished jobs and unknown ids are refused, with the reason.

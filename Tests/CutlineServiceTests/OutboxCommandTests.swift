@@ -51,4 +51,48 @@ struct OutboxCommandTests {
         let stats = try cutline(["outbox", "stats", "--db", db])
         #expect(stats.stdout.contains("pending 0") && stats.stdout.contains("quarantined 1"), "\(stats.stdout)")
     }
+
+    /// Writes that failed their deliveries (here: 12 attempts, the next one an hour away, as a status
+    /// store down for long leaves them) are stuck; `cutline outbox replay` delivers them now, and the
+    /// status table then holds each job at its newest write.
+    @Test func replayDeliversStuckWritesNow() throws {
+        let directory = try TestEnvironment.temporaryDirectory("outbox-replay")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("media.sqlite").path
+        let writer = try ChildProcess.run([
+            TestEnvironment.executable("cutline-state-bench"), "write", "--db", db, "--jobs", "3", "--writes-per-job", "2",
+        ])
+        #expect(writer.code == 0, "\(writer.stderr)")
+        let failed = try ChildProcess.run([
+            "python3", "-c",
+            """
+            import sqlite3, sys, time
+            c = sqlite3.connect(sys.argv[1])
+            c.execute("UPDATE outbox SET attempts = 12, last_error = 'status store unreachable', next_attempt_at = ?", (time.time() + 3600,))
+            c.commit()
+            """, db,
+        ])
+        #expect(failed.code == 0, "\(failed.stderr)")
+        let environment = ["CUTLINE_DATA_DIR": directory.path]
+        let stuck = try ChildProcess.run([TestEnvironment.executable("cutline"), "outbox", "list", "--stuck", "--db", db], environment: environment)
+        #expect(stuck.stdout.split(separator: "\n").dropFirst().count == 6, "\(stuck.stdout)")
+
+        let replay = try ChildProcess.run([TestEnvironment.executable("cutline"), "outbox", "replay", "--db", db], environment: environment)
+        #expect(replay.code == 0, "\(replay.stderr)")
+        #expect(replay.stdout.contains("6 write(s) made due, 6 delivered, 0 pending, 0 quarantined"), "\(replay.stdout)")
+        let stored = try ChildProcess.run([
+            "python3", "-c",
+            """
+            import sqlite3, sys
+            c = sqlite3.connect(sys.argv[1])
+            print(c.execute("SELECT count(*) FROM job_status").fetchone()[0])
+            c2 = sqlite3.connect(sys.argv[2])
+            newest = dict(c2.execute("SELECT job_id, max(version) FROM outbox GROUP BY job_id").fetchall())
+            print(all(v == newest[j] for j, v in c.execute("SELECT job_id, version FROM job_status")))
+            """, directory.appendingPathComponent("status.sqlite").path, db,
+        ])
+        #expect(stored.stdout == "3\nTrue\n", "\(stored.stdout)\(stored.stderr)")
+        let after = try ChildProcess.run([TestEnvironment.executable("cutline"), "outbox", "list", "--stuck", "--db", db], environment: environment)
+        #expect(after.stdout.split(separator: "\n").dropFirst().isEmpty, "\(after.stdout)")
+    }
 }
