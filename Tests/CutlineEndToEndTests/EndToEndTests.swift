@@ -292,6 +292,26 @@ struct EndToEndTests {
         #expect(stored["keys"] as? [String] == (0..<count).flatMap { ["clips/\(jobID)/\($0).mp4", "clips/\(jobID)/\($0).jpg"] }.sorted())
     }
 
+    /// With the status store gone (moto stopped), a job's status is a 503 `status_unavailable` that says
+    /// to try again, not a 500 or a made-up state; what does not need the store still answers.
+    @Test func theStatusIsA503WhileTheStatusStoreIsDown() async throws {
+        let servers = try AWSServers(bucket: "down-bucket", table: "down-jobs")
+        defer { servers.stop() }
+        let product = try await RunningProduct(environment: servers.environment)
+        defer { Teardowns.stop { await product.stop() } }
+        let initiated = try product.gateway.initiate(Self.video)
+        let jobID = try #require(initiated.json["job_id"] as? String)
+        try await waitFor { try product.gateway.curl("/api/jobs/\(jobID)/status").status == 200 }
+
+        servers.moto.stop()
+        // (A kept answer may still be served for a moment: the next read of the store fails.)
+        try await waitFor { try product.gateway.curl("/api/jobs/\(jobID)/status").status != 200 }
+        let down = try product.gateway.curl("/api/jobs/\(jobID)/status")
+        #expect(down.status == 503 && down.errorCode == "status_unavailable", "\(down.status) \(down.errorMessage)")
+        #expect(down.errorMessage.contains("status store") && down.errorMessage.contains("try again"), "\(down.errorMessage)")
+        #expect(try product.gateway.curl("/api/health").status == 200)
+    }
+
     /// DynamoDB (moto) paused with SIGSTOP while the job renders: the render goes on and finishes, its
     /// status writes wait in the outbox, and after SIGCONT the status catches up to COMPLETED.
     @Test func aPausedStatusStoreDelaysTheStatusButNotTheJob() async throws {
