@@ -88,6 +88,22 @@ struct JobRunnerTests {
         #expect(states == ["COMPLETED", "COMPLETED"])
     }
 
+    /// A job cancelled while it waits behind another is never rendered; the one ahead completes.
+    @Test func aQueuedJobCancelledBehindAnotherIsNeverRendered() async throws {
+        let product = try await RunningProduct()
+        defer { Teardowns.stop { await product.stop() } }
+        let first = try product.startJob(try product.longVideo(), cutting: #"{"mode": "fixed", "seconds": 11}"#)
+        let second = try product.startJob(ProductFixtures.bigBuckBunny)
+        try await waitFor { try await Self.states(product, [first, second]) == ["PROCESSING", "QUEUED"] }
+        let cancelled = try product.gateway.curl("/api/jobs/\(second)", ["-X", "DELETE"])
+        #expect(cancelled.status == 202 && cancelled.json["state"] as? String == "CANCELLED")
+
+        #expect(try await product.finished(first).json["state"] as? String == "COMPLETED")
+        #expect(try await Self.states(product, [first, second]) == ["COMPLETED", "CANCELLED"])
+        #expect(try await product.processor.objects.list(prefix: "clips/\(second)/").isEmpty, "the cancelled job was rendered")
+        #expect(try product.gateway.curl("/api/jobs/\(second)/status").json["state"] as? String == "CANCELLED")
+    }
+
     /// CUTLINE_MEDIA_CONCURRENT_JOBS=2: two jobs render side by side, and both complete.
     @Test func twoConcurrentJobsRenderSideBySide() async throws {
         let product = try await RunningProduct(environment: ["CUTLINE_MEDIA_CONCURRENT_JOBS": "2"])
