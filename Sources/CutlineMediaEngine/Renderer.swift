@@ -242,6 +242,7 @@ private final class RenderJob {
         try decode(nil, video: true)
         try videoGraph.push(nil, to: videoSource)
         try pullVideo()
+        try checkReachedThePlansEnd()
         if audioDecoder != nil {
             try decode(nil, video: false)
             try audioGraph!.push(nil, to: audioSource!)
@@ -249,6 +250,22 @@ private final class RenderJob {
         }
         try finishAll()
         return finished
+    }
+
+    /// A source whose picture stops well before the plan's end (seconds, not a frame's rounding) was cut
+    /// short: an upload that lost its end, or a damaged file. Completing with fewer clips than planned
+    /// would hide that; the clips already made stay, the one under way is dropped.
+    private func checkReachedThePlansEnd() throws(MediaError) {
+        guard let last = segments.last else { return }
+        let base = videoGraph.timeBase(of: videoSink)
+        let reached = Double(lastVideoEnd) * Double(base.num) / Double(base.den)
+        let slack = max(1.0, 2 / info.video.frameRate.framesPerSecond)
+        guard reached < last.end - slack else { return }
+        throw MediaError(
+            code: .corrupt, operation: "reading the source", path: request.source,
+            message: String(
+                format: "the video stops at %.1f s, before the end of its last clip at %.1f s (the file is %.1f s long by its header): it was cut short",
+                reached, last.end, request.plan.duration))
     }
 
     // MARK: Decoding

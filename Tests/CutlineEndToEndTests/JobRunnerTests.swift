@@ -104,6 +104,28 @@ struct JobRunnerTests {
         #expect(try product.gateway.curl("/api/jobs/\(second)/status").json["state"] as? String == "CANCELLED")
     }
 
+    /// A source cut short after its index (an upload that lost its end): the render stores the clips it
+    /// can, then the job fails `media_corrupt` in the middle, with the clips made so far kept.
+    @Test func aRenderThatFailsMidwayFailsTheJobAndKeepsItsClips() async throws {
+        let product = try await RunningProduct()
+        defer { Teardowns.stop { await product.stop() } }
+        let whole = product.gateway.data.appendingPathComponent("whole.mp4")
+        _ = try ChildProcess.run([
+            "ffmpeg", "-v", "error", "-y", "-i", try product.longVideo().path, "-c", "copy", "-movflags", "+faststart", whole.path,
+        ])
+        let bytes = try Data(contentsOf: whole)
+        let cut = product.gateway.data.appendingPathComponent("cut-short.mp4")
+        try bytes.prefix(bytes.count * 6 / 10).write(to: cut)
+
+        let jobID = try product.startJob(cut, cutting: #"{"mode": "fixed", "seconds": 2}"#)
+        let status = try await product.finished(jobID)
+        let error = status.json["error"] as? [String: Any]
+        #expect(status.json["state"] as? String == "FAILED", "\(status.json)")
+        #expect(error?["code"] as? String == "media_corrupt", "\(error ?? [:])")
+        let clips = (status.json["clips"] as? [Any])?.count ?? 0
+        #expect(clips >= 1 && clips < 16, "\(clips) clips kept")
+    }
+
     /// CUTLINE_MEDIA_CONCURRENT_JOBS=2: two jobs render side by side, and both complete.
     @Test func twoConcurrentJobsRenderSideBySide() async throws {
         let product = try await RunningProduct(environment: ["CUTLINE_MEDIA_CONCURRENT_JOBS": "2"])
