@@ -264,7 +264,8 @@ private final class RenderJob {
         throw MediaError(
             code: .corrupt, operation: "reading the source", path: request.source,
             message: String(
-                format: "the video stops at %.1f s, before the end of its last clip at %.1f s (the file is %.1f s long by its header): it was cut short",
+                format:
+                    "the video stops at %.1f s, before the end of its last clip at %.1f s (the file is %.1f s long by its header): it was cut short",
                 reached, last.end, request.plan.duration))
     }
 

@@ -42,7 +42,7 @@ public struct GeminiEngine: TextEngine {
         HTTPRequest(
             method: .post, url: baseURL.appendingPathComponent("models/\(model):generateContent"),
             headers: [("x-goog-api-key", key), ("Content-Type", "application/json")],
-            body: .bytes(Self.body(request, wanted: wanted, avoiding: avoiding)), retryable: true)
+            body: .bytes(Self.body(request, wanted: wanted, avoiding: avoiding)))
     }
 
     /// `contents` with the prompt; `generationConfig` asks for JSON shaped by `responseSchema` (an array

@@ -2,8 +2,9 @@ import CutlineHTTP
 import Foundation
 
 /// Sending to a model server: a timeout per attempt, and retries with exponential backoff and jitter
-/// on the answers that mean "later" (429, 500, 503, 504), waiting at least as long as the server asked.
-/// (Network failures are retried by the HTTP client itself.)
+/// on network failures and on the answers that mean "later" (429, 500, 503, 504), waiting at least as
+/// long as the server asked. The retries are all here: the HTTP client's own (which would answer a 429
+/// after 0.1 s, whatever Retry-After or RetryInfo said) are turned off for these requests.
 struct ModelTransport: Sendable {
     let client: HTTPClient
     /// What the engine is called in messages (`gemini:…`, `openai:…@host`).
@@ -18,14 +19,20 @@ struct ModelTransport: Sendable {
     /// The last answer, once it is not one to retry (or the retries are spent); `retryAfter` reads how
     /// long the server asked to wait from an answer.
     func send(_ request: HTTPRequest, retryAfter: (HTTPResponse) -> Duration?) async throws(TextEngineError) -> HTTPResponse {
+        var once = request
+        once.retryable = false
         var wait = backoff
         for attempt in 1...attempts {
             let response: HTTPResponse
             do {
-                response = try await client.send(request, timeout: timeout)
+                response = try await client.send(once, timeout: timeout)
             } catch {
-                // The HTTP client has already retried what a network error allows.
-                throw TextEngineError(.unavailable, "\(engine) cannot be reached at \(request.url.host ?? request.url.absoluteString): \(error)")
+                guard attempt < attempts else {
+                    throw TextEngineError(.unavailable, "\(engine) cannot be reached at \(request.url.host ?? request.url.absoluteString): \(error)")
+                }
+                try await sleep(wait * Double.random(in: 0.5...1.0))
+                wait = min(wait * 2, maximumWait)
+                continue
             }
             guard Self.retried.contains(response.status), attempt < attempts else { return response }
             let asked = retryAfter(response) ?? .zero

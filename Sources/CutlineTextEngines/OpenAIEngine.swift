@@ -37,7 +37,7 @@ public struct OpenAIEngine: TextEngine {
         HTTPRequest(
             method: .post, url: baseURL.appendingPathComponent("chat/completions"),
             headers: authorization + [("Content-Type", "application/json")],
-            body: .bytes(Self.body(request, model: model, wanted: wanted, avoiding: avoiding)), retryable: true)
+            body: .bytes(Self.body(request, model: model, wanted: wanted, avoiding: avoiding)))
     }
 
     static func body(_ request: VariationRequest, model: String, wanted: Int, avoiding: [String]) -> [UInt8] {

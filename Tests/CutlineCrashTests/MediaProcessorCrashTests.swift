@@ -78,6 +78,67 @@ struct MediaProcessorCrashTests {
     }
 }
 
+/// A processor whose database cannot be written (its disk full) does not take the job up again in a hot
+/// loop: after each attempt whose outcome it could not record it waits 1 s, then 2 s, then 4 s…; once
+/// the disk has room again the job goes on from its first clip not stored and completes.
+@Suite(.serialized, .timeLimit(.minutes(5)))
+struct MediaProcessorFullDatabaseTests {
+    @Test(.enabled(if: SmallDisk.available || TestEnvironment.testServersRequired, "mounting a tmpfs needs root"))
+    func aProcessorThatCannotWriteItsDatabaseBacksOffAndGoesOnOnceItCan() async throws {
+        let bench = try await CrashBench()
+        defer { bench.stop() }
+        // Only the processor's database (and its journal, which SQLite keeps beside the file the link
+        // points to) is on the small disk; the clips go to the usual store.
+        let disk = try SmallDisk(megabytes: 4)
+        defer { disk.unmount() }
+        #expect(FileManager.default.createFile(atPath: disk.directory.appendingPathComponent("media.sqlite").path, contents: nil))
+        try FileManager.default.createSymbolicLink(
+            at: bench.data.appendingPathComponent("media.sqlite"), withDestinationURL: disk.directory.appendingPathComponent("media.sqlite"))
+        let processor = try bench.startProcessor()
+        defer { processor.stop() }
+        let jobID = try await bench.submitLongJob(text: "no room")
+        try await bench.waitForClips(jobID, atLeast: 1)
+
+        try disk.fill(leaving: 0)
+        let waiting = "a job's outcome could not be written; waiting before the next job"
+        func lines(_ text: String) -> [Substring] { processor.standardError.split(separator: "\n").filter { $0.contains(text) } }
+        try await waitFor(timeout: 60) { lines(waiting).count >= 3 }
+        #expect(
+            lines(waiting).prefix(3).map { Self.pause(in: $0) } == ["1.0 seconds", "2.0 seconds", "4.0 seconds"],
+            "\(lines(waiting).prefix(3).joined(separator: "\n"))")
+        // Each pause is kept: the next attempt's warning comes at least that long after (a lower bound,
+        // which a slow machine only makes longer), and there is one attempt per pause, not a loop.
+        let times = lines(waiting).prefix(3).map { Self.time(of: $0) }
+        #expect(times[1] - times[0] >= 1.0 && times[2] - times[1] >= 2.0, "warnings at \(times)")
+        #expect(lines("cannot record the failure").count <= lines(waiting).count + 1, "\(processor.standardError.suffix(3000))")
+
+        for filler in try FileManager.default.contentsOfDirectory(atPath: disk.directory.path) where filler.hasPrefix("filler-") {
+            try FileManager.default.removeItem(at: disk.directory.appendingPathComponent(filler))
+        }
+        let status = try await bench.waitForState(jobID, "COMPLETED")
+        #expect(
+            status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))\n\(processor.standardError.suffix(2000))"
+        )
+        #expect((status.json["clips"] as? [Any])?.count == 16)
+    }
+
+    /// When a logfmt line was written (`ts=2026-12-07T12:00:00.123Z`), in seconds since 1970.
+    static func time(of line: Substring) -> Double {
+        guard let range = line.range(of: "ts=") else { return 0 }
+        let text = String(line[range.upperBound...].prefix { $0 != " " })
+        let parsed = try? Date(text, strategy: .iso8601.year().month().day().time(includingFractionalSeconds: true))
+        return parsed?.timeIntervalSince1970 ?? 0
+    }
+
+    /// The `pause` a warning line names (logfmt: `pause="2.0 seconds"`).
+    static func pause(in line: Substring) -> String {
+        guard let range = line.range(of: "pause=") else { return "" }
+        let rest = line[range.upperBound...]
+        if rest.hasPrefix("\"") { return String(rest.dropFirst().prefix { $0 != "\"" }) }
+        return String(rest.prefix { $0 != " " })
+    }
+}
+
 /// A Gateway in this process and the built MediaProcessor as a child that the tests kill and restart,
 /// sharing one data directory (the embedded stores).
 private final class CrashBench: Sendable {

@@ -24,10 +24,23 @@ package final class SmallDisk: @unchecked Sendable {
         return Int64(stats.f_bavail) * Int64(stats.f_frsize)
     }
 
-    /// Fills it until only `leaving` bytes are free (a file named `filler`).
+    /// Fills it until only `leaving` bytes are free (files named `filler-…`); with 0, until a write
+    /// finds no room at all (what the services write meanwhile may take the last bytes first).
     package func fill(leaving: Int64) throws {
-        let size = max(0, free - leaving)
-        try Data(count: Int(size)).write(to: directory.appendingPathComponent("filler-\(UUID().uuidString.prefix(8))"))
+        let path = directory.appendingPathComponent("filler-\(UUID().uuidString.prefix(8))").path
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw SmallDiskError(message: "cannot create \(path)")
+        }
+        defer { try? handle.close() }
+        let chunk = Data(count: 64 << 10)
+        while free > leaving {
+            let size = Int(min(Int64(chunk.count), free - leaving))
+            do {
+                try handle.write(contentsOf: chunk.prefix(size))
+            } catch  where leaving == 0 {
+                return  // full
+            }
+        }
     }
 
     package func unmount() {
