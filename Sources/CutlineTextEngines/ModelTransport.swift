@@ -57,7 +57,7 @@ enum VariationPrompt {
     static func text(for request: VariationRequest, wanted: Int, avoiding: [String]) -> String {
         var prompt = """
             You write on-screen captions for short vertical videos (TikTok, Reels, Shorts). Rewrite the base \
-            caption below into \(wanted) different captions for a series of clips cut from one video. Each \
+            caption below into \(wanted == 1 ? "one more caption" : "\(wanted) different captions") for a series of clips cut from one video. Each \
             caption keeps the meaning of the base, is at most \(request.maxLength) characters, reads naturally, \
             and differs clearly from every other one (wording, order, hook, punctuation). Keep names, numbers, \
             #hashtags, @handles, emoji and URLs exactly as written. No numbering, no quotes around the captions, \

@@ -305,7 +305,7 @@ struct ModelEngineReplayTests {
         #expect(firstAsk.contains("into 3 different captions") && !firstAsk.contains("Do not repeat"), "the first ask: \(firstAsk)")
         let secondAsk = sent[3].chatPrompt
         #expect(
-            secondAsk.contains("into 1 different captions")
+            secondAsk.contains("into one more caption for")
                 && secondAsk.contains("Do not repeat any of these, which are already used:\n- Beach day!\n- Best day, beach day"),
             "the second ask wants the missing text and names the 2 it has: \(secondAsk)")
     }
