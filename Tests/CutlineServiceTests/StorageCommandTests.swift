@@ -8,6 +8,22 @@ import Testing
 struct StorageCommandTests {
     static let video = TestEnvironment.fixtures.appendingPathComponent("media/bikes.mp4")
 
+    /// The CLI's environment for SeaweedFS's bucket `bucket`, made here with a signed PUT.
+    static func s3(_ server: SeaweedFS, bucket: String) throws -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        environment["CUTLINE_S3_BUCKET"] = bucket
+        environment["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
+        environment["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
+        environment["AWS_REGION"] = "us-east-1"
+        environment["AWS_ENDPOINT_URL_S3"] = server.endpoint.absoluteString
+        let made = try SeaweedFS.curl([
+            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
+            "\(server.endpoint.absoluteString)/\(bucket)",
+        ])
+        guard made.status == 200 else { throw TestSupportError("cannot make the bucket \(bucket): HTTP \(made.status)") }
+        return environment
+    }
+
     func cutline(_ arguments: [String], _ environment: [String: String]) throws -> (code: Int32, stdout: String, stderr: String) {
         try ChildProcess.run([TestEnvironment.executable("cutline")] + arguments, environment: environment)
     }
@@ -102,19 +118,7 @@ struct StorageCommandTests {
         defer { server.stop() }
         let scratch = try TestEnvironment.temporaryDirectory("cli-s3")
         defer { try? FileManager.default.removeItem(at: scratch) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["CUTLINE_S3_BUCKET"] = "cli-bucket"
-        environment["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
-        environment["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
-        environment["AWS_REGION"] = "us-east-1"
-        environment["AWS_ENDPOINT_URL_S3"] = server.endpoint.absoluteString
-        // The bucket, made with a presigned-free signed request through the curl command line is more
-        // than this test needs: an empty PUT through our own client is enough.
-        let bucket = try SeaweedFS.curl([
-            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-            "\(server.endpoint.absoluteString)/cli-bucket",
-        ])
-        #expect(bucket.status == 200)
+        let environment = try Self.s3(server, bucket: "cli-bucket")
         try roundTrip(environment, scratch: scratch) { url, _ in
             let answer = try SeaweedFS.curl([url.absoluteString])
             #expect(answer.status == 200)
@@ -140,17 +144,7 @@ struct StorageCommandTests {
     @Test func theBucketsLifecycleRuleFollowsTheLifetimes() async throws {
         let server = try SeaweedFS()
         defer { server.stop() }
-        var environment = ProcessInfo.processInfo.environment
-        environment["CUTLINE_S3_BUCKET"] = "rules-bucket"
-        environment["AWS_ACCESS_KEY_ID"] = SeaweedFS.accessKeyID
-        environment["AWS_SECRET_ACCESS_KEY"] = SeaweedFS.secretAccessKey
-        environment["AWS_REGION"] = "us-east-1"
-        environment["AWS_ENDPOINT_URL_S3"] = server.endpoint.absoluteString
-        let bucket = try SeaweedFS.curl([
-            "-X", "PUT", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", "\(SeaweedFS.accessKeyID):\(SeaweedFS.secretAccessKey)",
-            "\(server.endpoint.absoluteString)/rules-bucket",
-        ])
-        #expect(bucket.status == 200)
+        var environment = try Self.s3(server, bucket: "rules-bucket")
 
         environment["CUTLINE_UPLOAD_TTL"] = "36h"
         environment["CUTLINE_RETENTION"] = "10d"
