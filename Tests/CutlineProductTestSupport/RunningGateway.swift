@@ -17,7 +17,7 @@ import ServiceLifecycle
 import Synchronization
 import Testing
 
-@testable package import CutlineGatewayApp
+package import CutlineGatewayApp
 
 /// A real Gateway on loopback (HTTP and RPC), driven with the curl command line as a browser or a
 /// script would drive it.
