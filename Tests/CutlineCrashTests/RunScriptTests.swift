@@ -62,6 +62,42 @@ struct RunScriptTests {
         #expect(log.contains("resumed=true"), "the restarted processor did not resume the job: \(log.suffix(2000))")
     }
 
+    /// A service that keeps dying is not started forever: the fifth death in a row, each within a minute
+    /// of its start, ends the run (and scripts/run stops the others on its way out).
+    @Test func aServiceThatKeepsDyingEndsTheRunAfterFiveTimes() async throws {
+        let data = try TestEnvironment.temporaryDirectory("run-script-dying")
+        defer { try? FileManager.default.removeItem(at: data) }
+        let ports = TestEnvironment.freePorts(4)
+        var environment = ProcessInfo.processInfo.environment
+        environment.merge([
+            "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
+            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
+            "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[2])", "CUTLINE_TEXT_RPC_LISTEN": "127.0.0.1:\(ports[3])",
+            "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
+        ]) { _, new in new }
+        let run = try ChildProcess([TestEnvironment.repository.appendingPathComponent("scripts/run").path], environment: environment, captureIn: data)
+        defer { run.stop(grace: 30) }
+        try await waitFor(timeout: 120) {
+            if let code = run.wait(timeout: 0) { throw TestSupportError("scripts/run ended (\(code)): \(run.standardOutput.suffix(2000))") }
+            return run.standardOutput.contains("Cutline is running")
+        }
+        // The TextService killed each time it is back: restarts 1 to 4 come after 1, 2, 4 and 8 s.
+        var killed: Set<pid_t> = []
+        try await waitFor(timeout: 60) {
+            if let code = run.wait(timeout: 0) { return code == 1 }
+            if let text = Self.pid(of: "text", in: run.standardOutput), !killed.contains(text) {
+                killed.insert(text)
+                kill(text, SIGKILL)
+            }
+            return false
+        }
+        #expect(killed.count == 5, "\(run.standardOutput.suffix(2000))")
+        #expect(run.standardOutput.contains("text stopped unexpectedly (status 137), the fifth time in a row"), "\(run.standardOutput.suffix(2000))")
+        #expect(run.standardOutput.contains("restart 4 in a row") && run.standardOutput.contains("stopped"), "\(run.standardOutput.suffix(2000))")
+        let media = try #require(Self.pid(of: "media", in: run.standardOutput))
+        #expect(kill(media, 0) != 0, "scripts/run left the MediaProcessor running")
+    }
+
     /// The pid of the newest "started NAME (pid N, …)" line of scripts/run.
     static func pid(of name: String, in output: String) -> pid_t? {
         output.split(separator: "\n").last { $0.contains("started \(name) (pid ") }
