@@ -1,6 +1,7 @@
 import ArgumentParser
 import CutlineContracts
 import CutlineCore
+package import CutlineGatewayApp
 import CutlineJobStore
 import CutlineMediaProcessorApp
 import CutlineOutbox
@@ -16,8 +17,6 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 import Testing
-
-package import CutlineGatewayApp
 
 /// A real Gateway on loopback (HTTP and RPC), driven with the curl command line as a browser or a
 /// script would drive it.
