@@ -10,22 +10,9 @@ struct RunScriptTests {
     /// The MediaProcessor killed (SIGKILL) in the middle of a job: scripts/run starts it again within
     /// seconds, the Gateway keeps serving meanwhile, and the job completes with every clip.
     @Test func aKilledMediaProcessorIsStartedAgainAndItsJobCompletes() async throws {
-        let data = try TestEnvironment.temporaryDirectory("run-script")
-        defer { try? FileManager.default.removeItem(at: data) }
-        let ports = TestEnvironment.freePorts(4)
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge([
-            "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
-            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
-            "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[2])", "CUTLINE_TEXT_RPC_LISTEN": "127.0.0.1:\(ports[3])",
-            "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
-        ]) { _, new in new }
-        let run = try ChildProcess([TestEnvironment.repository.appendingPathComponent("scripts/run").path], environment: environment, captureIn: data)
-        defer { run.stop(grace: 30) }
-        try await waitFor(timeout: 120) {
-            if let code = run.wait(timeout: 0) { throw TestSupportError("scripts/run ended (\(code)): \(run.standardOutput.suffix(2000))") }
-            return run.standardOutput.contains("Cutline is running")
-        }
+        let bench = try await RunBench(label: "run-script")
+        defer { bench.stop() }
+        let (data, run, environment, ports) = (bench.data, bench.run, bench.environment, bench.ports)
         let processor = try #require(Self.pid(of: "media", in: run.standardOutput))
 
         // Big Buck Bunny six times over, in 2 s clips, through scripts/try-job (curl, as the README does).
@@ -65,22 +52,9 @@ struct RunScriptTests {
     /// A service that keeps dying is not started forever: the fifth death in a row, each within a minute
     /// of its start, ends the run (and scripts/run stops the others on its way out).
     @Test func aServiceThatKeepsDyingEndsTheRunAfterFiveTimes() async throws {
-        let data = try TestEnvironment.temporaryDirectory("run-script-dying")
-        defer { try? FileManager.default.removeItem(at: data) }
-        let ports = TestEnvironment.freePorts(4)
-        var environment = ProcessInfo.processInfo.environment
-        environment.merge([
-            "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
-            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
-            "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[2])", "CUTLINE_TEXT_RPC_LISTEN": "127.0.0.1:\(ports[3])",
-            "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
-        ]) { _, new in new }
-        let run = try ChildProcess([TestEnvironment.repository.appendingPathComponent("scripts/run").path], environment: environment, captureIn: data)
-        defer { run.stop(grace: 30) }
-        try await waitFor(timeout: 120) {
-            if let code = run.wait(timeout: 0) { throw TestSupportError("scripts/run ended (\(code)): \(run.standardOutput.suffix(2000))") }
-            return run.standardOutput.contains("Cutline is running")
-        }
+        let bench = try await RunBench(label: "run-script-dying")
+        defer { bench.stop() }
+        let run = bench.run
         // The TextService killed each time it is back: restarts 1 to 4 come after 1, 2, 4 and 8 s.
         var killed: Set<pid_t> = []
         try await waitFor(timeout: 60) {
@@ -103,5 +77,37 @@ struct RunScriptTests {
         output.split(separator: "\n").last { $0.contains("started \(name) (pid ") }
             .flatMap { $0.split(separator: "(pid ").last?.split(separator: ",").first }
             .flatMap { pid_t($0) }
+    }
+}
+
+/// `scripts/run` started on free ports with its own data directory and this build's executables,
+/// once it says Cutline is running.
+private final class RunBench: Sendable {
+    let data: URL
+    let ports: [UInt16]
+    let environment: [String: String]
+    let run: ChildProcess
+
+    init(label: String) async throws {
+        data = try TestEnvironment.temporaryDirectory(label)
+        ports = TestEnvironment.freePorts(4)
+        environment = ProcessInfo.processInfo.environment.merging([
+            "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
+            "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
+            "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[2])", "CUTLINE_TEXT_RPC_LISTEN": "127.0.0.1:\(ports[3])",
+            "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
+        ]) { _, new in new }
+        run = try ChildProcess([TestEnvironment.repository.appendingPathComponent("scripts/run").path], environment: environment, captureIn: data)
+        let run = self.run
+        try await waitFor(timeout: 120) {
+            if let code = run.wait(timeout: 0) { throw TestSupportError("scripts/run ended (\(code)): \(run.standardOutput.suffix(2000))") }
+            return run.standardOutput.contains("Cutline is running")
+        }
+    }
+
+    /// Stops scripts/run (which stops its services) and removes its data.
+    func stop() {
+        run.stop(grace: 30)
+        try? FileManager.default.removeItem(at: data)
     }
 }
