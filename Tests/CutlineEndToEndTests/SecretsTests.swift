@@ -60,8 +60,11 @@ struct SecretsTests {
         defer { gateway.stop() }
         let recorder = HTTPRecorder(base: "http://127.0.0.1:\(port[0])", token: "")
         try await recorder.waitUntilServing()
-        gateway.signal(SIGTERM)
-        _ = await Task.detached { gateway.wait(timeout: 15) }.value
+        // The Gateway is strace's child: a SIGTERM to strace would only detach it and leave it running.
+        let traced = try ChildProcess.run(["pgrep", "-P", "\(gateway.pid)"]).stdout.split(separator: "\n").compactMap { pid_t($0) }
+        try #require(traced.count == 1, "strace traces \(traced)")
+        kill(traced[0], SIGTERM)
+        #expect(await Task.detached { gateway.wait(timeout: 15) }.value == 0, "the traced Gateway did not stop")
 
         let calls = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
         for name in ["rpc.secret", "blob.secret"] {
