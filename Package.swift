@@ -116,6 +116,12 @@ let package = Package(
             dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP"],
             swiftSettings: swiftSettings
         ),
+        // SQS's JSON protocol, signed with SigV4, and the shared job queue on it.
+        .target(
+            name: "CutlineSQS",
+            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP"],
+            swiftSettings: swiftSettings
+        ),
         // The embedded job status table (the sink when no DynamoDB table is configured).
         .target(name: "CutlineStatusStore", dependencies: ["CutlineCore", "CutlineSQLite", "CutlineOutbox"], swiftSettings: swiftSettings),
         // Each service's methods with their request and response types.
@@ -140,7 +146,7 @@ let package = Package(
             name: "CutlineAdapters",
             dependencies: [
                 "CutlineSettings", "CutlineHTTP", "CutlineStorage", "CutlineS3", "CutlineBlobStore", "CutlineOutbox", "CutlineStatusStore",
-                "CutlineDynamoDB", "CutlineTextEngines",
+                "CutlineDynamoDB", "CutlineSQS", "CutlineTextEngines",
             ],
             swiftSettings: swiftSettings
         ),
@@ -168,7 +174,7 @@ let package = Package(
             name: "CutlineJobFlow",
             dependencies: [
                 "CutlineCore", "CutlineContracts", "CutlineJobStore", "CutlineOutbox", "CutlineRPC", "CutlineWire", "CutlineStorage",
-                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -178,6 +184,7 @@ let package = Package(
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
                 "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineJobFlow", "CutlineJobStore",
+                "CutlineSQS",
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -189,7 +196,7 @@ let package = Package(
             name: "CutlineMediaProcessorApp",
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
-                "CutlineContracts", "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking", "CutlineJobStore",
+                "CutlineContracts", "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking", "CutlineJobStore", "CutlineSQS",
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -226,7 +233,7 @@ let package = Package(
             dependencies: [
                 "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage",
                 "CutlineOutbox", "CutlineSQLite", "CutlineJobStore", .product(name: "Logging", package: "swift-log"),
-                "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB", "CutlineTextEngines",
+                "CutlineMediaEngine", "CutlineBlobStore", "CutlineS3", "CutlineHTTP", "CutlineDynamoDB", "CutlineSQS", "CutlineTextEngines",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -301,6 +308,14 @@ let package = Package(
             dependencies: [
                 "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStatusStore", "CutlineDynamoDB", "CutlineAWS",
                 "CutlineHTTP", "CutlineTestSupport", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CutlineSQSTests",
+            dependencies: [
+                "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStatusStore", "CutlineSQS", "CutlineHTTP", "CutlineTestSupport",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -9,6 +9,7 @@ public struct AWSService: Sendable, Hashable {
 
     public static let s3 = AWSService(signingName: "s3", endpointVariable: "AWS_ENDPOINT_URL_S3")
     public static let dynamoDB = AWSService(signingName: "dynamodb", endpointVariable: "AWS_ENDPOINT_URL_DYNAMODB")
+    public static let sqs = AWSService(signingName: "sqs", endpointVariable: "AWS_ENDPOINT_URL_SQS")
 }
 
 /// Endpoint resolution as the AWS SDKs do it: the service-specific variable, else `AWS_ENDPOINT_URL`,

@@ -3,6 +3,7 @@ import CutlineDynamoDB
 public import CutlineHTTP
 public import CutlineOutbox
 import CutlineS3
+public import CutlineSQS
 public import CutlineSettings
 import CutlineStatusStore
 public import CutlineStorage
@@ -78,5 +79,17 @@ extension TextSettings {
             }
             return try await OpenAIEngine.make(baseURL: url, model: model, key: openAIKey, client: try HTTPClient())
         }
+    }
+}
+
+extension QueueSettings {
+    /// The shared job queue these settings name (nil for the embedded hand-over over RPC), on its own HTTP
+    /// client: a long poll holds a connection for seconds, and must not wait behind S3 transfers.
+    public func makeJobQueue() throws -> SQSJobQueue? {
+        guard case .sqs(let url, let visibility, let environment) = self else { return nil }
+        var configuration = HTTPClient.Configuration()
+        configuration.concurrency = 4
+        let http = try HTTPClient(configuration: configuration)
+        return SQSJobQueue(client: try SQSClient(environment: environment, queueURL: url, http: http), url: url, visibility: visibility)
     }
 }

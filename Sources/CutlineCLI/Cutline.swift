@@ -7,7 +7,7 @@ struct Cutline: AsyncParsableCommand {
         abstract: "Cutline's operator tool.",
         subcommands: [
             Health.self, Probe.self, Render.self, PreviewCommand.self, StorageCommand.self, DynamoDBCommand.self, OutboxCommand.self,
-            JobsCommand.self, TextCommand.self,
+            JobsCommand.self, TextCommand.self, QueueCommand.self,
         ]
     )
 }

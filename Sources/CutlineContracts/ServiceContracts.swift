@@ -295,3 +295,59 @@ public struct VaryResponse: Codable, Sendable, Hashable {
 extension RPCError: JobFailureConvertible {
     public var jobFailure: JobFailure { JobFailure(code: "rpc_\(code.rawValue)", message: message) }
 }
+
+/// One message on the shared job queue (SQS): render clips `firstClip ..< firstClip + clipCount` of one
+/// attempt of a job, as the request object at `requestKey` says. It names the job by its job_id and
+/// never stands for it by a queue's message id or receipt. Delivered at least once: a processor that
+/// gets it again for a clip already stored does not store that clip again.
+public struct RenderTask: Codable, Sendable, Hashable {
+    /// Raised when the message's meaning changes; a processor refuses a version it does not know.
+    public static let currentFormat = 1
+    public var format: Int
+    public var jobID: JobID
+    public var attempt: Int64
+    /// The `SubmitRequest` in the object store (`ObjectKeys.renderRequest`).
+    public var requestKey: String
+    public var firstClip: Int
+    public var clipCount: Int
+
+    public init(jobID: JobID, attempt: Int64, requestKey: String, firstClip: Int, clipCount: Int) {
+        format = Self.currentFormat
+        self.jobID = jobID
+        self.attempt = attempt
+        self.requestKey = requestKey
+        self.firstClip = firstClip
+        self.clipCount = clipCount
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case format
+        case jobID = "job_id"
+        case attempt
+        case requestKey = "request_key"
+        case firstClip = "first_clip"
+        case clipCount = "clip_count"
+    }
+
+    public func encoded() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+
+    /// Reads a message body; a body that is not a render task of a known format is an error that says so.
+    public static func decode(_ body: String) throws -> RenderTask {
+        let task = try JSONDecoder().decode(RenderTask.self, from: Data(body.utf8))
+        guard task.format == currentFormat else {
+            throw RenderTaskFormatError(format: task.format)
+        }
+        return task
+    }
+}
+
+public struct RenderTaskFormatError: Error, CustomStringConvertible {
+    public let format: Int
+    public var description: String {
+        "a render task of format \(format), which this MediaProcessor does not know (it reads format \(RenderTask.currentFormat)); update the processors before the Gateways"
+    }
+}

@@ -12,3 +12,12 @@ public enum ObjectKeys {
     /// The JPEG thumbnail of clip `index`.
     public static func thumbnail(_ jobID: JobID, index: Int) -> String { "clips/\(jobID)/\(index).jpg" }
 }
+
+extension ObjectKeys {
+    /// What one attempt of a job renders (plan, texts, look), for the processors that take it from the
+    /// shared queue; named by its digest, so a request with other settings can never replace it. Kept
+    /// beside the clips so whatever removes a job's clips (purge, retention, the bucket's rule) removes it.
+    public static func renderRequest(_ jobID: JobID, attempt: Int64, digest: String) -> String {
+        "clips/\(jobID)/render-\(attempt)-\(digest).json"
+    }
+}

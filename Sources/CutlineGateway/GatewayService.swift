@@ -16,10 +16,12 @@ struct GatewayService: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
     @OptionGroup var storage: StorageOptions
     @OptionGroup var status: StatusOptions
+    @OptionGroup var queue: QueueOptions
     @OptionGroup var gateway: GatewayOptions
 
     func run() async throws {
-        let settings = try ServiceSettings(service: "gateway", defaultListen: "127.0.0.1:7410", options: options, storage: storage, status: status)
+        let settings = try ServiceSettings(
+            service: "gateway", defaultListen: "127.0.0.1:7410", options: options, storage: storage, status: status, queue: queue)
         let http = try GatewayHTTPSettings(gateway, publicURL: storage.publicURL)
         LogSetup.bootstrap(format: settings.common.logFormat, level: settings.common.logLevel)
         let logger = Logger(label: "cutline.gateway")

@@ -52,7 +52,9 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     let outbox = OutboxStore(database: database)
     var relayLogger = logger
     relayLogger[metadataKey: "part"] = "relay"
-    let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
+    // With a shared queue, jobs go out through the outbox as messages, in the QUEUED write's transaction.
+    let queue = try settings.queue.makeJobQueue()
+    let relay = OutboxRelay(store: outbox, sink: status, messages: queue, logger: relayLogger)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger)
 
     // A person is waiting: a service that is down is a 503 within seconds, not after the call's deadline.
@@ -69,7 +71,7 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         jobs: jobs, objects: objects, status: status,
         media: client(httpSettings.mediaAddress, part: "media"), text: client(httpSettings.textAddress, part: "text"),
         limits: .init(maxUploadBytes: httpSettings.maxUploadBytes, multipartThreshold: httpSettings.multipartThreshold),
-        changed: { answers.forget($0) })
+        dispatch: queue == nil ? .processor : .sharedQueue, changed: { answers.forget($0) })
     let router = buildRouter(
         flow, answers: answers, apiToken: httpSettings.apiToken, blobs: objects as? EmbeddedObjectStore, publicURL: httpSettings.publicURL)
     var sweeperLogger = logger
@@ -96,7 +98,10 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         logger: httpLogger
     )
     logger.info(
-        "gateway assembled", metadata: ["objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)"])
+        "gateway assembled",
+        metadata: [
+            "objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)", "queue": "\(settings.queue)",
+        ])
     // Shut down in reverse: HTTP first (no new requests), then RPC, then the relay's last pass.
     return Gateway(
         service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, sweeper, app]),

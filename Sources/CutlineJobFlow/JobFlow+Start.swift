@@ -1,7 +1,10 @@
+import Crypto
 public import CutlineContracts
 public import CutlineCore
 public import CutlineJobStore
+import CutlineOutbox
 import CutlineRPC
+import CutlineStorage
 import Foundation
 public import Logging
 
@@ -88,13 +91,40 @@ extension JobFlow {
         let submit = SubmitRequest(
             jobID: job.jobID, attempt: job.attempt, sourceKey: job.sourceKey, plan: plan, texts: texts, style: look.style,
             shape: look.shape == OutputShape() ? nil : look.shape, platform: look.platform)
-        try await queue(submit, cutting: cutting)
-        try await dispatch(submit)
+        switch dispatch {
+        case .processor:
+            try await queue(submit, cutting: cutting)
+            try await send(submit)
+        case .sharedQueue:
+            // A repeat of a started job stores nothing and sends nothing again.
+            let messages = job.submitted == nil ? [try await storeForQueue(submit)] : []
+            try await queue(submit, cutting: cutting, messages: messages)
+        }
     }
 
-    /// Records QUEUED with what is rendered, once; a repeat with the same job changes nothing.
-    func queue(_ submit: SubmitRequest, cutting: CuttingChoice) async throws(JobFlowError) {
-        let queued = try await stored { try await jobs.queue(submit, params: ["cutting": cutting]) }
+    /// Stores the render request where every processor can read it; the task that names it.
+    func storeForQueue(_ submit: SubmitRequest) async throws(JobFlowError) -> QueuedMessage {
+        let body: [UInt8]
+        let task: RenderTask
+        let message: String
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            body = [UInt8](try encoder.encode(submit))
+            let key = ObjectKeys.renderRequest(submit.jobID, attempt: submit.attempt, digest: Self.digest(body))
+            task = RenderTask(jobID: submit.jobID, attempt: submit.attempt, requestKey: key, firstClip: 0, clipCount: submit.plan.count)
+            message = try task.encoded()
+        } catch {
+            throw JobFlowError(.internalFailure, "internal", "the render request of job \(submit.jobID) could not be encoded: \(error)")
+        }
+        try await storage { try await objects.put(key: task.requestKey, bytes: body, contentType: "application/json") }
+        return QueuedMessage(jobID: submit.jobID, body: message)
+    }
+
+    /// Records QUEUED with what is rendered (and the messages that queue it), once; a repeat with the
+    /// same job changes nothing.
+    func queue(_ submit: SubmitRequest, cutting: CuttingChoice, messages: [QueuedMessage] = []) async throws(JobFlowError) {
+        let queued = try await stored { try await jobs.queue(submit, params: ["cutting": cutting], messages: messages) }
         changed(submit.jobID)
         guard !queued else { return }
         let current = try await job(submit.jobID)
@@ -105,7 +135,7 @@ extension JobFlow {
     }
 
     /// Hands the queued job to the MediaProcessor; sent again on a repeat, the processor keeps the first.
-    func dispatch(_ submit: SubmitRequest) async throws(JobFlowError) {
+    func send(_ submit: SubmitRequest) async throws(JobFlowError) {
         _ = try await call(media, MediaContract.submit, submit, timeout: .seconds(10), during: .submit)
     }
 
@@ -207,5 +237,12 @@ extension JobFlow {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in jobID.description.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         return hash & ((1 << 53) - 1)
+    }
+}
+
+extension JobFlow {
+    /// The first 16 hex digits of the SHA-256 of `bytes`: enough to tell two requests of one job apart.
+    static func digest(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
     }
 }

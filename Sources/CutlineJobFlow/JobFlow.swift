@@ -21,11 +21,21 @@ public struct JobFlow: Sendable {
     /// The TextService: variations of a base text.
     public let text: RPCClient
     public let limits: UploadLimits
+    /// How a queued job reaches a MediaProcessor.
+    public let dispatch: Dispatch
     /// Called after a step changed a job, so anything kept about it (the status answers) is dropped.
     let changed: @Sendable (JobID) -> Void
 
     /// How long upload and download URLs stay valid.
     public static let urlLifetime: Duration = .seconds(3600)
+
+    public enum Dispatch: Sendable {
+        /// Sent to the one MediaProcessor over RPC (`media.submit`); it waits in that processor's table.
+        case processor
+        /// The render request stored beside the clips and a task put on the shared queue through the
+        /// outbox, in the QUEUED write's transaction; any MediaProcessor takes it.
+        case sharedQueue
+    }
 
     public struct UploadLimits: Sendable {
         public var maxUploadBytes: Int64
@@ -40,8 +50,9 @@ public struct JobFlow: Sendable {
 
     public init(
         jobs: JobStore, objects: any ObjectStore, status: any StatusStore, media: RPCClient, text: RPCClient,
-        limits: UploadLimits, changed: @escaping @Sendable (JobID) -> Void = { _ in }
+        limits: UploadLimits, dispatch: Dispatch = .processor, changed: @escaping @Sendable (JobID) -> Void = { _ in }
     ) {
+        self.dispatch = dispatch
         self.jobs = jobs
         self.objects = objects
         self.status = status

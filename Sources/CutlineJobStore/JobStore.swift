@@ -1,6 +1,6 @@
 public import CutlineContracts
 public import CutlineCore
-import CutlineOutbox
+public import CutlineOutbox
 public import CutlineSQLite
 public import Foundation
 
@@ -166,7 +166,9 @@ public struct JobStore: Sendable {
     /// Fixes what is rendered and records QUEUED with its status write, once: false when the job was
     /// already submitted (then `submitted` must be compared by the caller). `params` is what the person
     /// asked for, kept in the status record.
-    public func queue(_ submit: SubmitRequest, params: some Encodable) async throws -> Bool {
+    /// `messages` (the job's tasks for the shared queue) commit with the QUEUED write and are sent after
+    /// it: no job is queued without its messages, and none is sent for a job that is not queued.
+    public func queue(_ submit: SubmitRequest, params: some Encodable, messages: [QueuedMessage] = []) async throws -> Bool {
         let submitted = try StoredJSON.text(submit)
         let params = try StoredJSON.text(params)
         return try await database.write { connection in
@@ -174,11 +176,11 @@ public struct JobStore: Sendable {
                 "UPDATE jobs SET state = ?, submitted = ?, updated_at = ? WHERE job_id = ? AND submitted IS NULL",
                 [JobState.queued.sqlValue, .text(submitted), .real(Date().timeIntervalSince1970), .text(submit.jobID.description)])
             guard connection.changes > 0 else { return false }
-            try Outbox.enqueue(
-                StatusWrite(
-                    jobID: submit.jobID, state: .queued, attempt: submit.attempt,
-                    progress: JobProgress(clipsDone: 0, clipsTotal: Int64(submit.plan.count)), params: params),
-                on: connection)
+            let write = StatusWrite(
+                jobID: submit.jobID, state: .queued, attempt: submit.attempt,
+                progress: JobProgress(clipsDone: 0, clipsTotal: Int64(submit.plan.count)), params: params)
+            try Outbox.enqueue(write, on: connection)
+            for message in messages { try Outbox.enqueue(message, version: write.version, on: connection) }
             return true
         }
     }

@@ -196,6 +196,14 @@ public struct MediaProcessorJobs: Sendable {
                 progress: JobProgress(clipsDone: Int64(clips.count), clipsTotal: Int64(request.plan.count)), clips: clips, error: failure))
     }
 
+    /// Reports FAILED for a job this processor could not even read (its request object is missing or not
+    /// a job): there is no row to keep, only the write.
+    public func failUnread(_ jobID: JobID, attempt: Int64, failure: JobFailure) async throws {
+        try await database.write { connection in
+            try Outbox.enqueue(StatusWrite(jobID: jobID, state: .failed, attempt: attempt, error: failure), on: connection)
+        }
+    }
+
     private func update(_ jobID: JobID, state: JobState, clips: [ClipRecord], write: StatusWrite, startsBy: Int64 = 0) async throws {
         let encoded = String(decoding: try Self.encoder.encode(clips), as: UTF8.self)
         // A job that ends no longer counts its starts.

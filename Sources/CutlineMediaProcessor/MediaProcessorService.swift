@@ -15,10 +15,12 @@ struct MediaProcessorService: AsyncParsableCommand {
     @OptionGroup var options: ServiceOptions
     @OptionGroup var storage: StorageOptions
     @OptionGroup var status: StatusOptions
+    @OptionGroup var queue: QueueOptions
     @OptionGroup var media: MediaOptions
 
     func run() async throws {
-        let settings = try ServiceSettings(service: "media", defaultListen: "127.0.0.1:7420", options: options, storage: storage, status: status)
+        let settings = try ServiceSettings(
+            service: "media", defaultListen: "127.0.0.1:7420", options: options, storage: storage, status: status, queue: queue)
         LogSetup.bootstrap(format: settings.common.logFormat, level: settings.common.logLevel)
         let logger = Logger(label: "cutline.media")
         try await ServiceHost.run(try buildMediaProcessor(settings, media: try MediaProcessorSettings(media), logger: logger).service, logger: logger)

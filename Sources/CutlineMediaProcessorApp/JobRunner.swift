@@ -19,6 +19,8 @@ import Synchronization
 /// seen cancelled in the shared status store before it starts and while it renders.
 public final class JobRunner: Service, Sendable {
     let jobs: MediaProcessorJobs
+    /// Where the next job comes from: this processor's table, or the shared queue.
+    let feed: any JobFeed
     let objects: any ObjectStore
     /// The status every service reads: the Gateway writes CANCELLED there even when this processor is
     /// unreachable.
@@ -38,11 +40,12 @@ public final class JobRunner: Service, Sendable {
     private let running = Mutex<[JobID: Task<Bool, Never>]>([:])
 
     public init(
-        jobs: MediaProcessorJobs, objects: any ObjectStore, status: any StatusStore, workDirectory: URL, logger: Logger,
+        jobs: MediaProcessorJobs, feed: (any JobFeed)? = nil, objects: any ObjectStore, status: any StatusStore, workDirectory: URL, logger: Logger,
         concurrentJobs: Int = 1, pollInterval: Duration = .milliseconds(100), progressInterval: Duration = .milliseconds(500),
         cancelCheckInterval: Duration = .seconds(2)
     ) {
         self.jobs = jobs
+        self.feed = feed ?? LocalJobFeed(jobs: jobs)
         self.objects = objects
         self.status = status
         self.cancelCheckInterval = cancelCheckInterval
@@ -62,11 +65,12 @@ public final class JobRunner: Service, Sendable {
             var unrecorded = 0
             var resumeAt = ContinuousClock.now
             while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
-                if held.count < concurrentJobs, ContinuousClock.now >= resumeAt, let job = await nextJob(excluding: held) {
-                    let jobID = job.request.jobID
+                if held.count < concurrentJobs, ContinuousClock.now >= resumeAt, let fed = await nextJob(excluding: held) {
+                    let jobID = fed.job.request.jobID
                     held.insert(jobID)
-                    // A shutdown stops the render; the job stays running in the table and resumes on restart.
-                    let work = Task { await self.process(job) }
+                    // A shutdown stops the render; the job stays running in the table and resumes on restart
+                    // (from a shared queue, on whichever processor takes its message next).
+                    let work = Task { await self.process(fed) }
                     running.withLock { $0[jobID] = work }
                     group.addTask {
                         let recorded = await withGracefulShutdownHandler {
@@ -118,13 +122,46 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    private func nextJob(excluding held: Set<JobID>) async -> MediaProcessorJobs.Job? {
+    private func nextJob(excluding held: Set<JobID>) async -> FedJob? {
         do {
-            return try await jobs.next(excluding: held)
+            return try await feed.next(excluding: held)
         } catch {
             logger.error("cannot read the job queue", metadata: ["error": "\(error)"])
+            // A queue that cannot be reached is not asked again at once.
+            try? await Task.sleep(for: pollInterval * 10)
             return nil
         }
+    }
+
+    /// Renders a job from the feed, holding its queue message (if any) while it works: deleted when the
+    /// job has ended, visible again at once when the render was interrupted, left to reappear when the
+    /// outcome could not be written.
+    func process(_ fed: FedJob) async -> Bool {
+        guard let lease = fed.lease else { return await process(fed.job) != .unrecorded }
+        let renewing = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease.renewEvery)
+                if !Task.isCancelled { await lease.renew() }
+            }
+        }
+        let outcome = await process(fed.job)
+        renewing.cancel()
+        switch outcome {
+        case .ended: await lease.finished()
+        case .interrupted: await lease.released()
+        case .unrecorded: break
+        }
+        return outcome != .unrecorded
+    }
+
+    /// How one render of a job ended, for the runner and the job's queue message.
+    enum Outcome {
+        /// Completed, failed or cancelled, and recorded.
+        case ended
+        /// Stopped by a shutdown: the job resumes later.
+        case interrupted
+        /// The outcome could not be written.
+        case unrecorded
     }
 
     /// Stops `jobID`'s render if it is one running (its state is already cancelled in the table).
@@ -159,9 +196,9 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    /// Renders the job and records how it ended; false when that record could not be written.
+    /// Renders the job and records how it ended.
     @discardableResult
-    func process(_ job: MediaProcessorJobs.Job) async -> Bool {
+    func process(_ job: MediaProcessorJobs.Job) async -> Outcome {
         let request = job.request
         return await JobContext.$jobID.withValue(request.jobID) {
             // The clips already stored are kept; the render resumes at the first one missing.
@@ -170,7 +207,7 @@ public final class JobRunner: Service, Sendable {
             if await cancelledElsewhere(request) {
                 await cancelHere(request)
                 logger.info("job cancelled before it started here", metadata: ["clips_uploaded": "\(clips.count)"])
-                return true
+                return .ended
             }
             logger.info(
                 "job started",
@@ -193,24 +230,24 @@ public final class JobRunner: Service, Sendable {
                 try Task.checkCancellation()
                 try await jobs.complete(request, clips: clips, framesTotal: framesTotal)
                 logger.info("job completed", metadata: ["clips": "\(clips.count)"])
-                return true
+                return .ended
             } catch  where Task.isCancelled {
                 if (try? await jobs.job(request.jobID))?.state == .cancelled {
                     logger.info("job cancelled", metadata: ["clips_uploaded": "\(clips.count)"])
-                } else {
-                    try? await jobs.interrupted(request.jobID)
-                    logger.info("job interrupted; it resumes when the processor starts again", metadata: ["clips_uploaded": "\(clips.count)"])
+                    return .ended
                 }
-                return true
+                try? await jobs.interrupted(request.jobID)
+                logger.info("job interrupted; it resumes when the processor starts again", metadata: ["clips_uploaded": "\(clips.count)"])
+                return .interrupted
             } catch {
                 let failure = JobFailure(error: error)
                 logger.error("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
                 do {
                     try await jobs.fail(request, clips: clips, failure: failure)
-                    return true
+                    return .ended
                 } catch {
                     logger.error("cannot record the failure", metadata: ["error": "\(error)"])
-                    return false
+                    return .unrecorded
                 }
             }
         }

@@ -2,6 +2,7 @@ import CutlineAdapters
 public import CutlineJobStore
 public import CutlineOutbox
 public import CutlineSQLite
+import CutlineSQS
 public import CutlineServiceHost
 public import CutlineSettings
 public import CutlineStorage
@@ -33,20 +34,30 @@ public func buildMediaProcessor(
     let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
     var runnerLogger = logger
     runnerLogger[metadataKey: "part"] = "runner"
+    // Jobs come from this processor's own table (handed over by `media.submit`) or from the shared queue.
+    let queue = try settings.queue.makeJobQueue()
+    var feed: any JobFeed = LocalJobFeed(jobs: jobs)
+    var deadLetters: DeadLetterWatcher?
+    if let queue {
+        feed = QueueJobFeed(queue: queue, jobs: jobs, objects: objects, status: status, logger: runnerLogger)
+        var watcherLogger = logger
+        watcherLogger[metadataKey: "part"] = "dead-letters"
+        deadLetters = DeadLetterWatcher(queue: queue, jobs: jobs, objects: objects, status: status, logger: watcherLogger)
+    }
     let runner = JobRunner(
-        jobs: jobs, objects: objects, status: status,
+        jobs: jobs, feed: feed, objects: objects, status: status,
         workDirectory: URL(fileURLWithPath: settings.common.dataDirectory).appendingPathComponent("work"),
         logger: runnerLogger, concurrentJobs: media.concurrentJobs)
-    let handlers = MediaProcessorHandlers(jobs: jobs, objects: objects, runner: runner)
+    let handlers = MediaProcessorHandlers(jobs: jobs, objects: objects, runner: runner, sharedQueue: queue?.url.absoluteString)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
     logger.info(
         "media processor assembled",
         metadata: [
             "objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)",
-            "concurrent_jobs": "\(media.concurrentJobs)",
+            "concurrent_jobs": "\(media.concurrentJobs)", "queue": "\(settings.queue)",
         ])
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
     return MediaProcessor(
-        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, runner]),
+        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc] + (deadLetters.map { [$0] } ?? []) + [runner]),
         objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)
 }

@@ -14,6 +14,8 @@ struct MediaProcessorHandlers: Sendable {
     let jobs: MediaProcessorJobs
     let objects: any ObjectStore
     let runner: JobRunner
+    /// Set when this processor takes its jobs from a shared queue (named here), not by `media.submit`.
+    var sharedQueue: String? = nil
 
     func register(_ router: inout RPCRouter) {
         router.register(MediaContract.probe) { request, context in try await probe(request, context) }
@@ -120,6 +122,20 @@ struct MediaProcessorHandlers: Sendable {
     }
 
     /// A style and texts inside the limits every door checks (`OverlayStyle`'s), whoever the caller is.
+    /// What every job must be before it is accepted, whether it came by call or from the shared queue.
+    static func check(_ request: SubmitRequest) throws {
+        guard (1...SegmentPlan.defaultMaxSegments).contains(request.plan.count) else {
+            throw RPCError.badRequest("a job has 1 to \(SegmentPlan.defaultMaxSegments) clips, not \(request.plan.count)")
+        }
+        guard request.texts.count == request.plan.count else {
+            throw RPCError.badRequest("the job has \(request.plan.count) clips but \(request.texts.count) texts")
+        }
+        guard request.attempt >= 1, request.sourceKey == ObjectKeys.source(request.jobID) else {
+            throw RPCError.badRequest("the source of job \(request.jobID) is \(ObjectKeys.source(request.jobID)) (attempt ≥ 1)")
+        }
+        try check(request.style, texts: request.texts)
+    }
+
     static func check(_ style: OverlayStyle, texts: [String]) throws {
         if let (field, value) = style.outOfLimits() {
             throw RPCError.badRequest("style.\(field.rawValue) is \(field.limit.rule), not \(value)")
@@ -161,16 +177,12 @@ struct MediaProcessorHandlers: Sendable {
 
     func submit(_ request: SubmitRequest, _ context: RPCContext) async throws -> SubmitResponse {
         try await JobContext.$jobID.withValue(request.jobID) {
-            guard (1...SegmentPlan.defaultMaxSegments).contains(request.plan.count) else {
-                throw RPCError.badRequest("a job has 1 to \(SegmentPlan.defaultMaxSegments) clips, not \(request.plan.count)")
+            if let sharedQueue {
+                // A job accepted here would never run: this processor renders what the queue gives it.
+                throw RPCError.badRequest(
+                    "this MediaProcessor takes its jobs from the queue \(sharedQueue); set CUTLINE_SQS_QUEUE_URL on the Gateway as well")
             }
-            guard request.texts.count == request.plan.count else {
-                throw RPCError.badRequest("the job has \(request.plan.count) clips but \(request.texts.count) texts")
-            }
-            guard request.attempt >= 1, request.sourceKey == ObjectKeys.source(request.jobID) else {
-                throw RPCError.badRequest("the source of job \(request.jobID) is \(ObjectKeys.source(request.jobID)) (attempt ≥ 1)")
-            }
-            try Self.check(request.style, texts: request.texts)
+            try Self.check(request)
             let accepted = try await jobs.accept(request)
             context.logger.info(accepted ? "job accepted" : "job already accepted", metadata: ["clips": "\(request.plan.count)"])
             return SubmitResponse(jobID: request.jobID, accepted: accepted)

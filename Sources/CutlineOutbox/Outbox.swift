@@ -27,6 +27,9 @@ public enum Outbox {
         // A row whose payload does not decode is set aside (kept, with its reason) instead of
         // stopping delivery for every job.
         SQLiteMigration("outbox: quarantine", "ALTER TABLE outbox ADD COLUMN quarantined_at REAL;"),
+        // A row is a status write (for the status store) or a message (for the job queue): a job is
+        // queued with its message in one transaction, and neither is lost nor sent without the other.
+        SQLiteMigration("outbox: destination", "ALTER TABLE outbox ADD COLUMN destination TEXT NOT NULL DEFAULT 'status';"),
     ]
 
     static let encoder: JSONEncoder = {
@@ -42,6 +45,18 @@ public enum Outbox {
         return try decoder.decode(StatusWrite.self, from: Data(text.utf8))
     }
 
+    /// The row's entry, read as its destination says.
+    static func decode(_ text: String, destination: String?) throws -> OutboxEntry {
+        if destination == Destination.queue.rawValue {
+            return .message(try JSONDecoder().decode(QueuedMessage.self, from: Data(text.utf8)))
+        }
+        return .status(try decode(text))
+    }
+
+    enum Destination: String {
+        case status, queue
+    }
+
     /// Adds a write inside the caller's open transaction.
     public static func enqueue(_ write: StatusWrite, on connection: SQLiteConnection, now: Date = Date()) throws {
         let payload = String(decoding: try encoder.encode(write), as: UTF8.self)
@@ -52,6 +67,48 @@ public enum Outbox {
                 .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970),
             ])
     }
+
+    /// Adds a message for the job queue inside the caller's open transaction; `version` is that of the
+    /// status write it goes with (rows of one job are delivered in order, so the message follows it).
+    public static func enqueue(_ message: QueuedMessage, version: Int64, on connection: SQLiteConnection, now: Date = Date()) throws {
+        let payload = String(decoding: try encoder.encode(message), as: UTF8.self)
+        try connection.execute(
+            "INSERT INTO outbox (job_id, version, payload, created_at, next_attempt_at, destination) VALUES (?, ?, ?, ?, ?, ?)",
+            [
+                .text(message.jobID.description), .integer(version), .text(payload), .real(now.timeIntervalSince1970),
+                .real(now.timeIntervalSince1970), .text(Destination.queue.rawValue),
+            ])
+    }
+}
+
+/// A message for the job queue, as the outbox keeps it: the job it is about (rows of one job are
+/// delivered in order) and its body, which only the queue's two ends read.
+public struct QueuedMessage: Codable, Sendable, Hashable {
+    public var jobID: JobID
+    public var body: String
+
+    public init(jobID: JobID, body: String) {
+        self.jobID = jobID
+        self.body = body
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case jobID = "job_id"
+        case body
+    }
+}
+
+/// What one outbox row delivers: a status write to the status store, or a message to the job queue.
+public enum OutboxEntry: Sendable, Hashable {
+    case status(StatusWrite)
+    case message(QueuedMessage)
+
+    public var jobID: JobID {
+        switch self {
+        case .status(let write): write.jobID
+        case .message(let message): message.jobID
+        }
+    }
 }
 
 /// One outbox row as the operator tools see it.
@@ -60,8 +117,10 @@ public struct OutboxRow: Sendable, Hashable {
     /// As stored (a quarantined row's may not even be a valid id).
     public var jobID: String
     public var version: Int64
-    /// nil only for a quarantined row whose payload does not decode.
+    /// nil for a queue message, and for a quarantined row whose payload does not decode.
     public var write: StatusWrite?
+    /// Set for a row bound for the job queue (whose payload decodes).
+    public var message: QueuedMessage?
     public var createdAt: Date
     public var attempts: Int
     /// The last delivery failure, or why the row was quarantined.
@@ -75,7 +134,7 @@ public struct OutboxRow: Sendable, Hashable {
 /// A row the relay may deliver now.
 public struct PendingWrite: Sendable, Hashable {
     public var id: Int64
-    public var write: StatusWrite
+    public var entry: OutboxEntry
     public var attempts: Int
 }
 
@@ -109,12 +168,20 @@ public struct OutboxStore: Sendable {
         self.database = database
     }
 
-    static let columns = "id, job_id, version, payload, created_at, attempts, last_error, next_attempt_at, delivered_at, quarantined_at"
+    static let columns = "id, job_id, version, payload, created_at, attempts, last_error, next_attempt_at, delivered_at, quarantined_at, destination"
 
     static func row(_ row: SQLiteRow) -> OutboxRow {
-        OutboxRow(
+        let entry = try? Outbox.decode(row.text(3) ?? "", destination: row.text(10))
+        var write: StatusWrite?
+        var message: QueuedMessage?
+        switch entry {
+        case .status(let status): write = status
+        case .message(let queued): message = queued
+        case nil: break
+        }
+        return OutboxRow(
             id: row.integer(0) ?? 0, jobID: row.text(1) ?? "", version: row.integer(2) ?? 0,
-            write: try? Outbox.decode(row.text(3) ?? ""),
+            write: write, message: message,
             createdAt: Date(timeIntervalSince1970: row.real(4) ?? 0), attempts: Int(row.integer(5) ?? 0),
             lastError: row.text(6), nextAttemptAt: Date(timeIntervalSince1970: row.real(7) ?? 0),
             deliveredAt: row.real(8).map { Date(timeIntervalSince1970: $0) },
@@ -129,7 +196,7 @@ public struct OutboxStore: Sendable {
         let rows = try await database.read { connection in
             try connection.query(
                 """
-                SELECT id, payload, attempts FROM outbox o
+                SELECT id, payload, attempts, destination FROM outbox o
                 WHERE delivered_at IS NULL AND quarantined_at IS NULL AND next_attempt_at <= ?
                   AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.job_id = o.job_id AND e.delivered_at IS NULL
                                   AND e.quarantined_at IS NULL AND e.id < o.id AND e.next_attempt_at > ?)
@@ -141,9 +208,10 @@ public struct OutboxStore: Sendable {
         for row in rows {
             let id = row.integer(0) ?? 0
             do {
-                pending.append(PendingWrite(id: id, write: try Outbox.decode(row.text(1) ?? ""), attempts: Int(row.integer(2) ?? 0)))
+                pending.append(
+                    PendingWrite(id: id, entry: try Outbox.decode(row.text(1) ?? "", destination: row.text(3)), attempts: Int(row.integer(2) ?? 0)))
             } catch {
-                undecodable.append((id, "quarantined: the payload is not a status write (\(error))"))
+                undecodable.append((id, "quarantined: the payload is not a \(row.text(3) == "queue" ? "queue message" : "status write") (\(error))"))
             }
         }
         if !undecodable.isEmpty {

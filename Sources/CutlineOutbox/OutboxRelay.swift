@@ -21,12 +21,18 @@ public final class OutboxRelay: Service, Sendable {
 
     public let store: OutboxStore
     let sink: any StatusSink
+    /// Where queue messages go; nil for a service that queues nothing (a message row then waits, with
+    /// its reason, until a relay with a queue delivers it).
+    let messages: (any MessageSink)?
     let configuration: Configuration
     let logger: Logger
 
-    public init(store: OutboxStore, sink: any StatusSink, configuration: Configuration = .init(), logger: Logger) {
+    public init(
+        store: OutboxStore, sink: any StatusSink, messages: (any MessageSink)? = nil, configuration: Configuration = .init(), logger: Logger
+    ) {
         self.store = store
         self.sink = sink
+        self.messages = messages
         self.configuration = configuration
         self.logger = logger
     }
@@ -62,8 +68,8 @@ public final class OutboxRelay: Service, Sendable {
         var byJob: [JobID: [PendingWrite]] = [:]
         var order: [JobID] = []
         for row in rows {
-            if byJob[row.write.jobID] == nil { order.append(row.write.jobID) }
-            byJob[row.write.jobID, default: []].append(row)
+            if byJob[row.entry.jobID] == nil { order.append(row.entry.jobID) }
+            byJob[row.entry.jobID, default: []].append(row)
         }
         var settled: [Int64] = []
         var failures: [(PendingWrite, String)] = []
@@ -92,18 +98,23 @@ public final class OutboxRelay: Service, Sendable {
     private func deliver(_ rows: [PendingWrite]) async -> ([Int64], (PendingWrite, String)?) {
         var settled: [Int64] = []
         var logger = self.logger
-        logger[metadataKey: "job_id"] = "\(rows[0].write.jobID)"
+        logger[metadataKey: "job_id"] = "\(rows[0].entry.jobID)"
         for row in rows {
             do {
-                let outcome = try await sink.apply(row.write)
+                switch row.entry {
+                case .status(let write):
+                    let outcome = try await sink.apply(write)
+                    logger.trace("status write delivered", metadata: ["version": "\(write.version)", "outcome": "\(outcome)"])
+                case .message(let message):
+                    guard let messages else { throw NoMessageSink() }
+                    try await messages.send(message)
+                    logger.debug("queue message sent")
+                }
                 settled.append(row.id)
-                logger.trace("status write delivered", metadata: ["version": "\(row.write.version)", "outcome": "\(outcome)"])
             } catch {
                 logger.warning(
-                    "status write not delivered; will retry",
-                    metadata: [
-                        "version": "\(row.write.version)", "attempts": "\(row.attempts + 1)", "error": "\(error)",
-                    ])
+                    "outbox row not delivered; will retry",
+                    metadata: ["row": "\(row.id)", "attempts": "\(row.attempts + 1)", "error": "\(error)"])
                 return (settled, (row, "\(error)"))
             }
         }
@@ -115,5 +126,17 @@ public final class OutboxRelay: Service, Sendable {
     func backoff(attempts: Int) -> TimeInterval {
         let base = min(configuration.backoffMax.timeInterval, configuration.backoffInitial.timeInterval * pow(2, Double(min(attempts, 30))))
         return base * Double.random(in: 0.5...1.0)
+    }
+}
+
+/// Where queue messages from the outbox go (SQS). Delivery is at least once: a message may be sent again
+/// after a crash between its send and the row's mark, so its receiver must take it idempotently.
+public protocol MessageSink: Sendable {
+    func send(_ message: QueuedMessage) async throws
+}
+
+struct NoMessageSink: Error, CustomStringConvertible {
+    var description: String {
+        "this service has a queue message to send but no job queue is configured (set CUTLINE_SQS_QUEUE_URL as on the other services)"
     }
 }

@@ -31,6 +31,19 @@ extension StorageSettings: CustomStringConvertible, CustomDebugStringConvertible
     public var customMirror: Mirror { Mirror(self, children: ["storage": description]) }
 }
 
+extension QueueSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public var description: String {
+        switch self {
+        case .embedded:
+            return "jobs handed to the MediaProcessor over RPC"
+        case .sqs(let queueURL, let visibility, _):
+            return "jobs on SQS queue \(queueURL.absoluteString) (visibility \(visibility))"
+        }
+    }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: ["queue": description]) }
+}
+
 extension ResolvedCommon: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
         let secret =
@@ -46,7 +59,7 @@ extension ResolvedCommon: CustomStringConvertible, CustomDebugStringConvertible,
 }
 
 extension ServiceSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public var description: String { "\(name): \(common); \(storage); \(status)" }
+    public var description: String { "\(name): \(common); \(storage); \(status); \(queue)" }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["service": description]) }
 }

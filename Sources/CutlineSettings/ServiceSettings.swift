@@ -10,10 +10,12 @@ public struct ServiceSettings: Sendable {
     public let rpc: RPCServerConfiguration
     public let storage: StorageSettings
     public let status: StatusSettings
+    /// How queued jobs reach the MediaProcessors (the same on the Gateway and every processor).
+    public let queue: QueueSettings
 
     public init(
         service name: String, defaultListen: String, options: ServiceOptions, storage: StorageOptions? = nil,
-        status: StatusOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+        status: StatusOptions? = nil, queue: QueueOptions? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws {
         self.name = name
         common = try ResolvedCommon(options.common, environment: environment)
@@ -22,6 +24,7 @@ public struct ServiceSettings: Sendable {
         self.storage = try StorageSettings(s3Bucket: storage?.s3Bucket, publicURL: storage?.publicURL, common: common, environment: environment)
         self.status = try StatusSettings(
             dynamodbTable: status?.dynamodbTable, dynamodbKey: status?.dynamodbKey, common: common, environment: environment)
+        self.queue = try QueueSettings(queue, environment: environment)
     }
 
     /// The service's own SQLite file in the data directory (its outbox and local state).
