@@ -7,6 +7,7 @@ import CutlineJobStore
 import CutlineOutbox
 import CutlineRPC
 import CutlineSQLite
+import CutlineSQS
 import CutlineServiceHost
 import CutlineSettings
 import CutlineWire
@@ -173,11 +174,14 @@ struct JobsCommand: AsyncParsableCommand {
             let job = try await context.job(jobID)
             let (state, _, _) = await context.state(of: job)
             guard !state.isTerminal else { throw Refusal("job \(job.jobID) is \(state.rawValue): finished jobs are not replayed") }
+            // With CUTLINE_SQS_QUEUE_URL set (as on the services), jobs go to the shared queue.
+            let queue = try QueueSettings(nil).makeJobQueue()
             try await JobContext.$jobID.withValue(job.jobID) {
                 for (name, outbox) in context.outboxes {
                     let due = try await outbox.makeDue(jobID: job.jobID.description)
                     guard due > 0 else { continue }
-                    let relay = OutboxRelay(store: outbox, sink: context.status, logger: context.logger)
+                    // A job queued on the shared queue has its task among these rows.
+                    let relay = OutboxRelay(store: outbox, sink: context.status, messages: queue, logger: context.logger)
                     for _ in 0..<20
                     where try await outbox.rows(jobID: job.jobID.description).contains(where: { $0.deliveredAt == nil && $0.quarantinedAt == nil }) {
                         try await relay.deliverOnce()
@@ -191,6 +195,10 @@ struct JobsCommand: AsyncParsableCommand {
                 }
                 guard let request = job.submitted else {
                     print("not dispatched: the job was never completed (POST /api/upload/complete)")
+                    return
+                }
+                if let queue {
+                    print("queued on \(queue.url.absoluteString): a MediaProcessor takes the job from there (`cutline queue show` counts the tasks)")
                     return
                 }
                 let environment = ProcessInfo.processInfo.environment

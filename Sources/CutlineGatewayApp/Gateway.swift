@@ -58,18 +58,27 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger)
 
     // A person is waiting: a service that is down is a 503 within seconds, not after the call's deadline.
-    func client(_ address: CutlineRPC.SocketAddress, part: String) -> RPCClient {
-        var clientLogger = logger
-        clientLogger[metadataKey: "part"] = "\(part)-client"
+    func configuration(_ address: CutlineRPC.SocketAddress) -> RPCClientConfiguration {
         var configuration = RPCClientConfiguration(address: address, secret: settings.rpc.secret, clientName: "gateway")
         configuration.maxFrameLength = settings.common.maxFrameBytes
         configuration.connectBudget = .seconds(3)
-        return RPCClient(configuration: configuration, logger: clientLogger)
+        return configuration
     }
+    func clientLogger(part: String) -> Logger {
+        var partLogger = logger
+        partLogger[metadataKey: "part"] = "\(part)-client"
+        return partLogger
+    }
+    // The processors are a pool, however many there are: calls spread over them, and one that is down is
+    // passed over (each gets less patience, so the next is asked while the person still waits).
+    var mediaClient = configuration(httpSettings.mediaAddresses[0])
+    mediaClient.connectBudget = .seconds(1)
+    let media = RPCClientPool(configuration: .init(client: mediaClient, targets: httpSettings.mediaAddresses), logger: clientLogger(part: "media"))
+    let text = RPCClient(configuration: configuration(httpSettings.textAddress), logger: clientLogger(part: "text"))
     let answers = StatusAnswers(lifetime: .seconds(1800))
     let flow = JobFlow(
         jobs: jobs, objects: objects, status: status,
-        media: client(httpSettings.mediaAddress, part: "media"), text: client(httpSettings.textAddress, part: "text"),
+        media: media, text: text,
         limits: .init(maxUploadBytes: httpSettings.maxUploadBytes, multipartThreshold: httpSettings.multipartThreshold),
         dispatch: queue == nil ? .processor : .sharedQueue, changed: { answers.forget($0) })
     let router = buildRouter(

@@ -66,7 +66,7 @@ extension JobFlow {
         return (await media, await text)
     }
 
-    private func unreachable(_ client: RPCClient) async -> String? {
+    private func unreachable(_ client: any RPCCaller) async -> String? {
         do {
             _ = try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(2))
             return nil

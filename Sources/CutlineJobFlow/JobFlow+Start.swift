@@ -139,18 +139,20 @@ extension JobFlow {
         _ = try await call(media, MediaContract.submit, submit, timeout: .seconds(10), during: .submit)
     }
 
-    /// Records CANCELLED and tells the MediaProcessor, which stops the render within a second.
+    /// Records CANCELLED and tells every MediaProcessor; the one rendering the job stops within a second.
     public func cancel(_ jobID: JobID, logger: Logger) async throws(JobFlowError) {
         let job = try await job(jobID)
         let state = try await state(of: job)
         guard !state.isTerminal else { throw .conflict("job \(jobID) is \(state.rawValue) already; there is nothing to cancel") }
         try await stored { try await jobs.cancel(jobID, attempt: job.attempt) }
         changed(jobID)
-        do {
-            _ = try await media.call(MediaContract.cancel, CancelRequest(jobID: jobID), timeout: .seconds(5))
-        } catch {
-            // CANCELLED stands either way: whatever the processor reports later is an older version.
-            logger.warning("the MediaProcessor did not hear the cancel", metadata: ["job_id": "\(jobID)", "error": "\(error)"])
+        for (address, answer) in await media.callAll(MediaContract.cancel, CancelRequest(jobID: jobID), timeout: .seconds(5)) {
+            // CANCELLED stands either way: whatever a processor reports later is an older version, and one
+            // that did not hear it finds the cancel in the status store within seconds.
+            if case .failure(let error) = answer {
+                logger.warning(
+                    "a MediaProcessor did not hear the cancel", metadata: ["job_id": "\(jobID)", "rpc_server": "\(address)", "error": "\(error)"])
+            }
         }
     }
 

@@ -16,8 +16,8 @@ public struct JobFlow: Sendable {
     public let jobs: JobStore
     public let objects: any ObjectStore
     public let status: any StatusStore
-    /// The MediaProcessor: probes, pre-flights, previews, jobs.
-    public let media: RPCClient
+    /// The MediaProcessors (one, or a pool): probes, pre-flights, previews, jobs.
+    public let media: RPCClientPool
     /// The TextService: variations of a base text.
     public let text: RPCClient
     public let limits: UploadLimits
@@ -49,7 +49,7 @@ public struct JobFlow: Sendable {
     }
 
     public init(
-        jobs: JobStore, objects: any ObjectStore, status: any StatusStore, media: RPCClient, text: RPCClient,
+        jobs: JobStore, objects: any ObjectStore, status: any StatusStore, media: RPCClientPool, text: RPCClient,
         limits: UploadLimits, dispatch: Dispatch = .processor, changed: @escaping @Sendable (JobID) -> Void = { _ in }
     ) {
         self.dispatch = dispatch
@@ -167,7 +167,7 @@ public struct JobFlow: Sendable {
 
     /// Calls another service; its failure is mapped once (`JobFlowError(_:during:)`).
     func call<Request, Response>(
-        _ client: RPCClient, _ method: RPCMethod<Request, Response>, _ request: Request,
+        _ client: any RPCCaller, _ method: RPCMethod<Request, Response>, _ request: Request,
         timeout: Duration, during step: ServiceCall
     ) async throws(JobFlowError) -> Response {
         do {

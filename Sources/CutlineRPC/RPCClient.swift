@@ -32,7 +32,19 @@ public struct RPCClientConfiguration: Sendable {
 /// A client of one service. One connection carries every concurrent call; it is opened on first use
 /// and reopened (with exponential backoff and jitter) after it is lost. Every call has a deadline, can
 /// be cancelled, and ends with a response or an `RPCError`.
-public final class RPCClient: Sendable {
+/// What can call a service's methods: one connection (`RPCClient`) or a pool of a service's instances.
+public protocol RPCCaller: Sendable {
+    func call<Request, Response>(_ method: RPCMethod<Request, Response>, _ request: Request, timeout: Duration?) async throws -> Response
+}
+
+extension RPCError {
+    /// The `detail` of an `unavailable` call that never reached the server: nothing was sent.
+    public static let notConnected = "not_connected"
+    /// The `detail` of an `unavailable` call whose connection was lost before its answer came.
+    public static let connectionLost = "connection_lost"
+}
+
+public final class RPCClient: RPCCaller, Sendable {
     public let configuration: RPCClientConfiguration
     let logger: Logger
 
@@ -112,7 +124,7 @@ public final class RPCClient: Sendable {
                 // so they are safe to send again on a new connection.
                 attempts += 1
                 guard lost.neverStarted, attempts < 3 else {
-                    throw RPCError.unavailable("connection to \(configuration.address) lost: \(lost.reason)")
+                    throw RPCError.unavailable("connection to \(configuration.address) lost: \(lost.reason)", detail: RPCError.connectionLost)
                 }
                 logger.debug("resending a call the server never started", metadata: ["reason": "\(lost.reason)"])
             }
@@ -165,7 +177,9 @@ public final class RPCClient: Sendable {
             }
             let wait = backoff * Double.random(in: 0.5...1.0)
             guard ContinuousClock.now + wait < deadline else {
-                throw RPCError.unavailable("\(lastError?.message ?? "cannot reach \(configuration.address)") (gave up waiting for a connection)")
+                throw RPCError.unavailable(
+                    "\(lastError?.message ?? "cannot reach \(configuration.address)") (gave up waiting for a connection)",
+                    detail: RPCError.notConnected)
             }
             logger.debug("reconnecting after backoff", metadata: ["wait": "\(wait)", "error": "\(lastError.map { "\($0)" } ?? "")"])
             do {

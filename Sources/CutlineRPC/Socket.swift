@@ -305,6 +305,31 @@ final class Socket: Sendable {
         throw lastError ?? SocketError("resolve", errno: EINVAL, detail: address.host)
     }
 
+    /// Every address `address`'s host resolves to, numeric, in the resolver's order, without repeats.
+    static func resolveAll(_ address: SocketAddress) throws -> [SocketAddress] {
+        var hints = addrinfo()
+        hints.ai_family = AF_UNSPEC
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var result: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(address.host, String(address.port), &hints, &result)
+        guard status == 0, let first = result else {
+            throw SocketError("resolve", errno: EINVAL, detail: "\(address.host): \(String(cString: gai_strerror(status)))")
+        }
+        defer { freeaddrinfo(first) }
+        var found: [SocketAddress] = []
+        var current: UnsafeMutablePointer<addrinfo>? = first
+        while let info = current {
+            var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0 {
+                let text = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                let numeric = SocketAddress(host: text, port: address.port)
+                if !found.contains(numeric) { found.append(numeric) }
+            }
+            current = info.pointee.ai_next
+        }
+        return found
+    }
+
     private static func describe(_ storage: inout sockaddr_storage) -> String {
         var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
         var service = [CChar](repeating: 0, count: Int(NI_MAXSERV))

@@ -20,7 +20,10 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var uploadMultipartThreshold: String?
 
     @Option(
-        name: .customLong("media-address"), help: "The MediaProcessor's RPC address, HOST:PORT. Env CUTLINE_MEDIA_ADDRESS, default 127.0.0.1:7420.")
+        name: .customLong("media-address"),
+        help:
+            "The MediaProcessors' RPC address, HOST:PORT; several separated by commas, or a name that resolves to several hosts. Env CUTLINE_MEDIA_ADDRESS, default 127.0.0.1:7420."
+    )
     public var mediaAddress: String?
 
     @Option(name: .customLong("text-address"), help: "The TextService's RPC address, HOST:PORT. Env CUTLINE_TEXT_ADDRESS, default 127.0.0.1:7430.")
@@ -105,7 +108,8 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
     public var apiToken: String?
     /// Declared open: no token although the address is reachable from other machines.
     public var apiOpen: Bool
-    public var mediaAddress: SocketAddress
+    /// The MediaProcessors: one or several addresses, or a name that resolves to several hosts.
+    public var mediaAddresses: [SocketAddress]
     public var textAddress: SocketAddress
     public var connections: HTTPConnectionLimits
     public var lifetimes: StorageLifetimes
@@ -146,10 +150,13 @@ public struct GatewayHTTPSettings: Sendable, Hashable {
         }
         let media = setting("media-address", "CUTLINE_MEDIA_ADDRESS", options?.mediaAddress)
         do {
-            mediaAddress = try SocketAddress(parsing: media.string(default: "127.0.0.1:7420"))
+            mediaAddresses = try media.string(default: "127.0.0.1:7420").split(separator: ",").map {
+                try SocketAddress(parsing: $0.trimmingCharacters(in: .whitespaces))
+            }
         } catch {
-            throw ValidationError("\(media.name): \(error)")
+            throw ValidationError("\(media.name): \(error) (several processors: HOST:PORT,HOST:PORT)")
         }
+        guard !mediaAddresses.isEmpty else { throw ValidationError("\(media.name): no address (HOST:PORT, or several separated by commas)") }
         let textService = setting("text-address", "CUTLINE_TEXT_ADDRESS", options?.textAddress)
         do {
             textAddress = try SocketAddress(parsing: textService.string(default: "127.0.0.1:7430"))

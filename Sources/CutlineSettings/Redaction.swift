@@ -1,3 +1,4 @@
+import CutlineRPC
 import Foundation
 
 /// How settings print: what they choose and where it points, never a secret, a key or the
@@ -66,7 +67,7 @@ extension ServiceSettings: CustomStringConvertible, CustomDebugStringConvertible
 
 extension GatewayHTTPSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
-        "HTTP on \(host):\(port), public URL \(publicURL.absoluteString), uploads ≤ \(maxUploadBytes) bytes, API token \(apiToken == nil ? "none" : "set"), media \(mediaAddress), text \(textAddress)"
+        "HTTP on \(host):\(port), public URL \(publicURL.absoluteString), uploads ≤ \(maxUploadBytes) bytes, API token \(apiToken == nil ? "none" : "set"), media \(mediaAddresses.map(\.description).joined(separator: ",")), text \(textAddress)"
     }
     public var debugDescription: String { description }
     public var customMirror: Mirror { Mirror(self, children: ["http": description]) }

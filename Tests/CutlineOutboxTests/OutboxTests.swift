@@ -288,7 +288,7 @@ struct OutboxFixture {
             group.wait()
             #expect(failures.withLock { $0 }.isEmpty, "round \(round): \(failures.withLock { $0 })")
             let database = try SQLiteDatabase(path: path, migrations: nil)
-            #expect(try database.writeSync { try $0.query("SELECT count(*) FROM cutline_migrations").first?.integer(0) } == 3)
+            #expect(try database.writeSync { try $0.query("SELECT count(*) FROM cutline_migrations").first?.integer(0) } == Int64(migrations.count))
         }
     }
 
