@@ -32,8 +32,10 @@ extension StorageSettings {
     /// The store these settings name; `http` is asked for only when the store needs one.
     public func makeObjectStore(http: () throws -> HTTPClient) throws -> any ObjectStore {
         switch self {
-        case .s3(let bucket, let environment):
-            return S3ObjectStore(client: try S3Client(bucket: bucket, environment: environment, http: try http()))
+        case .s3(let bucket, let environment, let publicEndpoint):
+            var configuration = S3Client.Configuration()
+            configuration.publicEndpoint = publicEndpoint
+            return S3ObjectStore(client: try S3Client(bucket: bucket, environment: environment, http: try http(), configuration: configuration))
         case .embedded(let directory, let secretFile, let publicURL):
             let blobs = try BlobStore(root: directory, secret: try BlobSecret.load(secretFile))
             return EmbeddedObjectStore(blobs: blobs, publicURL: publicURL)

@@ -73,7 +73,7 @@ extension S3Client {
     ) throws -> URL {
         try Self.validate(key)
         return try signer.presignedURL(
-            method: "PUT", url: url(key, query: "partNumber=\(partNumber)&uploadId=\(AWSURIEncoding.encode(uploadID))"),
+            method: "PUT", url: url(key, query: "partNumber=\(partNumber)&uploadId=\(AWSURIEncoding.encode(uploadID))", signedForOthers: true),
             headers: contentLength.map { [("content-length", String($0))] } ?? [], expires: expires)
     }
 

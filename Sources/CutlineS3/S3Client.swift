@@ -17,6 +17,9 @@ public struct S3Client: Sendable {
         public var partConcurrency = 4
         /// Where files are hashed before they go up: blocking reads, kept off the cooperative pool.
         public var executor: BlockingExecutor = .shared
+        /// The endpoint the URLs this client signs for others point at, when they reach S3 by another
+        /// name than this service does (a browser on the host, the services in containers).
+        public var publicEndpoint: URL?
         public init() {}
     }
 
@@ -50,8 +53,9 @@ public struct S3Client: Sendable {
     // MARK: Addressing
 
     /// The URL of `key` (or of the bucket when nil) with an encoded query.
-    func url(_ key: String?, query: String? = nil) -> URL {
-        var components = URLComponents(url: endpoint, resolvingAgainstBaseURL: false)!
+    func url(_ key: String?, query: String? = nil, signedForOthers: Bool = false) -> URL {
+        let base = signedForOthers ? configuration.publicEndpoint ?? endpoint : endpoint
+        var components = URLComponents(url: base, resolvingAgainstBaseURL: false)!
         let encodedKey = key.map { "/" + AWSURIEncoding.encode($0, keepSlash: true) } ?? "/"
         switch configuration.addressing {
         case .path:
@@ -204,7 +208,7 @@ public struct S3Client: Sendable {
         try Self.validate(key)
         var headers: [(name: String, value: String)] = [("content-type", contentType)]
         if let contentLength { headers.append(("content-length", String(contentLength))) }
-        return try signer.presignedURL(method: "PUT", url: url(key), headers: headers, expires: expires)
+        return try signer.presignedURL(method: "PUT", url: url(key, signedForOthers: true), headers: headers, expires: expires)
     }
 
     /// With `downloadName`, S3 answers with `Content-Disposition: attachment` naming the file (the
@@ -212,7 +216,7 @@ public struct S3Client: Sendable {
     public func presignedGet(key: String, downloadName: String? = nil, expires: Duration = .seconds(900)) throws -> URL {
         try Self.validate(key)
         let query = downloadName.map { "response-content-disposition=\(AWSURIEncoding.encode(ContentDisposition.attachment($0)))" }
-        return try signer.presignedURL(method: "GET", url: url(key, query: query), expires: expires)
+        return try signer.presignedURL(method: "GET", url: url(key, query: query, signedForOthers: true), expires: expires)
     }
 
     // MARK: Helpers

@@ -21,9 +21,9 @@ extension StatusSettings: CustomStringConvertible, CustomDebugStringConvertible,
 extension StorageSettings: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public var description: String {
         switch self {
-        case .s3(let bucket, let environment):
+        case .s3(let bucket, let environment, let publicEndpoint):
             let endpoint = environment["AWS_ENDPOINT_URL_S3"] ?? environment["AWS_ENDPOINT_URL"] ?? "AWS"
-            return "S3 bucket \(bucket) at \(endpoint)"
+            return "S3 bucket \(bucket) at \(endpoint)" + (publicEndpoint.map { ", signed URLs at \($0.absoluteString)" } ?? "")
         case .embedded(let directory, _, let publicURL):
             return "embedded store \(directory.path), signed URLs at \(publicURL.absoluteString)"
         }

@@ -23,8 +23,9 @@ public struct StorageOptions: ParsableArguments, Sendable {
 /// The resolved object-store choice, a plain value: one setting decides it, and `CutlineAdapters`
 /// makes the store it names.
 public enum StorageSettings: Sendable, Hashable {
-    /// S3 or any S3 API: the bucket, and the environment the AWS variables are read from.
-    case s3(bucket: String, environment: [String: String])
+    /// S3 or any S3 API: the bucket, the environment the AWS variables are read from, and the endpoint
+    /// the URLs it signs for browsers point at when they reach S3 by another name than the services.
+    case s3(bucket: String, environment: [String: String], publicEndpoint: URL?)
     /// The embedded store: its directory, the file holding its signing secret, and the Gateway's
     /// public URL its signed URLs point at.
     case embedded(directory: URL, secretFile: URL, publicURL: URL)
@@ -46,7 +47,17 @@ public enum StorageSettings: Sendable, Hashable {
             guard valid else {
                 throw ValidationError("\(bucket.name): \"\(name)\" is not an S3 bucket name (3–63 lower-case letters, digits, '-' and '.')")
             }
-            self = .s3(bucket: name, environment: awsVariables(environment))
+            let endpoint = Setting(flag: "s3-public-endpoint", env: "CUTLINE_S3_PUBLIC_ENDPOINT", value: nil, environment: environment)
+            var publicEndpoint: URL?
+            if let text = endpoint.raw {
+                guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme), url.host() != nil,
+                    url.query == nil, url.path.isEmpty || url.path == "/"
+                else {
+                    throw ValidationError("\(endpoint.name): \"\(text)\" is not an S3 endpoint (http(s)://HOST[:PORT], e.g. http://127.0.0.1:8333)")
+                }
+                publicEndpoint = url
+            }
+            self = .s3(bucket: name, environment: awsVariables(environment), publicEndpoint: publicEndpoint)
             return
         }
         let url = try Setting(flag: "public-url", env: "CUTLINE_PUBLIC_URL", value: publicURL, environment: environment).publicURL()

@@ -72,6 +72,14 @@ struct GatewayHTTPTests {
         for host in ["127.0.0.1:\(port)", "localhost:9", "[::1]"] {
             #expect(try server.curl("/api/jobs", ["-H", "Host: \(host)"]).status == 200, "Host: \(host)")
         }
+        // A signed URL carries its own authority: a MediaProcessor in another container reads it by the
+        // Gateway's internal name (compose's `gateway:8080`); without its signature the name gets nothing.
+        try await server.gateway.objects.put(key: "clips/c/0.mp4", bytes: [1, 2, 3], contentType: "video/mp4")
+        let signed = try server.gateway.objects.presignedGet(key: "clips/c/0.mp4", downloadName: nil, expires: .seconds(60))
+        let internalName = try server.curl(signed.absoluteString, ["-H", "Host: gateway:8080"])
+        #expect(internalName.status == 200 && internalName.body == Data([1, 2, 3]), "\(internalName.status)")
+        let unsigned = try server.curl("/blob/clips/c/0.mp4", ["-H", "Host: gateway:8080"])
+        #expect(unsigned.status == 403, "\(unsigned.status)")
     }
 
     @Test func uploadURLRefusesAnotherSizeTypeOrSignature() async throws {

@@ -65,6 +65,29 @@ final class S3ClientTests: @unchecked Sendable {
         #expect(try SeaweedFS.curl([get.absoluteString]).body == Data(contentsOf: video))
     }
 
+    /// Browsers may reach S3 by another name than the services (compose: the host's loopback, not the
+    /// container's name): URLs signed for them use the public endpoint, and S3 checks them under it.
+    @Test func urlsSignedForOthersPointAtThePublicEndpointAndAreAcceptedThere() async throws {
+        let port = try #require(server.endpoint.port)
+        var configuration = S3Client.Configuration()
+        configuration.publicEndpoint = URL(string: "http://localhost:\(port)")!
+        let signing = Self.client(server, secret: SeaweedFS.secretAccessKey, http: http, configuration: configuration)
+        let key = "uploads/\(UUID().uuidString.lowercased())/source"
+        let size = Int64(try Data(contentsOf: video).count)
+        let put = try signing.presignedPut(key: key, contentType: "video/mp4", contentLength: size, expires: .seconds(300))
+        #expect(put.host() == "localhost" && put.port == port, "\(put)")
+        let upload = try SeaweedFS.curl(["-X", "PUT", "-H", "Content-Type: video/mp4", "--data-binary", "@\(video.path)", put.absoluteString])
+        #expect(upload.status == 200, "\(String(decoding: upload.body, as: UTF8.self))")
+        // The service's own calls still go to its endpoint.
+        #expect(try await signing.headObject(key: key)?.size == size)
+        let get = try signing.presignedGet(key: key, expires: .seconds(300))
+        let downloaded = try SeaweedFS.curl([get.absoluteString]).body
+        let original = try Data(contentsOf: video)
+        #expect(get.host() == "localhost" && downloaded == original)
+        let uploadID = try await signing.createMultipartUpload(key: key + "-parts", contentType: "video/mp4")
+        #expect(try signing.presignedUploadPart(key: key + "-parts", uploadID: uploadID, partNumber: 1, contentLength: 5).host() == "localhost")
+    }
+
     @Test func presignedPutWithAnotherContentTypeOrATamperedSignatureIsRefused() async throws {
         let key = "uploads/\(UUID().uuidString.lowercased())/source"
         let url = try client.presignedPut(key: key, contentType: "video/mp4", expires: .seconds(300))

@@ -59,6 +59,8 @@ struct ServiceExecutableTests {
         (["--listen", "127.0.0.1"], "CUTLINE_MEDIA_RPC_LISTEN (--listen)"),
         (["--log-format", "xml"], "CUTLINE_LOG_FORMAT (--log-format)"),
         (["--rpc-secret", "short"], "CUTLINE_RPC_SECRET (--rpc-secret)"),
+        (["--sqs-queue-url", "cutline-jobs"], "CUTLINE_SQS_QUEUE_URL (--sqs-queue-url)"),
+        (["--s3-bucket", "b-bucket", "--sqs-queue-url", "http://127.0.0.1:9/1/q", "--rpc-secret", "x"], "CUTLINE_RPC_SECRET (--rpc-secret)"),
     ])
     func badSettingStopsStartUpNamingIt(arguments: [String], named: String) throws {
         let data = try TestEnvironment.temporaryDirectory("bad")
@@ -103,6 +105,20 @@ struct ServiceExecutableTests {
         let result = try ChildProcess.run([TestEnvironment.executable("cutline-text")], environment: environment)
         #expect(result.code != 0)
         #expect(result.stderr.contains("CUTLINE_RPC_IDLE_TIMEOUT"))
+        // The distributed settings say what is wrong with them, and how a right one looks.
+        for (name, value, hint) in [
+            ("CUTLINE_SQS_VISIBILITY_TIMEOUT", "2", "CUTLINE_SQS_VISIBILITY_TIMEOUT"),
+            ("CUTLINE_S3_PUBLIC_ENDPOINT", "ftp://x", "http(s)://HOST[:PORT]"),
+            ("CUTLINE_MEDIA_ADDRESS", "127.0.0.1:7420,media", "HOST:PORT,HOST:PORT"),
+        ] {
+            var distributed = ProcessInfo.processInfo.environment
+            distributed["CUTLINE_DATA_DIR"] = try TestEnvironment.temporaryDirectory("bad-distributed").path
+            distributed["CUTLINE_S3_BUCKET"] = "a-bucket"
+            distributed["CUTLINE_SQS_QUEUE_URL"] = "http://127.0.0.1:9/123456789012/jobs"
+            distributed[name] = value
+            let refused = try ChildProcess.run([TestEnvironment.executable("cutline-gateway")], environment: distributed)
+            #expect(refused.code != 0 && refused.stderr.contains(hint), "\(name)=\(value): \(refused.stderr)")
+        }
     }
 
     @Test func helpDocumentsEverySetting() throws {

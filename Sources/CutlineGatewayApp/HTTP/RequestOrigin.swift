@@ -5,12 +5,14 @@ import Hummingbird
 /// Keeps browsers from being turned against the Gateway. A `Host` that is neither the public URL's nor a
 /// loopback name is refused (421), so a page on a name that was rebound to this address (DNS rebinding)
 /// gets nothing; an `Origin` that is neither the page's own nor a loopback one is refused (403), so a
-/// page elsewhere cannot make a visitor's browser start or cancel jobs.
+/// page elsewhere cannot make a visitor's browser start or cancel jobs. The embedded store's signed URLs
+/// (`/blob/…`) answer to any name: each carries its own signature, so a rebound name gains nothing, and
+/// a MediaProcessor in another container reaches them by the Gateway's internal name.
 struct OriginMiddleware<Context: RequestContext>: RouterMiddleware {
     let publicURL: URL
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if let host = request.head.authority, !Self.allowsHost(host, publicURL: publicURL) {
+        if let host = request.head.authority, !request.uri.path.hasPrefix("/blob/"), !Self.allowsHost(host, publicURL: publicURL) {
             throw APIError(
                 .misdirectedRequest, "wrong_host",
                 "this Gateway answers as \(Self.authority(of: publicURL)) (CUTLINE_PUBLIC_URL) or on loopback, not as '\(host.prefix(100))'")
