@@ -80,7 +80,8 @@ struct DeploymentTests {
             docker-compose -f "$1" config | python3 -c 'import json, sys, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'
             """
         let run = try ChildProcess.run(
-            ["bash", "-c", script, "compose-config", compose.path], environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new })
+            ["bash", "-c", script, "compose-config", compose.path],
+            environment: ProcessInfo.processInfo.environment.merging(environment) { _, new in new })
         let config = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8))) as? [String: Any] ?? [:]
         return (run.code, config, run.stderr)
     }
