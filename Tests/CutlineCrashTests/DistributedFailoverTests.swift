@@ -107,11 +107,11 @@ private final class DistributedBench: @unchecked Sendable {
         )
     }
 
+    /// The Gateway stops before the next test starts; the servers stop now (a test run that ends here
+    /// leaves none behind).
     func stop() {
-        Teardowns.stop { [self] in
-            await gateway.stop()
-            servers.stop()
-        }
+        Teardowns.stop { [gateway] in await gateway.stop() }
+        servers.stop()
     }
 
     /// The built MediaProcessor `name` ("a" listens on the port the Gateway calls), on its own data directory.

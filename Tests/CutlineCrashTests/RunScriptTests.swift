@@ -72,6 +72,36 @@ struct RunScriptTests {
         #expect(kill(media, 0) != 0, "scripts/run left the MediaProcessor running")
     }
 
+    /// `scripts/run --distributed`: S3 and DynamoDB/SQS stand-ins, a queue, two MediaProcessors. Two jobs
+    /// started together are rendered side by side, one by each processor, and both complete.
+    @Test func theDistributedRunRendersTwoJobsOnTwoProcessors() async throws {
+        let bench = try await RunBench(label: "run-distributed", arguments: ["--distributed"])
+        defer { bench.stop() }
+        let (data, run, environment, ports) = (bench.data, bench.run, bench.environment, bench.ports)
+        #expect(run.standardOutput.contains("SQS: job queue http://127.0.0.1:\(ports[5])/"), "\(run.standardOutput.suffix(2000))")
+        #expect(Self.pid(of: "media2", in: run.standardOutput) != nil)
+        let long = data.appendingPathComponent("long.mp4")
+        let source = TestEnvironment.fixtures.appendingPathComponent("media/bigbuckbunny.mp4")
+        _ = try ChildProcess.run(["ffmpeg", "-v", "error", "-y", "-stream_loop", "5", "-i", source.path, "-c", "copy", long.path])
+        let clients = try (1...2).map { number in
+            let logs = data.appendingPathComponent("client-\(number)")
+            try FileManager.default.createDirectory(at: logs, withIntermediateDirectories: true)
+            return try ChildProcess(
+                [TestEnvironment.repository.appendingPathComponent("scripts/try-job").path, long.path, "2", "Job \(number)"],
+                environment: environment.merging(["CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])"]) { _, new in new }, captureIn: logs)
+        }
+        defer { for client in clients { client.stop() } }
+        for client in clients {
+            #expect(client.wait(timeout: 240) == 0, "\(client.standardOutput.suffix(2000))\n\(client.standardError.suffix(1000))")
+        }
+        // Each processor took one of the two jobs from the queue (each renders one job at a time).
+        for name in ["media", "media2"] {
+            let log = (try? String(contentsOf: data.appendingPathComponent("logs/\(name).log"), encoding: .utf8)) ?? ""
+            #expect(log.contains("msg=\"job started\"") && log.contains("msg=\"job completed\""), "\(name): \(log.suffix(1500))")
+        }
+        #expect(run.wait(timeout: 0) == nil, "scripts/run ended: \(run.standardOutput.suffix(2000))")
+    }
+
     /// The pid of the newest "started NAME (pid N, …)" line of scripts/run.
     static func pid(of name: String, in output: String) -> pid_t? {
         output.split(separator: "\n").last { $0.contains("started \(name) (pid ") }
@@ -88,16 +118,19 @@ private final class RunBench: Sendable {
     let environment: [String: String]
     let run: ChildProcess
 
-    init(label: String) async throws {
+    init(label: String, arguments: [String] = []) async throws {
         data = try TestEnvironment.temporaryDirectory(label)
-        ports = TestEnvironment.freePorts(4)
+        ports = TestEnvironment.freePorts(7)
         environment = ProcessInfo.processInfo.environment.merging([
             "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
             "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
             "CUTLINE_MEDIA_RPC_LISTEN": "127.0.0.1:\(ports[2])", "CUTLINE_TEXT_RPC_LISTEN": "127.0.0.1:\(ports[3])",
             "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
+            // --s3 and --distributed: the S3 and DynamoDB/SQS stand-ins and the second processor.
+            "CUTLINE_RUN_S3_PORT": "\(ports[4])", "CUTLINE_RUN_DYNAMODB_PORT": "\(ports[5])", "CUTLINE_MEDIA2_RPC_LISTEN": "127.0.0.1:\(ports[6])",
         ]) { _, new in new }
-        run = try ChildProcess([TestEnvironment.repository.appendingPathComponent("scripts/run").path], environment: environment, captureIn: data)
+        run = try ChildProcess(
+            [TestEnvironment.repository.appendingPathComponent("scripts/run").path] + arguments, environment: environment, captureIn: data)
         let run = self.run
         try await waitFor(timeout: 120) {
             if let code = run.wait(timeout: 0) { throw TestSupportError("scripts/run ended (\(code)): \(run.standardOutput.suffix(2000))") }
