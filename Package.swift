@@ -38,6 +38,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         // The Gateway's HTTP server. swift-configuration support is not used, so its trait is off.
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: ["FullFoundation"]),
+        // Metrics: the swift-metrics API everywhere, exposed in Prometheus's text format by the services.
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
     ],
     targets: [
         // Native libraries, found through pkg-config; shims hold what Swift cannot import.
@@ -71,7 +74,7 @@ let package = Package(
         .target(
             name: "CutlineRPC",
             dependencies: [
-                "CutlineWire",
+                "CutlineWire", .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -86,7 +89,7 @@ let package = Package(
         .target(
             name: "CutlineOutbox",
             dependencies: [
-                "CutlineCore", "CutlineSQLite",
+                "CutlineCore", "CutlineSQLite", .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -101,7 +104,10 @@ let package = Package(
         // S3 over libcurl with SigV4: objects, listings, multipart uploads, presigned URLs.
         .target(
             name: "CutlineS3",
-            dependencies: ["CutlineAWS", "CutlineHTTP", "CutlineBlocking", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "CutlineAWS", "CutlineHTTP", "CutlineBlocking", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         // One object-store interface, on S3 or on the embedded blob store.
@@ -113,13 +119,13 @@ let package = Package(
         // DynamoDB's JSON protocol, signed with SigV4, and the DynamoDB status sink.
         .target(
             name: "CutlineDynamoDB",
-            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP"],
+            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // SQS's JSON protocol, signed with SigV4, and the shared job queue on it.
         .target(
             name: "CutlineSQS",
-            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP"],
+            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // The embedded job status table (the sink when no DynamoDB table is configured).
@@ -162,10 +168,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The Prometheus exposition of every metric the process records: bootstrapped once per process,
+        // served at the Gateway's /metrics and, for the other services, on CUTLINE_METRICS_LISTEN.
+        .target(
+            name: "CutlineMetrics",
+            dependencies: [
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The job tables of the Gateway and the MediaProcessor: rows and their status writes in one transaction.
         .target(
             name: "CutlineJobStore",
-            dependencies: ["CutlineCore", "CutlineContracts", "CutlineSQLite", "CutlineOutbox"],
+            dependencies: ["CutlineCore", "CutlineContracts", "CutlineSQLite", "CutlineOutbox", .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
         // A job's steps from upload to queue (probe, plan, measure texts, fix texts, queue, dispatch,
@@ -184,7 +201,7 @@ let package = Package(
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
                 "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineJobFlow", "CutlineJobStore",
-                "CutlineSQS",
+                "CutlineSQS", "CutlineMetrics", .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -197,6 +214,7 @@ let package = Package(
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
                 "CutlineContracts", "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking", "CutlineJobStore", "CutlineSQS",
+                "CutlineMetrics", .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -205,6 +223,7 @@ let package = Package(
             name: "CutlineTextApp",
             dependencies: [
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineTextEngines", "CutlineContracts", "CutlineRPC", "CutlineWire",
+                "CutlineMetrics",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

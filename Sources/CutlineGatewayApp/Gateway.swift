@@ -2,6 +2,7 @@ import CutlineAdapters
 import CutlineBlobStore
 public import CutlineJobFlow
 public import CutlineJobStore
+import CutlineMetrics
 public import CutlineOutbox
 import CutlineRPC
 public import CutlineSQLite
@@ -46,6 +47,7 @@ public final class HTTPAddress: Sendable {
 /// The Gateway's composition root: everything it runs, built from resolved settings. The executable
 /// and the tests build the same thing.
 public func buildGateway(_ settings: ServiceSettings, http httpSettings: GatewayHTTPSettings, logger: Logger) throws -> Gateway {
+    Telemetry.bootstrap()
     let (objects, status) = try settings.makeStores()
     let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + JobStore.migrations)
     let jobs = JobStore(database: database)
@@ -124,6 +126,8 @@ public func buildRouter(
     blobs: EmbeddedObjectStore?, publicURL: URL
 ) -> Router<APIRequestContext> {
     let router = Router(context: APIRequestContext.self)
+    // First, so every answer is counted and timed by route, method and status, errors included.
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OriginMiddleware(publicURL: publicURL))
     let credential = apiToken.map { APICredential(token: $0, publicURL: publicURL) }
@@ -135,6 +139,9 @@ public func buildRouter(
     api.addRoutes(JobController(flow: flow, answers: answers).endpoints)
     api.addRoutes(TextController(flow: flow).endpoints)
     api.addRoutes(PreviewController(flow: flow).endpoints)
+    let metrics = router.group("metrics")
+    if let credential { metrics.add(middleware: TokenMiddleware(credential: credential)) }
+    metrics.addRoutes(MetricsController().endpoints)
     router.addRoutes(PageController().endpoints)
     if let blobs { router.addRoutes(BlobController(blobs: blobs.blobs, executor: blobs.executor).endpoints) }
     return router

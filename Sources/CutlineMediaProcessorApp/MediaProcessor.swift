@@ -1,6 +1,8 @@
 import CutlineAdapters
 public import CutlineJobStore
+import CutlineMetrics
 public import CutlineOutbox
+import CutlineRPC
 public import CutlineSQLite
 import CutlineSQS
 public import CutlineServiceHost
@@ -25,6 +27,7 @@ public struct MediaProcessor: Sendable {
 public func buildMediaProcessor(
     _ settings: ServiceSettings, media: MediaProcessorSettings = MediaProcessorSettings(), logger: Logger
 ) throws -> MediaProcessor {
+    Telemetry.bootstrap()
     let (objects, status) = try settings.makeStores()
     let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + MediaProcessorJobs.migrations)
     let outbox = OutboxStore(database: database)
@@ -50,6 +53,7 @@ public func buildMediaProcessor(
         logger: runnerLogger, concurrentJobs: media.concurrentJobs)
     let handlers = MediaProcessorHandlers(jobs: jobs, objects: objects, runner: runner, sharedQueue: queue?.url.absoluteString)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
+    let metrics = settings.metricsListen.map { [MetricsEndpoint.service(host: $0.host, port: Int($0.port), logger: logger)] } ?? []
     logger.info(
         "media processor assembled",
         metadata: [
@@ -58,6 +62,7 @@ public func buildMediaProcessor(
         ])
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
     return MediaProcessor(
-        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc] + (deadLetters.map { [$0] } ?? []) + [runner]),
+        service: AssembledService(
+            name: settings.name, rpcServer: rpc, services: [relay] + metrics + [rpc] + (deadLetters.map { [$0] } ?? []) + [runner]),
         objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)
 }

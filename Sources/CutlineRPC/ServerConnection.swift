@@ -1,6 +1,7 @@
 import CutlineWire
 import Foundation
 import Logging
+import Metrics
 import Synchronization
 
 /// One accepted connection: its reader thread authenticates the peer, then reads frames and starts a
@@ -314,17 +315,28 @@ final class ServerConnection: Sendable {
         _ handler: @escaping RPCRouter.Handler, _ payload: [UInt8], _ context: RPCContext, deadline: ContinuousClock.Instant?
     ) async -> Frame {
         let requestID = context.requestID
+        let started = ContinuousClock.now
+        // Each call is timed by method and outcome (`ok` or the error's code).
+        func record(_ outcome: String) {
+            Timer(label: "cutline_rpc_server_duration_seconds", dimensions: [("method", context.method), ("outcome", outcome)])
+                .record(duration: ContinuousClock.now - started)
+        }
         do {
             let body = try await handler(payload, context)
+            record("ok")
             return Frame(kind: .response, requestID: requestID, payload: body)
         } catch let error as RPCError {
+            record(error.code.rawValue)
             return errorFrame(error, requestID)
         } catch is CancellationError {
             if let deadline, ContinuousClock.now >= deadline {
+                record(RPCError.Code.deadlineExceeded.rawValue)
                 return errorFrame(.deadlineExceeded("\(context.method) did not finish before the caller's deadline"), requestID)
             }
+            record(RPCError.Code.cancelled.rawValue)
             return errorFrame(.cancelled("\(context.method) was cancelled"), requestID)
         } catch {
+            record(RPCError.Code.internalError.rawValue)
             context.logger.error("handler failed", metadata: ["error": "\(error)"])
             return errorFrame(.internalError("\(context.method) failed: \(error)"), requestID)
         }

@@ -12,6 +12,9 @@ public struct ServiceSettings: Sendable {
     public let status: StatusSettings
     /// How queued jobs reach the MediaProcessors (the same on the Gateway and every processor).
     public let queue: QueueSettings
+    /// Where `GET /metrics` is served (the MediaProcessor and the TextService; the Gateway serves it on
+    /// its HTTP address); nil: not served.
+    public let metricsListen: SocketAddress?
 
     public init(
         service name: String, defaultListen: String, options: ServiceOptions, storage: StorageOptions? = nil,
@@ -25,6 +28,12 @@ public struct ServiceSettings: Sendable {
         self.status = try StatusSettings(
             dynamodbTable: status?.dynamodbTable, dynamodbKey: status?.dynamodbKey, common: common, environment: environment)
         self.queue = try QueueSettings(queue, environment: environment)
+        let metrics = Setting(flag: "metrics-listen", env: "CUTLINE_METRICS_LISTEN", value: nil, environment: environment)
+        do {
+            metricsListen = try metrics.raw.map { try SocketAddress(parsing: $0) }
+        } catch {
+            throw ValidationError("\(metrics.name): \(error)")
+        }
     }
 
     /// The service's own SQLite file in the data directory (its outbox and local state).

@@ -1,6 +1,7 @@
 import CutlineAdapters
 import CutlineContracts
 import CutlineCore
+import CutlineMetrics
 import CutlineRPC
 public import CutlineServiceHost
 public import CutlineSettings
@@ -17,11 +18,13 @@ public struct TextApp: Sendable {
 
 /// The TextService's composition root: the engine is made (and checked) once, and logged.
 public func buildTextService(_ settings: ServiceSettings, text: TextSettings, logger: Logger) async throws -> TextApp {
+    Telemetry.bootstrap()
     let engine = try await text.makeEngine()
     logger.info("text engine chosen", metadata: ["engine": "\(engine.name)"])
     let handlers = TextHandlers(engine: engine)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
-    return TextApp(service: AssembledService(name: settings.name, rpcServer: rpc, services: [rpc]), engine: engine)
+    let metrics = settings.metricsListen.map { [MetricsEndpoint.service(host: $0.host, port: Int($0.port), logger: logger)] } ?? []
+    return TextApp(service: AssembledService(name: settings.name, rpcServer: rpc, services: metrics + [rpc]), engine: engine)
 }
 
 struct TextHandlers: Sendable {
