@@ -1,3 +1,4 @@
+import ArgumentParser
 import CutlineAdapters
 import CutlineBlobStore
 public import CutlineJobFlow
@@ -56,6 +57,12 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     relayLogger[metadataKey: "part"] = "relay"
     // With a shared queue, jobs go out through the outbox as messages, in the QUEUED write's transaction.
     let queue = try settings.queue.makeJobQueue()
+    // Without the shared queue a job lives in one processor's table: a second processor would take it too.
+    guard queue != nil || httpSettings.mediaAddresses.count == 1 else {
+        throw ValidationError(
+            "CUTLINE_MEDIA_ADDRESS names \(httpSettings.mediaAddresses.count) MediaProcessors, which needs the shared job queue: set CUTLINE_SQS_QUEUE_URL (`cutline queue create`), or name one processor"
+        )
+    }
     let relay = OutboxRelay(store: outbox, sink: status, messages: queue, logger: relayLogger)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger)
 

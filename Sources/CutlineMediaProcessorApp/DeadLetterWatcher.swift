@@ -55,7 +55,7 @@ public struct DeadLetterWatcher: Service {
                 }
             } catch {
                 logger.error("cannot read the dead-letter queue", metadata: ["error": "\(error)"])
-                try? await Task.sleep(for: .seconds(5))
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(5)) }
             }
         }
     }
@@ -72,8 +72,8 @@ public struct DeadLetterWatcher: Service {
         if let record, record.attempt >= task.attempt, record.state.isTerminal { return true }
         let failure = JobFailure(
             code: "render_crashed",
-            message: "the MediaProcessors stopped \(receives) times while rendering this job, so it was not started again; "
-                + "check the processors' logs for what stopped them, then submit the job again")
+            message: "this job's task was taken up \(receives) times without finishing (its MediaProcessors stopped, or could not reach "
+                + "the object or status store), so it was not started again; check the processors' logs, then submit the job again")
         logger.error("job failed: its task was given up after \(receives) receives", metadata: ["code": "render_crashed"])
         do {
             if let request = try? await QueueJobFeed.request(of: task, objects: objects) {

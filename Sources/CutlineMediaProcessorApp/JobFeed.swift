@@ -4,8 +4,10 @@ public import CutlineJobStore
 public import CutlineOutbox
 public import CutlineSQS
 public import CutlineStorage
+import CutlineWire
 import Foundation
 public import Logging
+import Synchronization
 
 /// Where the runner's jobs come from: this processor's own table (embedded mode, fed by `media.submit`),
 /// or the shared queue every processor long-polls. Chosen once, in the composition root.
@@ -24,7 +26,8 @@ public struct FedJob: Sendable {
 /// message is deleted) or is interrupted (the message is visible again at once, for another processor).
 public protocol JobLease: Sendable {
     var renewEvery: Duration { get }
-    func renew() async
+    /// Keeps the hold; false once it is lost for good (another processor may have the task now).
+    func renew() async -> Bool
     func finished() async
     func released() async
 }
@@ -53,6 +56,8 @@ public struct QueueJobFeed: JobFeed {
     let logger: Logger
     /// How long one receive waits for a message: short enough that a shutdown is not held up long.
     let wait: Duration
+    /// The holds on the tasks this processor renders now, by job.
+    let leases = LeaseBook()
 
     /// A request object larger than this is not a job (500 clips of 1,000-character texts are ~2 MiB).
     static let maximumRequestBytes: Int64 = 16 << 20
@@ -73,10 +78,14 @@ public struct QueueJobFeed: JobFeed {
         guard let message = try await queue.client.receive(queue.url, maximum: 1, wait: wait, visibility: queue.visibility).first else {
             return nil
         }
-        let lease = QueueLease(queue: queue, receipt: message.receiptHandle, logger: logger)
+        let lease = QueueLease(queue: queue, messageID: message.messageID, receipt: message.receiptHandle, logger: logger)
         let task: RenderTask
         do {
             task = try RenderTask.decode(message.body)
+        } catch let error as RenderTaskFormatError {
+            // A newer Gateway's task: left for a processor that reads it (this one comes back to it).
+            logger.warning("a task of a format this processor does not read; left on the queue", metadata: ["error": "\(error)"])
+            return nil
         } catch {
             // Nothing names a job to report on; kept, it would only come back until it expires.
             logger.error("a queue message is not a render task; deleted", metadata: ["message_id": "\(message.messageID)", "error": "\(error)"])
@@ -85,11 +94,24 @@ public struct QueueJobFeed: JobFeed {
         }
         var logger = self.logger
         logger[metadataKey: "job_id"] = "\(task.jobID)"
-        // Sent twice, and rendering here now: the copy comes back once the render has ended.
-        if held.contains(task.jobID) { return nil }
+        if held.contains(task.jobID) {
+            if let holding = leases.lease(of: task.jobID), holding.messageID == message.messageID {
+                // Its own task again (a renewal came late): the render keeps it, under the new receipt.
+                holding.adopt(message.receiptHandle)
+            } else {
+                // A copy of a task rendering here now (sent twice): the render's own task stands for it.
+                logger.info("a second copy of a task rendering here; deleted")
+                await lease.finished()
+            }
+            return nil
+        }
         let request: SubmitRequest
         do {
             request = try await Self.request(of: task, objects: objects)
+        } catch let error where !(error is QueueTaskError || error is DecodingError || error is RPCError) {
+            // The store did not answer: the task comes back after its visibility, when it may.
+            logger.warning("the job's render request cannot be read now; the task comes back later", metadata: ["error": "\(error)"])
+            return nil
         } catch {
             logger.error("the job's render request cannot be read; the job fails", metadata: ["key": "\(task.requestKey)", "error": "\(error)"])
             try await jobs.failUnread(
@@ -117,6 +139,7 @@ public struct QueueJobFeed: JobFeed {
             if shared.count > clips.count { clips = shared }
         }
         let state: JobState = clips.isEmpty && local.state == .queued ? .queued : .processing
+        leases.hold(lease, for: task.jobID)
         return FedJob(job: MediaProcessorJobs.Job(request: request, state: state, clips: clips, starts: local.starts), lease: lease)
     }
 
@@ -154,24 +177,73 @@ struct QueueTaskError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The hold on one received message.
-struct QueueLease: JobLease {
+/// The holds this processor has on tasks, by job (a task received again while its render runs is
+/// recognised by its message id).
+final class LeaseBook: Sendable {
+    private let held = Mutex<[JobID: QueueLease]>([:])
+
+    func hold(_ lease: QueueLease, for jobID: JobID) {
+        held.withLock { $0[jobID] = lease }
+        lease.onEnd { [weak self, weak lease] in
+            self?.held.withLock { if let lease, $0[jobID] === lease { $0[jobID] = nil } }
+        }
+    }
+
+    func lease(of jobID: JobID) -> QueueLease? { held.withLock { $0[jobID] } }
+}
+
+/// The hold on one received message: its receipt (the newest, when the message was received again while
+/// held), renewed while the job renders.
+final class QueueLease: JobLease {
     let queue: SQSJobQueue
-    let receipt: String
+    let messageID: String
     let logger: Logger
+    private struct State {
+        var receipt: String
+        var renewedAt = ContinuousClock.now
+        var ended: [@Sendable () -> Void] = []
+    }
+    private let state: Mutex<State>
+
+    init(queue: SQSJobQueue, messageID: String, receipt: String, logger: Logger) {
+        self.queue = queue
+        self.messageID = messageID
+        self.logger = logger
+        state = Mutex(State(receipt: receipt))
+    }
+
+    var receipt: String { state.withLock { $0.receipt } }
+
+    func adopt(_ receipt: String) {
+        state.withLock {
+            $0.receipt = receipt
+            $0.renewedAt = .now
+        }
+    }
+
+    func onEnd(_ action: @escaping @Sendable () -> Void) { state.withLock { $0.ended.append(action) } }
 
     /// A third of the visibility: two renewals may fail before another processor could take the job.
     var renewEvery: Duration { queue.visibility / 3 }
 
-    func renew() async {
+    func renew() async -> Bool {
         do {
             try await queue.client.changeVisibility(queue.url, receiptHandle: receipt, visibility: queue.visibility)
+            state.withLock { $0.renewedAt = .now }
+            return true
+        } catch let error as SQSError where error.isReceiptInvalid {
+            logger.warning("the task's hold is lost (its receipt is no longer valid)", metadata: ["error": "\(error)"])
+            return false
         } catch {
-            logger.warning("the task's message could not be kept invisible; another processor may take the job", metadata: ["error": "\(error)"])
+            // Not renewed for a whole visibility: another processor may have taken the task by now.
+            let lapsed = state.withLock { ContinuousClock.now - $0.renewedAt >= queue.visibility }
+            logger.warning("the task's hold could not be renewed", metadata: ["error": "\(error)", "lapsed": "\(lapsed)"])
+            return !lapsed
         }
     }
 
     func finished() async {
+        defer { end() }
         do {
             try await queue.client.delete(queue.url, receiptHandle: receipt)
         } catch {
@@ -181,6 +253,11 @@ struct QueueLease: JobLease {
     }
 
     func released() async {
+        defer { end() }
         try? await queue.client.changeVisibility(queue.url, receiptHandle: receipt, visibility: .zero)
+    }
+
+    private func end() {
+        for action in state.withLock({ $0.ended }) { action() }
     }
 }

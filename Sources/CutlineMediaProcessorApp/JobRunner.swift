@@ -138,20 +138,45 @@ public final class JobRunner: Service, Sendable {
     /// outcome could not be written.
     func process(_ fed: FedJob) async -> Bool {
         guard let lease = fed.lease else { return await process(fed.job) != .unrecorded }
+        let jobID = fed.job.request.jobID
+        // Renewed while the job renders and until its end is in the status store; a hold that is lost
+        // (another processor may have the task now) stops the render here.
         let renewing = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: lease.renewEvery)
-                if !Task.isCancelled { await lease.renew() }
+                if Task.isCancelled { return }
+                if await !lease.renew() {
+                    logger.warning("the job's task is no longer held here; stopping its render", metadata: ["job_id": "\(jobID)"])
+                    stop(jobID)
+                    return
+                }
             }
         }
         let outcome = await process(fed.job)
+        var delivered = false
+        if outcome == .ended { delivered = await endDelivered(jobID) }
         renewing.cancel()
+        // A renewal still under way must not land after the message is deleted or given back.
+        await renewing.value
         switch outcome {
-        case .ended: await lease.finished()
-        case .interrupted: await lease.released()
+        case .ended where delivered: await lease.finished()
+        case .ended, .interrupted: await lease.released()
         case .unrecorded: break
         }
         return outcome != .unrecorded
+    }
+
+    /// Waits until this job's status writes have left the outbox for the status store, so the task is
+    /// deleted only once its end is where every service reads it; false on shutdown before that (the
+    /// task is then given back: whoever takes it finds the job ended, or renders what is missing).
+    private func endDelivered(_ jobID: JobID) async -> Bool {
+        let outbox = OutboxStore(database: jobs.database)
+        while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
+            let waiting = (try? await outbox.rows(jobID: jobID.description).contains { $0.deliveredAt == nil && $0.quarantinedAt == nil }) ?? true
+            if !waiting { return true }
+            try? await Task.sleep(for: pollInterval)
+        }
+        return false
     }
 
     /// How one render of a job ended, for the runner and the job's queue message.

@@ -87,10 +87,11 @@ public final class OutboxRelay: Service, Sendable {
                 if next < order.count { start() }
             }
         }
+        // What was delivered is marked first: a failure to mark a retry must not send those rows again.
+        try await store.markDelivered(settled)
         for (row, error) in failures {
             try await store.markFailed(row.id, error: error, retryAt: now.addingTimeInterval(backoff(attempts: row.attempts)))
         }
-        try await store.markDelivered(settled)
         return settled.count
     }
 

@@ -33,6 +33,8 @@ public final class RPCClientPool: RPCCaller, Sendable {
         var members: [Member] = []
         var next = 0
         var resolvedAt: ContinuousClock.Instant?
+        /// Each target's addresses when it last resolved.
+        var lastResolved: [SocketAddress: [SocketAddress]] = [:]
     }
 
     public let configuration: Configuration
@@ -136,13 +138,19 @@ public final class RPCClientPool: RPCCaller, Sendable {
         }
     }
 
-    /// Every target's addresses (a name may resolve to several); a name that does not resolve now is kept
-    /// as it is, so the call's own error names it.
+    /// Every target's addresses (a name may resolve to several). A name that does not resolve now keeps
+    /// the addresses it had (a resolver's hiccup does not drop live connections), or, never resolved,
+    /// stays as it is, so the call's own error names it.
     private func resolve() -> [SocketAddress] {
         var addresses: [SocketAddress] = []
         for target in configuration.targets {
-            let found = (try? Socket.resolveAll(target)) ?? []
-            for address in found.isEmpty ? [target] : found where !addresses.contains(address) { addresses.append(address) }
+            var found = (try? Socket.resolveAll(target)) ?? []
+            if found.isEmpty {
+                found = state.withLock { $0.lastResolved[target] } ?? [target]
+            } else {
+                state.withLock { $0.lastResolved[target] = found }
+            }
+            for address in found where !addresses.contains(address) { addresses.append(address) }
         }
         return addresses
     }

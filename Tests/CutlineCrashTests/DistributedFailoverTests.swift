@@ -68,7 +68,7 @@ struct DistributedFailoverTests {
         let error = status.json["error"] as? [String: Any]
         #expect(
             error?["code"] as? String == "render_crashed", "\(String(decoding: status.body, as: UTF8.self))\n\(processor.standardError.suffix(3000))")
-        #expect((error?["message"] as? String)?.contains("stopped 2 times") == true, "\(error ?? [:])")
+        #expect((error?["message"] as? String)?.contains("taken up 2 times without finishing") == true, "\(error ?? [:])")
         #expect(!processor.standardError.contains("job started"), "the task given up was not rendered a third time")
         try await bench.waitUntilQueueIsEmpty()
     }

@@ -119,6 +119,13 @@ struct ServiceExecutableTests {
             let refused = try ChildProcess.run([TestEnvironment.executable("cutline-gateway")], environment: distributed)
             #expect(refused.code != 0 && refused.stderr.contains(hint), "\(name)=\(value): \(refused.stderr)")
         }
+        // Several processors without the shared queue: a job held in one processor's table could be
+        // handed to another too.
+        var pooled = ProcessInfo.processInfo.environment
+        pooled["CUTLINE_DATA_DIR"] = try TestEnvironment.temporaryDirectory("bad-pool").path
+        pooled["CUTLINE_MEDIA_ADDRESS"] = "127.0.0.1:7420,127.0.0.1:7421"
+        let refused = try ChildProcess.run([TestEnvironment.executable("cutline-gateway")], environment: pooled)
+        #expect(refused.code != 0 && refused.stderr.contains("needs the shared job queue"), "\(refused.stderr)")
     }
 
     @Test func helpDocumentsEverySetting() throws {
