@@ -1,6 +1,7 @@
 public import CutlineAWS
 public import CutlineHTTP
 public import Foundation
+import Metrics
 
 /// DynamoDB's JSON 1.0 protocol over the libcurl HTTP client, signed with SigV4. Every operation Cutline
 /// uses is idempotent by design (conditional writes keyed by job_id), so failures are retried:
@@ -40,6 +41,11 @@ public struct DynamoDBClient: Sendable {
             ("X-Amz-Target", "DynamoDB_20120810.\(operation)"),
         ]
         var backoff: Duration = .milliseconds(50)
+        let started = ContinuousClock.now
+        defer {
+            Timer(label: "cutline_aws_request_duration_seconds", dimensions: [("service", "dynamodb"), ("operation", operation)])
+                .record(duration: ContinuousClock.now - started)
+        }
         for attempt in 1...5 {
             let signing = try SigV4Request(
                 method: "POST", url: endpoint, headers: headers.map { (name: $0.0, value: $0.1) },
@@ -50,6 +56,8 @@ public struct DynamoDBClient: Sendable {
                 return try JSONDecoder().decode(Output.self, from: Data(response.body))
             }
             let error = Self.error(response, operation: operation, table: table)
+            Counter(label: "cutline_aws_request_errors_total", dimensions: [("service", "dynamodb"), ("operation", operation), ("code", error.code)])
+                .increment()
             guard error.isThrottling, attempt < 5 else { throw error }
             try await Task.sleep(for: backoff * Double.random(in: 0.5...1.0))
             backoff *= 2

@@ -103,6 +103,7 @@ public struct JobStore: Sendable {
             try Outbox.enqueue(
                 StatusWrite(jobID: job.jobID, state: .created, params: params, createdAt: job.createdAt, updatedAt: job.createdAt),
                 on: connection, now: job.createdAt)
+            JobMetrics.entered(.created)
         }
     }
 
@@ -150,7 +151,10 @@ public struct JobStore: Sendable {
             try connection.execute(
                 "UPDATE jobs SET state = ? WHERE job_id = ? AND state = ?",
                 [JobState.uploaded.sqlValue, .text(jobID.description), JobState.created.sqlValue])
-            if connection.changes > 0 { try Outbox.enqueue(StatusWrite(jobID: jobID, state: .uploaded), on: connection) }
+            if connection.changes > 0 {
+                try Outbox.enqueue(StatusWrite(jobID: jobID, state: .uploaded), on: connection)
+                JobMetrics.entered(.uploaded)
+            }
         }
     }
 
@@ -181,6 +185,7 @@ public struct JobStore: Sendable {
                 progress: JobProgress(clipsDone: 0, clipsTotal: Int64(submit.plan.count)), params: params)
             try Outbox.enqueue(write, on: connection)
             for message in messages { try Outbox.enqueue(message, version: write.version, on: connection) }
+            JobMetrics.entered(.queued)
             return true
         }
     }
@@ -193,6 +198,7 @@ public struct JobStore: Sendable {
                 "UPDATE jobs SET state = ?, updated_at = ? WHERE job_id = ?",
                 [JobState.cancelled.sqlValue, .real(Date().timeIntervalSince1970), .text(jobID.description)])
             try Outbox.enqueue(StatusWrite(jobID: jobID, state: .cancelled, attempt: attempt), on: connection)
+            JobMetrics.entered(.cancelled)
         }
     }
 
@@ -241,6 +247,7 @@ public struct JobStore: Sendable {
                 [JobState.failed.sqlValue, .real(Date().timeIntervalSince1970), .text(jobID.description), JobState.created.sqlValue])
             guard connection.changes > 0 else { return false }
             try Outbox.enqueue(StatusWrite(jobID: jobID, state: .failed, error: failure), on: connection)
+            JobMetrics.entered(.failed)
             return true
         }
     }

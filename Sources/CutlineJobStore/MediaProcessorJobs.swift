@@ -94,6 +94,14 @@ public struct MediaProcessorJobs: Sendable {
         }
     }
 
+    /// How many jobs wait their turn here, and since when the oldest has.
+    public func waiting() async throws -> (count: Int, oldest: Date?) {
+        try await database.read { connection in
+            let row = try connection.query("SELECT count(*), min(accepted_at) FROM jobs WHERE state = ?", [JobState.queued.sqlValue])[0]
+            return (Int(row.integer(0) ?? 0), row.real(1).map { Date(timeIntervalSince1970: $0) })
+        }
+    }
+
     public func job(_ jobID: JobID) async throws -> Job? {
         try await database.read { connection in
             try connection.query("SELECT job_id, request, state, clips, starts FROM jobs WHERE job_id = ?", [.text(jobID.description)]).first.map(
@@ -201,6 +209,7 @@ public struct MediaProcessorJobs: Sendable {
     public func failUnread(_ jobID: JobID, attempt: Int64, failure: JobFailure) async throws {
         try await database.write { connection in
             try Outbox.enqueue(StatusWrite(jobID: jobID, state: .failed, attempt: attempt, error: failure), on: connection)
+            JobMetrics.entered(.failed)
         }
     }
 
@@ -220,6 +229,7 @@ public struct MediaProcessorJobs: Sendable {
                 ])
             guard connection.changes > 0 || state == .cancelled else { return }
             try Outbox.enqueue(write, on: connection)
+            if state != .processing || startsBy > 0 { JobMetrics.entered(state) }
         }
     }
 }

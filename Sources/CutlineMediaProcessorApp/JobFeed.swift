@@ -7,6 +7,7 @@ public import CutlineStorage
 import CutlineWire
 import Foundation
 public import Logging
+import Metrics
 import Synchronization
 
 /// Where the runner's jobs come from: this processor's own table (embedded mode, fed by `media.submit`),
@@ -35,13 +36,47 @@ public protocol JobLease: Sendable {
 /// The processor's own table: the oldest job waiting, or one left running when it stopped.
 public struct LocalJobFeed: JobFeed {
     let jobs: MediaProcessorJobs
+    let sampling = Sampling(every: .seconds(2))
 
     public init(jobs: MediaProcessorJobs) {
         self.jobs = jobs
     }
 
     public func next(excluding held: Set<JobID>) async throws -> FedJob? {
-        try await jobs.next(excluding: held).map { FedJob(job: $0, lease: nil) }
+        if sampling.due(), let (count, oldest) = try? await jobs.waiting() {
+            QueueMetrics.depth(count, oldestAge: oldest.map { Date().timeIntervalSince($0) } ?? 0)
+        }
+        return try await jobs.next(excluding: held).map { FedJob(job: $0, lease: nil) }
+    }
+}
+
+/// `cutline_queue_depth` (jobs waiting), `cutline_queue_oldest_age_seconds` (this processor's table) and
+/// `cutline_queue_wait_seconds` (a task's time on the shared queue before a processor took it).
+enum QueueMetrics {
+    static func depth(_ count: Int, oldestAge: Double? = nil) {
+        Gauge(label: "cutline_queue_depth").record(count)
+        if let oldestAge { Gauge(label: "cutline_queue_oldest_age_seconds").record(oldestAge) }
+    }
+
+    static func waited(since sent: Date) {
+        Timer(label: "cutline_queue_wait_seconds").recordSeconds(max(0, Date().timeIntervalSince(sent)))
+    }
+}
+
+/// Says yes at most once per interval: for samples that cost a query.
+final class Sampling: Sendable {
+    let every: Duration
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(every: Duration) { self.every = every }
+
+    func due() -> Bool {
+        last.withLock { last in
+            let now = ContinuousClock.now
+            guard last.map({ now - $0 >= every }) ?? true else { return false }
+            last = now
+            return true
+        }
     }
 }
 
@@ -58,6 +93,7 @@ public struct QueueJobFeed: JobFeed {
     let wait: Duration
     /// The holds on the tasks this processor renders now, by job.
     let leases = LeaseBook()
+    let sampling = Sampling(every: .seconds(10))
 
     /// A request object larger than this is not a job (500 clips of 1,000-character texts are ~2 MiB).
     static let maximumRequestBytes: Int64 = 16 << 20
@@ -75,9 +111,13 @@ public struct QueueJobFeed: JobFeed {
     }
 
     public func next(excluding held: Set<JobID>) async throws -> FedJob? {
+        if sampling.due(), let waiting = try? await queue.client.attributes(queue.url, names: ["ApproximateNumberOfMessages"]) {
+            QueueMetrics.depth(Int(waiting["ApproximateNumberOfMessages"] ?? "") ?? 0)
+        }
         guard let message = try await queue.client.receive(queue.url, maximum: 1, wait: wait, visibility: queue.visibility).first else {
             return nil
         }
+        if message.receiveCount == 1, let sent = message.sentAt { QueueMetrics.waited(since: sent) }
         let lease = QueueLease(queue: queue, messageID: message.messageID, receipt: message.receiptHandle, logger: logger)
         let task: RenderTask
         do {

@@ -7,6 +7,7 @@ public import CutlineOutbox
 public import CutlineStorage
 public import Foundation
 public import Logging
+import Metrics
 public import ServiceLifecycle
 import Synchronization
 
@@ -327,9 +328,24 @@ public final class JobRunner: Service, Sendable {
         defer { watcher.cancel() }
         // Cancelling this job cancels the render too (it stops at its next packet and removes the partial
         // clip), and the render is always awaited, so its files are gone before the directory is.
+        // `cutline_render_clip_seconds` (each clip's share of the render's wall time) and
+        // `cutline_render_frames_per_second` (this render's rate so far).
+        let renderStarted = ContinuousClock.now
+        var lastClipAt = renderStarted
         try await withTaskCancellationHandler {
             do {
                 for await clip in finished {
+                    let now = ContinuousClock.now
+                    Timer(label: "cutline_render_clip_seconds").record(duration: now - lastClipAt)
+                    lastClipAt = now
+                    if let progress = latest.value.withLock({ $0 }) {
+                        // A resumed render counts from its first segment's frames on.
+                        let perSecond = Double(progress.framesTotal) / max(request.plan.duration, 1e-9)
+                        let rendered = Double(progress.framesDone) - request.plan.segments[first].start * perSecond
+                        let elapsed = now - renderStarted
+                        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                        if seconds > 0 { Gauge(label: "cutline_render_frames_per_second").record(max(0, rendered) / seconds) }
+                    }
                     let key = ObjectKeys.clip(request.jobID, index: clip.index)
                     try await objects.put(key: key, file: URL(fileURLWithPath: clip.path), contentType: "video/mp4")
                     try? FileManager.default.removeItem(atPath: clip.path)

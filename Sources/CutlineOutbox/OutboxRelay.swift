@@ -1,6 +1,8 @@
 import CutlineCore
+import CutlineSQLite
 public import Foundation
 public import Logging
+import Metrics
 public import ServiceLifecycle
 
 /// Delivers outbox rows to a sink: in order per job, in batches, retrying failures with exponential
@@ -39,6 +41,7 @@ public final class OutboxRelay: Service, Sendable {
 
     public func run() async throws {
         var lastPurge = ContinuousClock.now
+        var lastSample = ContinuousClock.now - .seconds(60)
         while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
             let delivered: Int
             do {
@@ -46,6 +49,10 @@ public final class OutboxRelay: Service, Sendable {
             } catch {
                 logger.error("outbox relay pass failed", metadata: ["error": "\(error)"])
                 delivered = 0
+            }
+            if ContinuousClock.now - lastSample > .seconds(5) {
+                lastSample = ContinuousClock.now
+                await sample()
             }
             if ContinuousClock.now - lastPurge > .seconds(60) {
                 lastPurge = ContinuousClock.now
@@ -57,6 +64,16 @@ public final class OutboxRelay: Service, Sendable {
         }
         // One last pass so writes made just before shutdown are not left for the next start.
         _ = try? await deliverOnce()
+    }
+
+    /// `cutline_outbox_pending`, `_stuck` and `_oldest_pending_age_seconds`, by database (`gateway`,
+    /// `media`): what waits for the status store or the queue, and for how long.
+    func sample() async {
+        guard let stats = try? await store.stats() else { return }
+        let name = URL(fileURLWithPath: store.database.path).deletingPathExtension().lastPathComponent
+        Gauge(label: "cutline_outbox_pending", dimensions: [("database", name)]).record(stats.pending)
+        Gauge(label: "cutline_outbox_stuck", dimensions: [("database", name)]).record(stats.stuck)
+        Gauge(label: "cutline_outbox_oldest_pending_age_seconds", dimensions: [("database", name)]).record(stats.oldestPendingAgeSeconds ?? 0)
     }
 
     /// One pass over the deliverable rows; returns how many were settled (applied or found stale).

@@ -3,6 +3,7 @@ public import CutlineAWS
 public import CutlineBlocking
 public import CutlineHTTP
 public import Foundation
+import Metrics
 
 /// An S3 client for one bucket, on the libcurl HTTP client and the SigV4 signer. Works with AWS S3
 /// and S3-compatible servers (SeaweedFS, MinIO) through an endpoint override and path-style addressing.
@@ -88,10 +89,24 @@ public struct S3Client: Sendable {
             method: method.rawValue, url: target, headers: headers.map { (name: $0.0, value: $0.1) }, payloadHash: payloadHash)
         let signed = headers + (try signer.signHeaders(request: request)).map { ($0.name, $0.value) }
         let response: HTTPResponse
+        // Timed by operation (method, object or bucket, and the sub-resource asked for), failures by code.
+        let operation = "\(method.rawValue) \(key == nil ? "bucket" : "object")" + (query.map { "?" + ($0.split(separator: "=").first ?? "") } ?? "")
+        let started = ContinuousClock.now
+        defer {
+            Timer(label: "cutline_aws_request_duration_seconds", dimensions: [("service", "s3"), ("operation", operation)])
+                .record(duration: ContinuousClock.now - started)
+        }
         do {
             response = try await http.send(
                 HTTPRequest(method: method, url: target, headers: signed, body: body, destination: destination), timeout: timeout)
         } catch let error as HTTPError {
+            let code: String =
+                switch error.kind {
+                case .network: "NetworkError"
+                case .file: "LocalFileError"
+                case .status(let response): Self.error(response, key: key).code
+                }
+            Counter(label: "cutline_aws_request_errors_total", dimensions: [("service", "s3"), ("operation", operation), ("code", code)]).increment()
             switch error.kind {
             case .network(let curlCode, let message):
                 let tries = error.attempts > 1 ? " (after \(error.attempts) attempts)" : ""
@@ -104,7 +119,12 @@ public struct S3Client: Sendable {
                 throw Self.error(response, key: key)
             }
         }
-        guard (200..<300).contains(response.status) else { throw Self.error(response, key: key) }
+        guard (200..<300).contains(response.status) else {
+            let error = Self.error(response, key: key)
+            Counter(label: "cutline_aws_request_errors_total", dimensions: [("service", "s3"), ("operation", operation), ("code", error.code)])
+                .increment()
+            throw error
+        }
         return response
     }
 

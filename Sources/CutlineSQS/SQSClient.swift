@@ -1,6 +1,7 @@
 public import CutlineAWS
 public import CutlineHTTP
 public import Foundation
+import Metrics
 
 /// SQS's JSON 1.0 protocol over the libcurl HTTP client, signed with SigV4: the few operations a job
 /// queue needs. Sends carry a deduplication-free body (a job's task is idempotent on the receiving side),
@@ -50,6 +51,11 @@ public struct SQSClient: Sendable {
         ]
         var backoff: Duration = .milliseconds(50)
         var attempt = 1
+        let started = ContinuousClock.now
+        defer {
+            Timer(label: "cutline_aws_request_duration_seconds", dimensions: [("service", "sqs"), ("operation", operation)])
+                .record(duration: ContinuousClock.now - started)
+        }
         while true {
             let signing = try SigV4Request(
                 method: "POST", url: endpoint, headers: headers.map { (name: $0.0, value: $0.1) }, payloadHash: SigV4Signer.payloadHash(body))
@@ -61,6 +67,8 @@ public struct SQSClient: Sendable {
                 return try JSONDecoder().decode(Output.self, from: response.body.isEmpty ? Data("{}".utf8) : Data(response.body))
             }
             let error = Self.error(response, operation: operation, queue: queue)
+            Counter(label: "cutline_aws_request_errors_total", dimensions: [("service", "sqs"), ("operation", operation), ("code", error.code)])
+                .increment()
             guard error.isThrottling, attempt < 5 else { throw error }
             try await Task.sleep(for: backoff * Double.random(in: 0.5...1.0))
             backoff *= 2

@@ -102,6 +102,70 @@ struct RunScriptTests {
         #expect(run.wait(timeout: 0) == nil, "scripts/run ended: \(run.standardOutput.suffix(2000))")
     }
 
+    /// Every service's /metrics, read by Prometheus's own parser after a job and a text variation in the
+    /// distributed run: jobs by state, HTTP and RPC latency by route and method, render time per clip and
+    /// frames per second, the queue's depth and wait, the outbox's depth and age, and the S3, DynamoDB
+    /// and SQS requests each service made.
+    @Test func everyServiceExposesItsMetricsInPrometheusFormat() async throws {
+        let bench = try await RunBench(label: "run-metrics", arguments: ["--distributed"])
+        defer { bench.stop() }
+        let (data, environment, ports) = (bench.data, bench.environment, bench.ports)
+        let api = "http://127.0.0.1:\(ports[0])"
+        let job = try ChildProcess.run(
+            [TestEnvironment.repository.appendingPathComponent("scripts/try-job").path, ProductFixtures.bikes.path, "2", "Measured"],
+            environment: environment.merging(["CUTLINE_PUBLIC_URL": api]) { _, new in new }, timeout: 240)
+        #expect(job.code == 0, "\(job.stdout.suffix(2000))\(job.stderr.suffix(1000))")
+        // "… video: N clips", as analyze answered.
+        let clips = job.stdout.firstMatch(of: /video: (\d+) clips/).flatMap { Int($0.1) } ?? 0
+        let varied = try ChildProcess.run([
+            "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "\(api)/api/text/variations", "-H", "Content-Type: application/json",
+            "-d", #"{"base_text": "Watch till the end", "count": 3}"#,
+        ])
+        #expect(varied.stdout == "200", "text variations answered \(varied.stdout)")
+
+        struct Sample: Decodable {
+            let family: String
+            let name: String
+            let labels: [String: String]
+            let value: Double
+        }
+        func scrape(_ url: String) throws -> [Sample] {
+            let read = try ChildProcess.run([
+                "python3", TestEnvironment.repository.appendingPathComponent("Tests/Support/scrape-metrics.py").path, url,
+            ])
+            guard read.code == 0 else { throw TestSupportError("scraping \(url): \(read.stderr)") }
+            return try JSONDecoder().decode([Sample].self, from: Data(read.stdout.utf8))
+        }
+        func value(_ samples: [Sample], _ name: String, _ labels: [String: String] = [:]) -> Double {
+            samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }.map(\.value).reduce(0, +)
+        }
+        let gateway = try scrape("\(api)/metrics")
+        let processors = try scrape("http://127.0.0.1:\(ports[7])/metrics") + (try scrape("http://127.0.0.1:\(ports[9])/metrics"))
+        let text = try scrape("http://127.0.0.1:\(ports[8])/metrics")
+
+        for state in ["CREATED", "UPLOADED", "QUEUED"] {
+            #expect(value(gateway, "cutline_jobs_total", ["state": state]) == 1, "Gateway: \(state)")
+        }
+        #expect(
+            value(processors, "cutline_jobs_total", ["state": "PROCESSING"]) >= 1
+                && value(processors, "cutline_jobs_total", ["state": "COMPLETED"]) == 1)
+        let routes = Set(gateway.filter { $0.family.hasPrefix("http_server_request_duration") }.compactMap { $0.labels["http_route"] })
+        #expect(routes.contains { $0.contains("status") } && routes.contains { $0.contains("initiate") }, "routes timed: \(routes)")
+        #expect(value(processors, "cutline_rpc_server_duration_seconds_count", ["method": "media.probe", "outcome": "ok"]) >= 1)
+        #expect(value(text, "cutline_rpc_server_duration_seconds_count", ["method": "text.vary", "outcome": "ok"]) == 1)
+        #expect(clips > 0 && value(processors, "cutline_render_clip_seconds_count") == Double(clips), "\(clips) clips")
+        #expect(value(processors, "cutline_render_frames_per_second") > 0)
+        #expect(value(processors, "cutline_queue_wait_seconds_count") == 1)
+        #expect(processors.contains { $0.name == "cutline_queue_depth" })
+        #expect(gateway.contains { $0.name == "cutline_outbox_pending" && $0.labels["database"] == "gateway" })
+        #expect(processors.contains { $0.name == "cutline_outbox_oldest_pending_age_seconds" && $0.labels["database"] == "media" })
+        for service in ["s3", "dynamodb", "sqs"] {
+            #expect(value(gateway, "cutline_aws_request_duration_seconds_count", ["service": service]) >= 1, "Gateway: \(service)")
+        }
+        #expect(value(processors, "cutline_aws_request_duration_seconds_count", ["service": "sqs", "operation": "ReceiveMessage"]) >= 1)
+        _ = data
+    }
+
     /// The pid of the newest "started NAME (pid N, …)" line of scripts/run.
     static func pid(of name: String, in output: String) -> pid_t? {
         output.split(separator: "\n").last { $0.contains("started \(name) (pid ") }
@@ -120,7 +184,7 @@ private final class RunBench: Sendable {
 
     init(label: String, arguments: [String] = []) async throws {
         data = try TestEnvironment.temporaryDirectory(label)
-        ports = TestEnvironment.freePorts(7)
+        ports = TestEnvironment.freePorts(10)
         environment = ProcessInfo.processInfo.environment.merging([
             "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
             "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
@@ -128,6 +192,9 @@ private final class RunBench: Sendable {
             "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])",
             // --s3 and --distributed: the S3 and DynamoDB/SQS stand-ins and the second processor.
             "CUTLINE_RUN_S3_PORT": "\(ports[4])", "CUTLINE_RUN_DYNAMODB_PORT": "\(ports[5])", "CUTLINE_MEDIA2_RPC_LISTEN": "127.0.0.1:\(ports[6])",
+            // The MediaProcessors' and the TextService's /metrics.
+            "CUTLINE_RUN_MEDIA_METRICS": "127.0.0.1:\(ports[7])", "CUTLINE_RUN_TEXT_METRICS": "127.0.0.1:\(ports[8])",
+            "CUTLINE_RUN_MEDIA2_METRICS": "127.0.0.1:\(ports[9])",
         ]) { _, new in new }
         run = try ChildProcess(
             [TestEnvironment.repository.appendingPathComponent("scripts/run").path] + arguments, environment: environment, captureIn: data)
