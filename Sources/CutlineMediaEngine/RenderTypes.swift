@@ -82,6 +82,11 @@ public struct RenderRequest: Sendable {
     /// would have written.
     public var firstSegment: Int = 0
 
+    /// Render only the segments before this index (nil: to the plan's end): one task of a job split over
+    /// processors. Reading stops once the last of them has its picture and sound; each clip is the one
+    /// a whole render would have written.
+    public var endSegment: Int?
+
     /// What the source may be: frame size, length, streams, how long a read may wait.
     public var limits = SourceLimits.standard
 

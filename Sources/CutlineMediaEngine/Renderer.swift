@@ -84,6 +84,10 @@ private final class RenderJob {
     /// The time of each clip's thumbnail frame (half a second in, or the middle of a shorter clip).
     var thumbnailTimes: [Int64] = []
     var audioEnds: [Int64] = []
+    /// A task that ends before the plan does: where the next segment's picture starts (frames from there
+    /// on are not this render's), and whether the source has been read that far.
+    var stopThreshold: Int64?
+    var pastEnd = false
     var videoFormat: ClipWriter.VideoFormat?
 
     var writers: [Int: ClipWriter] = [:]
@@ -118,16 +122,19 @@ private final class RenderJob {
         self.interrupt = interrupt
         self.progress = progress
         self.clipFinished = clipFinished
-        segments = request.plan.segments
-        guard request.texts.count == segments.count else {
+        let planned = request.plan.segments
+        guard request.texts.count == planned.count else {
             throw MediaError(
-                code: .invalidRequest, operation: "starting the render", message: "\(request.texts.count) texts for \(segments.count) segments")
+                code: .invalidRequest, operation: "starting the render", message: "\(request.texts.count) texts for \(planned.count) segments")
         }
-        guard segments.indices.contains(request.firstSegment) else {
+        let end = request.endSegment ?? planned.count
+        guard planned.indices.contains(request.firstSegment), (request.firstSegment + 1...planned.count).contains(end) else {
             throw MediaError(
                 code: .invalidRequest, operation: "starting the render",
-                message: "first segment \(request.firstSegment) is not one of the plan's \(segments.count)")
+                message: "segments \(request.firstSegment) to \(end - 1) are not within the plan's \(planned.count)")
         }
+        // A task ending early renders the plan's first `end` segments (skipping those before its first).
+        segments = Array(planned.prefix(end))
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: request.outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw MediaError(
@@ -204,8 +211,12 @@ private final class RenderJob {
         thresholds = segments.map { Int64((($0.start - halfFrameSeconds) * Double(sinkBase.den) / Double(sinkBase.num)).rounded()) }
         thumbnailTimes = segments.map { Int64((($0.start + min(0.5, $0.duration / 2)) * Double(sinkBase.den) / Double(sinkBase.num)).rounded()) }
         audioEnds = segments.map { Int64(($0.end * Double(audioRate)).rounded()) }
-        // The last clip's sound stops with the plan (the picture's end); sound running on is dropped.
-        audioEnds[audioEnds.count - 1] = Int64((request.plan.duration * Double(audioRate)).rounded())
+        if segments.count == planned.count {
+            // The last clip's sound stops with the plan (the picture's end); sound running on is dropped.
+            audioEnds[audioEnds.count - 1] = Int64((request.plan.duration * Double(audioRate)).rounded())
+        } else {
+            stopThreshold = Int64(((planned[segments.count].start - halfFrameSeconds) * Double(sinkBase.den) / Double(sinkBase.num)).rounded())
+        }
         let first = request.firstSegment
         if first == 0 {
             thresholds[0] = .min  // everything before the first boundary belongs to the first clip
@@ -228,6 +239,8 @@ private final class RenderJob {
         while true {
             try deliverFinished()
             if let reason = interrupt.reason { throw interrupt.error(reason, path: request.source) }
+            // A task's last clip has its picture and its sound: the rest of the source is another task's.
+            if pastEnd, audioDecoder == nil || audioCursor >= audioEnds[audioEnds.count - 1] { break }
             let result = try demuxer.read(into: packet)
             if result == .endOfStream { break }
             if result == .needsInput { continue }
@@ -369,6 +382,10 @@ private final class RenderJob {
     private func route(videoFrame frame: Frame) throws(MediaError) {
         let time = frame.pts
         if time < thresholds[videoSegment] { return }  // before a resumed render's first segment
+        if let stopThreshold, time >= stopThreshold {
+            pastEnd = true  // the next task's picture
+            return
+        }
         // The clip's picture is all sent; it ends when its last packet comes out of the encoder.
         while videoSegment + 1 < segments.count, time >= thresholds[videoSegment + 1] {
             videoSegment += 1

@@ -168,6 +168,50 @@ struct RenderTests {
         #expect((progress.values.first?.framesDone ?? 0) >= Int(plan.segments[2].start * 24) - 1)
     }
 
+    /// One task of a job split over processors: segments 1 and 2 of 4 only. Its clips are the whole
+    /// render's, and it needs nothing of the source past its last clip (a source cut there still renders it).
+    @Test func aTaskRendersItsSegmentsAsTheWholeRenderDoesAndStopsAtItsEnd() async throws {
+        let dir = try TemporaryDirectory()
+        let source = dir.file("keyframes.mp4")
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+            "-t", "12", "-c:v", "libx264", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0", "-c:a", "aac", "-shortest", source,
+        ])
+        let info = try MediaProbe.probe(source)
+        let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 3))
+        let texts = (0..<plan.count).map { "clip \($0 + 1)" }
+        let whole = try dir.subdirectory("whole")
+        let all = try await RenderTurns.shared.run {
+            try await Renderer.render(RenderRequest(source: source, plan: plan, texts: texts, outputDirectory: whole))
+        }
+        // The source cut a second after the task's last clip: what a task must not need.
+        let cut = dir.file("cut.mp4")
+        try ffmpeg(["-i", source, "-t", String(plan.segments[2].end + 1), "-c", "copy", cut])
+        var taskRequest = RenderRequest(source: cut, plan: plan, texts: texts, outputDirectory: try dir.subdirectory("task"))
+        taskRequest.firstSegment = 1
+        taskRequest.endSegment = 3
+        let request = taskRequest
+        let task = try await RenderTurns.shared.run { try await Renderer.render(request) }
+        #expect(plan.count == 4 && task.map(\.index) == [1, 2])
+        for clip in task {
+            let reference = all[clip.index]
+            #expect(clip.frames == reference.frames, "clip \(clip.index)")
+            let similarity = try psnr(["-i", clip.path, "-i", reference.path, "-lavfi", "[0:v][1:v]psnr"])
+            #expect(similarity > 40, "clip \(clip.index): \(similarity) dB from the whole render's")
+            let (audio, referenceAudio) = (try #require(try FFProbe(clip.path).audio), try #require(try FFProbe(reference.path).audio))
+            #expect(abs((audio.duration ?? 0) - (referenceAudio.duration ?? 0)) <= 0.025, "clip \(clip.index)")
+        }
+        // The whole plan on the cut source is refused as cut short: the task's success is its bound.
+        let wholeOnCut = RenderRequest(source: cut, plan: plan, texts: texts, outputDirectory: try dir.subdirectory("whole-cut"))
+        await #expect(throws: MediaError.self) { _ = try await RenderTurns.shared.run { try await Renderer.render(wholeOnCut) } }
+        // A task that would end before it begins is refused.
+        var empty = RenderRequest(source: source, plan: plan, texts: texts, outputDirectory: try dir.subdirectory("empty"))
+        empty.firstSegment = 2
+        empty.endSegment = 2
+        let refused = empty
+        await #expect(throws: MediaError.self) { _ = try await Renderer.render(refused) }
+    }
+
     @Test func resumingAtASegmentThePlanDoesNotHaveIsRefused() async throws {
         let dir = try TemporaryDirectory()
         let info = try MediaProbe.probe(try Fixtures.bikes)
