@@ -281,7 +281,7 @@ let package = Package(
         // AWS credentials, region and endpoint settings, and the Signature Version 4 signer.
         .target(
             name: "CutlineAWS",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
+            dependencies: ["CutlineHTTP", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Metrics", package: "swift-metrics")],
             swiftSettings: swiftSettings
         ),
 

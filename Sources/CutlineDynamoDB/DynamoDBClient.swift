@@ -1,7 +1,6 @@
 public import CutlineAWS
 public import CutlineHTTP
 public import Foundation
-import Metrics
 
 /// DynamoDB's JSON 1.0 protocol over the libcurl HTTP client, signed with SigV4. Every operation Cutline
 /// uses is idempotent by design (conditional writes keyed by job_id), so failures are retried:
@@ -26,61 +25,13 @@ public struct DynamoDBClient: Sendable {
             http: http)
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
     /// Calls `operation` with a JSON body; returns the decoded answer.
     func call<Input: Encodable, Output: Decodable>(_ operation: String, table: String?, _ input: Input, as output: Output.Type) async throws -> Output
     {
-        let body = [UInt8](try Self.encoder.encode(input))
-        var headers: [(String, String)] = [
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("X-Amz-Target", "DynamoDB_20120810.\(operation)"),
-        ]
-        var backoff: Duration = .milliseconds(50)
-        let started = ContinuousClock.now
-        defer {
-            Timer(label: "cutline_aws_request_duration_seconds", dimensions: [("service", "dynamodb"), ("operation", operation)])
-                .record(duration: ContinuousClock.now - started)
-        }
-        for attempt in 1...5 {
-            let signing = try SigV4Request(
-                method: "POST", url: endpoint, headers: headers.map { (name: $0.0, value: $0.1) },
-                payloadHash: SigV4Signer.payloadHash(body))
-            let signed = headers + (try signer.signHeaders(request: signing)).map { ($0.name, $0.value) }
-            let response = try await http.send(HTTPRequest(method: .post, url: endpoint, headers: signed, body: .bytes(body), retryable: true))
-            if (200..<300).contains(response.status) {
-                return try JSONDecoder().decode(Output.self, from: Data(response.body))
-            }
-            let error = Self.error(response, operation: operation, table: table)
-            Counter(label: "cutline_aws_request_errors_total", dimensions: [("service", "dynamodb"), ("operation", operation), ("code", error.code)])
-                .increment()
-            guard error.isThrottling, attempt < 5 else { throw error }
-            try await Task.sleep(for: backoff * Double.random(in: 0.5...1.0))
-            backoff *= 2
-        }
-        headers = []
-        throw DynamoDBError(code: "Unreachable", message: "retries exhausted", status: 0, operation: operation, table: table)
-    }
-
-    static func error(_ response: HTTPResponse, operation: String, table: String?) -> DynamoDBError {
-        struct Body: Decodable {
-            var type: String?
-            var message: String?
-            var Message: String?
-            enum CodingKeys: String, CodingKey {
-                case type = "__type"
-                case message, Message
-            }
-        }
-        let body = try? JSONDecoder().decode(Body.self, from: Data(response.body))
-        let code = body?.type.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? "HTTP\(response.status)"
-        return DynamoDBError(
-            code: code, message: body?.message ?? body?.Message ?? response.bodyText, status: response.status,
-            operation: operation, table: table)
+        try await AWSJSONClient(endpoint: endpoint, signer: signer, http: http, targetPrefix: "DynamoDB_20120810", metricsName: "dynamodb").call(
+            operation, input, as: output,
+            error: { DynamoDBError(code: $0.type, message: $0.message, status: $0.status, operation: operation, table: table) },
+            isThrottling: \.isThrottling)
     }
 
     // MARK: Operations

@@ -1,7 +1,6 @@
 public import CutlineAWS
 public import CutlineHTTP
 public import Foundation
-import Metrics
 
 /// SQS's JSON 1.0 protocol over the libcurl HTTP client, signed with SigV4: the few operations a job
 /// queue needs. Sends carry a deduplication-free body (a job's task is idempotent on the receiving side),
@@ -32,66 +31,16 @@ public struct SQSClient: Sendable {
             http: http)
     }
 
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
     struct Empty: Codable {}
 
     /// Calls `operation` with a JSON body; `timeout` covers a long poll's wait.
     func call<Input: Encodable, Output: Decodable>(
         _ operation: String, queue: String?, _ input: Input, as output: Output.Type, timeout: Duration? = nil
     ) async throws -> Output {
-        let body = [UInt8](try Self.encoder.encode(input))
-        let headers: [(String, String)] = [
-            ("Content-Type", "application/x-amz-json-1.0"),
-            ("X-Amz-Target", "AmazonSQS.\(operation)"),
-        ]
-        var backoff: Duration = .milliseconds(50)
-        var attempt = 1
-        let started = ContinuousClock.now
-        defer {
-            Timer(label: "cutline_aws_request_duration_seconds", dimensions: [("service", "sqs"), ("operation", operation)])
-                .record(duration: ContinuousClock.now - started)
-        }
-        while true {
-            let signing = try SigV4Request(
-                method: "POST", url: endpoint, headers: headers.map { (name: $0.0, value: $0.1) }, payloadHash: SigV4Signer.payloadHash(body))
-            let signed = headers + (try signer.signHeaders(request: signing)).map { ($0.name, $0.value) }
-            let response = try await http.send(
-                HTTPRequest(method: .post, url: endpoint, headers: signed, body: .bytes(body), retryable: true), timeout: timeout)
-            if (200..<300).contains(response.status) {
-                // Operations without an answer send an empty body.
-                return try JSONDecoder().decode(Output.self, from: response.body.isEmpty ? Data("{}".utf8) : Data(response.body))
-            }
-            let error = Self.error(response, operation: operation, queue: queue)
-            Counter(label: "cutline_aws_request_errors_total", dimensions: [("service", "sqs"), ("operation", operation), ("code", error.code)])
-                .increment()
-            guard error.isThrottling, attempt < 5 else { throw error }
-            try await Task.sleep(for: backoff * Double.random(in: 0.5...1.0))
-            backoff *= 2
-            attempt += 1
-        }
-    }
-
-    static func error(_ response: HTTPResponse, operation: String, queue: String?) -> SQSError {
-        struct Body: Decodable {
-            var type: String?
-            var message: String?
-            var Message: String?
-            enum CodingKeys: String, CodingKey {
-                case type = "__type"
-                case message, Message
-            }
-        }
-        let body = try? JSONDecoder().decode(Body.self, from: Data(response.body))
-        // The query-compatible code (e.g. AWS.SimpleQueueService.NonExistentQueue) comes in a header.
-        let queryCode = response.headers.first { $0.key.lowercased() == "x-amzn-query-error" }?.value.split(separator: ";").first.map(String.init)
-        let code = body?.type.map { String($0.split(separator: "#").last ?? Substring($0)) } ?? queryCode ?? "HTTP\(response.status)"
-        return SQSError(
-            code: code, message: body?.message ?? body?.Message ?? response.bodyText, status: response.status, operation: operation, queue: queue)
+        try await AWSJSONClient(endpoint: endpoint, signer: signer, http: http, targetPrefix: "AmazonSQS", metricsName: "sqs").call(
+            operation, input, as: output, timeout: timeout,
+            error: { SQSError(code: $0.type, message: $0.message, status: $0.status, operation: operation, queue: queue) },
+            isThrottling: \.isThrottling)
     }
 }
 
