@@ -88,7 +88,7 @@ extension QueueSettings {
     /// The shared job queue these settings name (nil for the embedded hand-over over RPC), on its own HTTP
     /// client: a long poll holds a connection for seconds, and must not wait behind S3 transfers.
     public func makeJobQueue() throws -> SQSJobQueue? {
-        guard case .sqs(let url, let visibility, let environment) = self else { return nil }
+        guard case .sqs(let url, let visibility, _, let environment) = self else { return nil }
         var configuration = HTTPClient.Configuration()
         configuration.concurrency = 4
         let http = try HTTPClient(configuration: configuration)

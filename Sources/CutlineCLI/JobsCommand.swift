@@ -53,7 +53,7 @@ struct JobsCommand: AsyncParsableCommand {
             let status = try settings.makeStatusStore { try HTTPClient() }
             return Context(
                 data: common.dataDirectory, gateway: JobStore(database: gateway), gatewayOutbox: OutboxStore(database: gateway),
-                processor: media.map(MediaProcessorJobs.init), processorOutbox: media.map(OutboxStore.init), status: status,
+                processor: media.map { MediaProcessorJobs(database: $0) }, processorOutbox: media.map(OutboxStore.init), status: status,
                 logger: Logger(label: "cutline.jobs"))
         }
 
@@ -140,6 +140,12 @@ struct JobsCommand: AsyncParsableCommand {
                 print(
                     "version \(record.version), clips \(record.clips.count)\(record.progress.map { " of \($0.clipsTotal)" } ?? "")\(record.error.map { ", error \($0.code): \($0.message)" } ?? "")"
                 )
+                // A job split over processors: who renders (or rendered) which clips.
+                for task in record.tasks {
+                    print(
+                        "task clips \(task.firstClip)-\(task.firstClip + task.clipCount - 1): \(task.state.rawValue), \(task.clipsDone) of \(task.clipCount) done\(task.processor.map { ", on \($0)" } ?? "")"
+                    )
+                }
             }
             for (name, outbox) in context.outboxes {
                 let rows = try await outbox.rows(jobID: job.jobID.description)

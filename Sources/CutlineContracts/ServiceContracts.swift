@@ -302,7 +302,9 @@ extension RPCError: JobFailureConvertible {
 /// gets it again for a clip already stored does not store that clip again.
 public struct RenderTask: Codable, Sendable, Hashable {
     /// Raised when the message's meaning changes; a processor refuses a version it does not know.
-    public static let currentFormat = 1
+    /// Format 2 added `task_count` (a job split into tasks); a format 1 task is a whole job.
+    public static let currentFormat = 2
+    public static let knownFormats = 1...2
     public var format: Int
     public var jobID: JobID
     public var attempt: Int64
@@ -310,14 +312,28 @@ public struct RenderTask: Codable, Sendable, Hashable {
     public var requestKey: String
     public var firstClip: Int
     public var clipCount: Int
+    /// How many tasks the job was split into (1: this task is the whole job).
+    public var taskCount: Int
 
-    public init(jobID: JobID, attempt: Int64, requestKey: String, firstClip: Int, clipCount: Int) {
+    public init(jobID: JobID, attempt: Int64, requestKey: String, firstClip: Int, clipCount: Int, taskCount: Int = 1) {
         format = Self.currentFormat
         self.jobID = jobID
         self.attempt = attempt
         self.requestKey = requestKey
         self.firstClip = firstClip
         self.clipCount = clipCount
+        self.taskCount = taskCount
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        format = try container.decode(Int.self, forKey: .format)
+        jobID = try container.decode(JobID.self, forKey: .jobID)
+        attempt = try container.decode(Int64.self, forKey: .attempt)
+        requestKey = try container.decode(String.self, forKey: .requestKey)
+        firstClip = try container.decode(Int.self, forKey: .firstClip)
+        clipCount = try container.decode(Int.self, forKey: .clipCount)
+        taskCount = try container.decodeIfPresent(Int.self, forKey: .taskCount) ?? 1
     }
 
     enum CodingKeys: String, CodingKey {
@@ -327,6 +343,7 @@ public struct RenderTask: Codable, Sendable, Hashable {
         case requestKey = "request_key"
         case firstClip = "first_clip"
         case clipCount = "clip_count"
+        case taskCount = "task_count"
     }
 
     public func encoded() throws -> String {
@@ -335,11 +352,21 @@ public struct RenderTask: Codable, Sendable, Hashable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 
-    /// Reads a message body; a body that is not a render task of a known format is an error that says so.
+    /// Reads a message body; a body that is not a render task of a known format, or whose clips are not
+    /// a range of at least one clip in one of at least one task, is an error that says so.
     public static func decode(_ body: String) throws -> RenderTask {
         let task = try JSONDecoder().decode(RenderTask.self, from: Data(body.utf8))
-        guard task.format == currentFormat else {
+        guard knownFormats.contains(task.format) else {
             throw RenderTaskFormatError(format: task.format)
+        }
+        guard task.firstClip >= 0, task.clipCount >= 1, task.taskCount >= 1, task.firstClip <= Int(StatusVersion.maximumClips) - task.clipCount
+        else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: [],
+                    debugDescription:
+                        "first_clip \(task.firstClip), clip_count \(task.clipCount) and task_count \(task.taskCount) are not a task (first_clip ≥ 0, clip_count ≥ 1, task_count ≥ 1)"
+                ))
         }
         return task
     }
@@ -348,6 +375,6 @@ public struct RenderTask: Codable, Sendable, Hashable {
 public struct RenderTaskFormatError: Error, CustomStringConvertible {
     public let format: Int
     public var description: String {
-        "a render task of format \(format), which this MediaProcessor does not know (it reads format \(RenderTask.currentFormat)); update the processors before the Gateways"
+        "a render task of format \(format), which this MediaProcessor does not know (it reads formats \(RenderTask.knownFormats.lowerBound) to \(RenderTask.knownFormats.upperBound)); update the processors before the Gateways"
     }
 }

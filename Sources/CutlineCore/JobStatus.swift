@@ -16,12 +16,16 @@ public struct StatusWrite: Codable, Sendable, Hashable {
     public var params: String?
     public var createdAt: Date?
     public var updatedAt: Date
+    /// Set on a task's write (a job split over processors): its `version`, `state`, `clips` and
+    /// `progress` are the task's, and a sink merges them into the job's record (`JobStatusRecord.merge`).
+    public var task: TaskPart?
 
     public init(
         jobID: JobID, state: JobState, attempt: Int64 = 1, clipsDone: Int64 = 0, nextClipPermille: Int64 = 0, progress: JobProgress? = nil,
         clips: [ClipRecord]? = nil, error: JobFailure? = nil, params: String? = nil, createdAt: Date? = nil,
-        updatedAt: Date = Date()
+        updatedAt: Date = Date(), task: TaskPart? = nil
     ) {
+        self.task = task
         self.jobID = jobID
         self.version = StatusVersion(attempt: attempt, state: state, clipsDone: clipsDone, nextClipPermille: nextClipPermille).value
         self.state = state
@@ -39,6 +43,7 @@ public struct StatusWrite: Codable, Sendable, Hashable {
         case version, state, attempt, progress, clips, error, params
         case createdAt = "created_at"
         case updatedAt = "updated_at"
+        case task
     }
 }
 
@@ -115,11 +120,15 @@ public struct JobStatusRecord: Sendable, Hashable, Codable {
     public var params: String?
     public var createdAt: Date?
     public var updatedAt: Date
+    /// The tasks of a job split over processors, as their writes were merged; empty for a job rendered
+    /// whole.
+    public var tasks: [TaskStatus]
 
     public init(
         jobID: JobID, version: Int64, state: JobState, attempt: Int64, progress: JobProgress?, clips: [ClipRecord],
-        error: JobFailure?, params: String?, createdAt: Date?, updatedAt: Date
+        error: JobFailure?, params: String?, createdAt: Date?, updatedAt: Date, tasks: [TaskStatus] = []
     ) {
+        self.tasks = tasks
         self.jobID = jobID
         self.version = version
         self.state = state

@@ -23,6 +23,7 @@ public struct DynamoDBStatusSink: StatusStore {
     }
 
     public func apply(_ write: StatusWrite) async throws -> SinkOutcome {
+        if write.task != nil { return try await merge(write) }
         var sets = ["#version = :version", "#state = :state", "#attempt = :attempt", "#updated_at = :updated_at"]
         var names = ["#version": "version", "#state": "state", "#attempt": "attempt", "#updated_at": "updated_at"]
         var values: Item = [
@@ -48,6 +49,52 @@ public struct DynamoDBStatusSink: StatusStore {
             table: table, key: [keyAttribute: .string(write.jobID.description)], update: "SET " + sets.joined(separator: ", "),
             condition: "attribute_not_exists(#version) OR #version < :version", names: names, values: values)
         return applied ? .applied : .stale
+    }
+
+    /// A merged record, written only over the version it was merged from: every merge raises the version,
+    /// so a write that came between (another task's merge, a cancel) fails the condition.
+    public func replace(_ record: JobStatusRecord, expecting expected: Int64?) async throws -> Bool {
+        var values: Item = [
+            ":version": .int(record.version), ":state": .string(record.state.rawValue), ":attempt": .int(record.attempt),
+            ":clips": .list(record.clips.map(Self.attribute)), ":tasks": .list(record.tasks.map(Self.attribute)),
+            ":updated_at": .double(record.updatedAt.timeIntervalSince1970),
+        ]
+        var names = [
+            "#version": "version", "#state": "state", "#attempt": "attempt", "#clips": "clips", "#tasks": "tasks", "#updated_at": "updated_at",
+        ]
+        var sets = [
+            "#version = :version", "#state = :state", "#attempt = :attempt", "#clips = :clips", "#tasks = :tasks", "#updated_at = :updated_at",
+        ]
+        if let progress = record.progress {
+            sets.append("#progress = :progress")
+            names["#progress"] = "progress"
+            values[":progress"] = Self.attribute(progress)
+        }
+        if let error = record.error {
+            sets.append("#error = :error")
+            names["#error"] = "error"
+            values[":error"] = .map(["code": .string(error.code), "message": .string(error.message)])
+        }
+        let condition: String
+        if let expected {
+            condition = "#version = :expected"
+            values[":expected"] = .int(expected)
+        } else {
+            condition = "attribute_not_exists(#version)"
+        }
+        return try await client.updateItem(
+            table: table, key: [keyAttribute: .string(record.jobID.description)], update: "SET " + sets.joined(separator: ", "),
+            condition: condition, names: names, values: values)
+    }
+
+    static func attribute(_ task: TaskStatus) -> AttributeValue {
+        var fields: [String: AttributeValue] = [
+            "first_clip": .int(Int64(task.firstClip)), "clip_count": .int(Int64(task.clipCount)), "state": .string(task.state.rawValue),
+            "version": .int(task.version), "clips_done": .int(task.clipsDone), "frames_done": .int(task.framesDone),
+            "next_clip_permille": .int(task.nextClipPermille),
+        ]
+        if let processor = task.processor { fields["processor"] = .string(processor) }
+        return .map(fields)
     }
 
     static func attribute(_ progress: JobProgress) -> AttributeValue {
@@ -98,6 +145,26 @@ public struct DynamoDBStatusSink: StatusStore {
             let m = try reader.map(value, path)
             return JobFailure(code: try reader.string(m, "code", path), message: try reader.string(m, "message", path))
         }
+        let tasks: [TaskStatus] =
+            try reader.optional(item, "tasks") { value, path -> [TaskStatus] in
+                guard let list = value.list else { throw reader.corrupt(path, "is not a list") }
+                return try list.enumerated().map { index, value -> TaskStatus in
+                    let path = "\(path)[\(index)]"
+                    let m = try reader.map(value, path)
+                    let stateName = try reader.string(m, "state", path)
+                    guard let state = JobState(rawValue: stateName) else {
+                        throw reader.corrupt("\(path).state", "is \"\(stateName)\", which is not a job state")
+                    }
+                    return TaskStatus(
+                        firstClip: Int(try reader.int(m, "first_clip", path)), clipCount: Int(try reader.int(m, "clip_count", path)), state: state,
+                        version: try reader.int(m, "version", path), clipsDone: try reader.int(m, "clips_done", path),
+                        framesDone: try reader.int(m, "frames_done", path), nextClipPermille: try reader.int(m, "next_clip_permille", path),
+                        processor: try reader.optional(m, "processor") { value, inner in
+                            guard let text = value.string else { throw reader.corrupt("\(path).\(inner)", "is not a string") }
+                            return text
+                        })
+                }
+            } ?? []
         let stateName = try reader.string(item, "state")
         guard let state = JobState(rawValue: stateName) else { throw reader.corrupt("state", "is \"\(stateName)\", which is not a job state") }
         return JobStatusRecord(
@@ -111,7 +178,7 @@ public struct DynamoDBStatusSink: StatusStore {
                 guard let seconds = value.double else { throw reader.corrupt(path, "is not a number") }
                 return Date(timeIntervalSince1970: seconds)
             },
-            updatedAt: Date(timeIntervalSince1970: try reader.double(item, "updated_at")))
+            updatedAt: Date(timeIntervalSince1970: try reader.double(item, "updated_at")), tasks: tasks)
     }
 }
 

@@ -89,7 +89,7 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         jobs: jobs, objects: objects, status: status,
         media: media, text: text,
         limits: .init(maxUploadBytes: httpSettings.maxUploadBytes, multipartThreshold: httpSettings.multipartThreshold),
-        dispatch: queue == nil ? .processor : .sharedQueue, changed: { answers.forget($0) })
+        dispatch: settings.queue.taskSeconds.map { .sharedQueue(taskSeconds: $0) } ?? .processor, changed: { answers.forget($0) })
     let router = buildRouter(
         flow, answers: answers, apiToken: httpSettings.apiToken, blobs: objects as? EmbeddedObjectStore, publicURL: httpSettings.publicURL)
     var sweeperLogger = logger

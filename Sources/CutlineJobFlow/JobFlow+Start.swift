@@ -95,30 +95,36 @@ extension JobFlow {
         case .processor:
             try await queue(submit, cutting: cutting)
             try await send(submit)
-        case .sharedQueue:
+        case .sharedQueue(let taskSeconds):
             // A repeat of a started job stores nothing and sends nothing again.
-            let messages = job.submitted == nil ? [try await storeForQueue(submit)] : []
+            let messages = job.submitted == nil ? try await storeForQueue(submit, taskSeconds: taskSeconds) : []
             try await queue(submit, cutting: cutting, messages: messages)
         }
     }
 
-    /// Stores the render request where every processor can read it; the task that names it.
-    func storeForQueue(_ submit: SubmitRequest) async throws(JobFlowError) -> QueuedMessage {
+    /// Stores the render request where every processor can read it; the tasks that name it, one per run
+    /// of about `taskSeconds` of video.
+    func storeForQueue(_ submit: SubmitRequest, taskSeconds: Double) async throws(JobFlowError) -> [QueuedMessage] {
         let body: [UInt8]
-        let task: RenderTask
-        let message: String
+        let key: String
+        let messages: [QueuedMessage]
         do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             body = [UInt8](try encoder.encode(submit))
-            let key = ObjectKeys.renderRequest(submit.jobID, attempt: submit.attempt, digest: Self.digest(body))
-            task = RenderTask(jobID: submit.jobID, attempt: submit.attempt, requestKey: key, firstClip: 0, clipCount: submit.plan.count)
-            message = try task.encoded()
+            key = ObjectKeys.renderRequest(submit.jobID, attempt: submit.attempt, digest: Self.digest(body))
+            let ranges = submit.plan.taskRanges(seconds: taskSeconds)
+            messages = try ranges.map { range in
+                let task = RenderTask(
+                    jobID: submit.jobID, attempt: submit.attempt, requestKey: key, firstClip: range.lowerBound, clipCount: range.count,
+                    taskCount: ranges.count)
+                return QueuedMessage(jobID: submit.jobID, body: try task.encoded())
+            }
         } catch {
             throw JobFlowError(.internalFailure, "internal", "the render request of job \(submit.jobID) could not be encoded: \(error)")
         }
-        try await storage { try await objects.put(key: task.requestKey, bytes: body, contentType: "application/json") }
-        return QueuedMessage(jobID: submit.jobID, body: message)
+        try await storage { try await objects.put(key: key, bytes: body, contentType: "application/json") }
+        return messages
     }
 
     /// Records QUEUED with what is rendered (and the messages that queue it), once; a repeat with the

@@ -33,8 +33,9 @@ public struct JobFlow: Sendable {
         /// Sent to the one MediaProcessor over RPC (`media.submit`); it waits in that processor's table.
         case processor
         /// The render request stored beside the clips and a task put on the shared queue through the
-        /// outbox, in the QUEUED write's transaction; any MediaProcessor takes it.
-        case sharedQueue
+        /// outbox, in the QUEUED write's transaction; any MediaProcessor takes it. A job is split into
+        /// tasks of about `taskSeconds` of video, each a message, so several processors render it at once.
+        case sharedQueue(taskSeconds: Double)
     }
 
     public struct UploadLimits: Sendable {

@@ -3,7 +3,6 @@ import CutlineCore
 public import CutlineJobStore
 public import CutlineOutbox
 public import CutlineSQS
-public import CutlineStorage
 import Foundation
 public import Logging
 public import ServiceLifecycle
@@ -14,18 +13,16 @@ public import ServiceLifecycle
 public struct DeadLetterWatcher: Service {
     let queue: SQSJobQueue
     let jobs: MediaProcessorJobs
-    let objects: any ObjectStore
     let status: any StatusStore
     let logger: Logger
     let wait: Duration
 
     public init(
-        queue: SQSJobQueue, jobs: MediaProcessorJobs, objects: any ObjectStore, status: any StatusStore, logger: Logger,
+        queue: SQSJobQueue, jobs: MediaProcessorJobs, status: any StatusStore, logger: Logger,
         wait: Duration = .seconds(5)
     ) {
         self.queue = queue
         self.jobs = jobs
-        self.objects = objects
         self.status = status
         self.logger = logger
         self.wait = wait
@@ -76,13 +73,8 @@ public struct DeadLetterWatcher: Service {
                 + "the object or status store), so it was not started again; check the processors' logs, then submit the job again")
         logger.error("job failed: its task was given up after \(receives) receives", metadata: ["code": "render_crashed"])
         do {
-            if let request = try? await QueueJobFeed.request(of: task, objects: objects) {
-                _ = try await jobs.accept(request)
-                let clips = QueueJobFeed.leadingClips(record?.clips ?? [], texts: request.texts)
-                try await jobs.fail(request, clips: clips, failure: failure)
-            } else {
-                try await jobs.failUnread(task.jobID, attempt: task.attempt, failure: failure)
-            }
+            // A whole-record write: it fails a job split into tasks as well, and keeps the clips stored.
+            try await jobs.failUnread(task.jobID, attempt: task.attempt, failure: failure)
             return true
         } catch {
             logger.error("cannot record the failure", metadata: ["error": "\(error)"])

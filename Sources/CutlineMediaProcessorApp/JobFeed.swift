@@ -1,5 +1,5 @@
 import CutlineContracts
-public import CutlineCore
+import CutlineCore
 public import CutlineJobStore
 public import CutlineOutbox
 public import CutlineSQS
@@ -13,8 +13,9 @@ import Synchronization
 /// Where the runner's jobs come from: this processor's own table (embedded mode, fed by `media.submit`),
 /// or the shared queue every processor long-polls. Chosen once, in the composition root.
 public protocol JobFeed: Sendable {
-    /// The next job to render, never one of `held`; nil when none is waiting now (it may wait a little).
-    func next(excluding held: Set<JobID>) async throws -> FedJob?
+    /// The next job (or task of one) to render, never one of `held`; nil when none is waiting now (it
+    /// may wait a little).
+    func next(excluding held: Set<TaskKey>) async throws -> FedJob?
 }
 
 /// A job to render and, from a shared queue, the hold on its message.
@@ -42,7 +43,7 @@ public struct LocalJobFeed: JobFeed {
         self.jobs = jobs
     }
 
-    public func next(excluding held: Set<JobID>) async throws -> FedJob? {
+    public func next(excluding held: Set<TaskKey>) async throws -> FedJob? {
         if sampling.due(), let (count, oldest) = try? await jobs.waiting() {
             QueueMetrics.depth(count, oldestAge: oldest.map { Date().timeIntervalSince($0) } ?? 0)
         }
@@ -80,9 +81,10 @@ final class Sampling: Sendable {
     }
 }
 
-/// The shared queue (SQS). A task names its job and the request object; the job is then recorded in this
-/// processor's table (so its writes go through the outbox as in embedded mode), and a job another
-/// processor began is resumed from its first clip not stored, as the shared status lists them.
+/// The shared queue (SQS). A task names its job, the request object and its run of clips; the task is
+/// then recorded in this processor's table (so its writes go through the outbox as in embedded mode), and
+/// a task another processor began is resumed from its first clip not stored, as the shared status lists
+/// them.
 public struct QueueJobFeed: JobFeed {
     let queue: SQSJobQueue
     let jobs: MediaProcessorJobs
@@ -91,7 +93,7 @@ public struct QueueJobFeed: JobFeed {
     let logger: Logger
     /// How long one receive waits for a message: short enough that a shutdown is not held up long.
     let wait: Duration
-    /// The holds on the tasks this processor renders now, by job.
+    /// The holds on the tasks this processor renders now.
     let leases = LeaseBook()
     let sampling = Sampling(every: .seconds(10))
 
@@ -110,7 +112,7 @@ public struct QueueJobFeed: JobFeed {
         self.wait = wait
     }
 
-    public func next(excluding held: Set<JobID>) async throws -> FedJob? {
+    public func next(excluding held: Set<TaskKey>) async throws -> FedJob? {
         if sampling.due(), let waiting = try? await queue.client.attributes(queue.url, names: ["ApproximateNumberOfMessages"]) {
             QueueMetrics.depth(Int(waiting["ApproximateNumberOfMessages"] ?? "") ?? 0)
         }
@@ -134,8 +136,10 @@ public struct QueueJobFeed: JobFeed {
         }
         var logger = self.logger
         logger[metadataKey: "job_id"] = "\(task.jobID)"
-        if held.contains(task.jobID) {
-            if let holding = leases.lease(of: task.jobID), holding.messageID == message.messageID {
+        let key = TaskKey(jobID: task.jobID, firstClip: task.firstClip)
+        if task.taskCount > 1 { logger[metadataKey: "first_clip"] = "\(task.firstClip)" }
+        if held.contains(key) {
+            if let holding = leases.lease(of: key), holding.messageID == message.messageID {
                 // Its own task again (a renewal came late): the render keeps it, under the new receipt.
                 holding.adopt(message.receiptHandle)
             } else {
@@ -160,27 +164,45 @@ public struct QueueJobFeed: JobFeed {
             await lease.finished()
             return nil
         }
-        _ = try await jobs.accept(request)
-        guard let local = try await jobs.job(task.jobID) else { return nil }
-        if local.state.isTerminal && local.request.attempt >= task.attempt {
-            logger.info("the job already ended here; its message is deleted", metadata: ["state": "\(local.state.rawValue)"])
+        let range = task.firstClip..<task.firstClip + task.clipCount
+        guard range.upperBound <= request.plan.count, task.taskCount <= request.plan.count else {
+            logger.error("the task's clips are not in the job's plan; the job fails", metadata: ["key": "\(task.requestKey)"])
+            try await jobs.failUnread(
+                task.jobID, attempt: task.attempt,
+                failure: JobFailure(
+                    code: "bad_request",
+                    message:
+                        "a task of this job names clips \(range.lowerBound) to \(range.upperBound - 1) of \(task.taskCount) tasks, and its plan has \(request.plan.count) clips"
+                ))
             await lease.finished()
             return nil
         }
-        var clips = local.state == .processing ? Self.leadingClips(local.clips, texts: request.texts) : []
-        // Another processor may have stored clips of this job before it stopped (or ended the job).
+        _ = try await jobs.accept(request, range: range, taskCount: task.taskCount)
+        guard let local = try await jobs.job(key) else { return nil }
+        if local.state.isTerminal && local.request.attempt >= task.attempt {
+            logger.info("the task already ended here; its message is deleted", metadata: ["state": "\(local.state.rawValue)"])
+            await lease.finished()
+            return nil
+        }
+        var clips = local.state == .processing ? Self.leadingClips(local.clips, of: range, texts: request.texts) : []
+        // Another processor may have stored clips of this task before it stopped (or ended the job).
         if let record = try? await status.status(of: task.jobID), record.attempt == request.attempt {
-            if record.state == .completed || record.state == .failed {
-                logger.info("the job already ended on another processor; its message is deleted", metadata: ["state": "\(record.state.rawValue)"])
+            let ended = record.state == .completed || record.state == .failed ? record.state : nil
+            let taskEnded = record.tasks.contains { $0.firstClip == task.firstClip && $0.state == .completed } ? JobState.completed : nil
+            if let state = ended ?? (task.taskCount > 1 ? taskEnded : nil) {
+                logger.info("the task already ended on another processor; its message is deleted", metadata: ["state": "\(state.rawValue)"])
+                try await jobs.endedElsewhere(key, state: state)
                 await lease.finished()
                 return nil
             }
-            let shared = Self.leadingClips(record.clips, texts: request.texts)
+            let shared = Self.leadingClips(record.clips, of: range, texts: request.texts)
             if shared.count > clips.count { clips = shared }
         }
         let state: JobState = clips.isEmpty && local.state == .queued ? .queued : .processing
-        leases.hold(lease, for: task.jobID)
-        return FedJob(job: MediaProcessorJobs.Job(request: request, state: state, clips: clips, starts: local.starts), lease: lease)
+        leases.hold(lease, for: key)
+        return FedJob(
+            job: MediaProcessorJobs.Job(request: request, state: state, clips: clips, starts: local.starts, range: range, taskCount: task.taskCount),
+            lease: lease)
     }
 
     /// The request the task names, read in bounds and checked as a job submitted by call would be.
@@ -201,14 +223,16 @@ public struct QueueJobFeed: JobFeed {
         return request
     }
 
-    /// The clips stored from the first on without a gap (the render resumes after them), with their texts
-    /// (the shared status keeps none).
-    static func leadingClips(_ clips: [ClipRecord], texts: [String]) -> [ClipRecord] {
-        clips.sorted { $0.index < $1.index }.enumerated().prefix { $0.offset == $0.element.index && $0.offset < texts.count }.map {
-            var clip = $0.element
-            clip.text = texts[$0.offset]
-            return clip
-        }
+    /// The clips of `range` stored from its first on without a gap (the render resumes after them), with
+    /// their texts (the shared status keeps none).
+    static func leadingClips(_ clips: [ClipRecord], of range: Range<Int>, texts: [String]) -> [ClipRecord] {
+        clips.filter { range.contains($0.index) }.sorted { $0.index < $1.index }.enumerated()
+            .prefix { range.lowerBound + $0.offset == $0.element.index && $0.element.index < texts.count }
+            .map {
+                var clip = $0.element
+                clip.text = texts[clip.index]
+                return clip
+            }
     }
 }
 
@@ -217,19 +241,19 @@ struct QueueTaskError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// The holds this processor has on tasks, by job (a task received again while its render runs is
-/// recognised by its message id).
+/// The holds this processor has on tasks (a task received again while its render runs is recognised by
+/// its message id).
 final class LeaseBook: Sendable {
-    private let held = Mutex<[JobID: QueueLease]>([:])
+    private let held = Mutex<[TaskKey: QueueLease]>([:])
 
-    func hold(_ lease: QueueLease, for jobID: JobID) {
-        held.withLock { $0[jobID] = lease }
+    func hold(_ lease: QueueLease, for key: TaskKey) {
+        held.withLock { $0[key] = lease }
         lease.onEnd { [weak self, weak lease] in
-            self?.held.withLock { if let lease, $0[jobID] === lease { $0[jobID] = nil } }
+            self?.held.withLock { if let lease, $0[key] === lease { $0[key] = nil } }
         }
     }
 
-    func lease(of jobID: JobID) -> QueueLease? { held.withLock { $0[jobID] } }
+    func lease(of key: TaskKey) -> QueueLease? { held.withLock { $0[key] } }
 }
 
 /// The hold on one received message: its receipt (the newest, when the message was received again while

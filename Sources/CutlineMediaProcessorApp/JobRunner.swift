@@ -37,8 +37,8 @@ public final class JobRunner: Service, Sendable {
     let progressInterval: Duration
     /// A job whose render began this many times without ending (the processor died each time) fails.
     static let maximumStarts = 3
-    /// The jobs being rendered, so a cancel can stop one.
-    private let running = Mutex<[JobID: Task<Bool, Never>]>([:])
+    /// The jobs (and tasks of jobs) being rendered, so a cancel can stop one.
+    private let running = Mutex<[TaskKey: Task<Bool, Never>]>([:])
 
     public init(
         jobs: MediaProcessorJobs, feed: (any JobFeed)? = nil, objects: any ObjectStore, status: any StatusStore, workDirectory: URL, logger: Logger,
@@ -58,8 +58,8 @@ public final class JobRunner: Service, Sendable {
     }
 
     public func run() async throws {
-        await withTaskGroup(of: (JobID, recorded: Bool)?.self) { group in
-            var held: Set<JobID> = []
+        await withTaskGroup(of: (TaskKey, recorded: Bool)?.self) { group in
+            var held: Set<TaskKey> = []
             var sleeping = false
             // A job whose outcome could not be written (a full disk, a database that refuses writes)
             // would be taken up again at once: the next one waits, 1 s doubling to a minute.
@@ -67,7 +67,7 @@ public final class JobRunner: Service, Sendable {
             var resumeAt = ContinuousClock.now
             while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
                 if held.count < concurrentJobs, ContinuousClock.now >= resumeAt, let fed = await nextJob(excluding: held) {
-                    let jobID = fed.job.request.jobID
+                    let jobID = fed.job.key
                     held.insert(jobID)
                     // A shutdown stops the render; the job stays running in the table and resumes on restart
                     // (from a shared queue, on whichever processor takes its message next).
@@ -108,7 +108,9 @@ public final class JobRunner: Service, Sendable {
                         resumeAt = ContinuousClock.now + pause
                         logger.warning(
                             "a job's outcome could not be written; waiting before the next job",
-                            metadata: ["job_id": "\(ended)", "pause": "\(pause)", "in_a_row": "\(unrecorded)"])
+                            metadata: [
+                                "job_id": "\(ended.jobID)", "first_clip": "\(ended.firstClip)", "pause": "\(pause)", "in_a_row": "\(unrecorded)",
+                            ])
                     }
                 case .some(.none):
                     sleeping = false
@@ -123,7 +125,7 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    private func nextJob(excluding held: Set<JobID>) async -> FedJob? {
+    private func nextJob(excluding held: Set<TaskKey>) async -> FedJob? {
         do {
             return try await feed.next(excluding: held)
         } catch {
@@ -139,7 +141,8 @@ public final class JobRunner: Service, Sendable {
     /// outcome could not be written.
     func process(_ fed: FedJob) async -> Bool {
         guard let lease = fed.lease else { return await process(fed.job) != .unrecorded }
-        let jobID = fed.job.request.jobID
+        let key = fed.job.key
+        let jobID = key.jobID
         // Renewed while the job renders and until its end is in the status store; a hold that is lost
         // (another processor may have the task now) stops the render here.
         let renewing = Task {
@@ -147,8 +150,10 @@ public final class JobRunner: Service, Sendable {
                 try? await Task.sleep(for: lease.renewEvery)
                 if Task.isCancelled { return }
                 if await !lease.renew() {
-                    logger.warning("the job's task is no longer held here; stopping its render", metadata: ["job_id": "\(jobID)"])
-                    stop(jobID)
+                    logger.warning(
+                        "the job's task is no longer held here; stopping its render",
+                        metadata: ["job_id": "\(jobID)", "first_clip": "\(key.firstClip)"])
+                    stop(key)
                     return
                 }
             }
@@ -190,14 +195,21 @@ public final class JobRunner: Service, Sendable {
         case unrecorded
     }
 
-    /// Stops `jobID`'s render if it is one running (its state is already cancelled in the table).
+    /// Stops the renders of `jobID` running here, every task of it (its state is already cancelled in the
+    /// table).
     public func stop(_ jobID: JobID) {
-        running.withLock { $0[jobID] }?.cancel()
+        for work in running.withLock({ $0.filter { $0.key.jobID == jobID }.map(\.value) }) { work.cancel() }
     }
 
-    /// Whether the shared status says this attempt was cancelled. Read for at most a second: a status
+    func stop(_ key: TaskKey) {
+        running.withLock { $0[key] }?.cancel()
+    }
+
+    /// How the shared status says this attempt ended, if it has: cancelled, or (for a job split into
+    /// tasks) failed by another task or completed by copies of them. Read for at most a second: a status
     /// store that is slow or down does not hold the render up (a cancel by call still stops it).
-    func cancelledElsewhere(_ request: SubmitRequest) async -> Bool {
+    func endedElsewhere(_ job: MediaProcessorJobs.Job) async -> JobState? {
+        let request = job.request
         let status = status
         let jobID = request.jobID
         let record = await withTaskGroup(of: JobStatusRecord??.self) { group in
@@ -209,16 +221,21 @@ public final class JobRunner: Service, Sendable {
             defer { group.cancelAll() }
             return await group.next() ?? nil
         }
-        guard let record = record ?? nil else { return false }
-        return record.state == .cancelled && record.attempt == request.attempt
+        guard let record = record ?? nil, record.attempt == request.attempt else { return nil }
+        if record.state == .cancelled || (job.isTask && record.state.isTerminal) { return record.state }
+        return nil
     }
 
-    /// Records a cancel found in the shared status, so the job is not taken up again.
-    private func cancelHere(_ request: SubmitRequest) async {
+    /// Records an end found in the shared status, so the job is not taken up again.
+    private func endHere(_ job: MediaProcessorJobs.Job, _ state: JobState) async {
         do {
-            _ = try await jobs.cancel(request.jobID)
+            if state == .cancelled {
+                _ = try await jobs.cancel(job.request.jobID)
+            } else {
+                try await jobs.endedElsewhere(job.key, state: state)
+            }
         } catch {
-            logger.error("cannot record the cancel", metadata: ["error": "\(error)"])
+            logger.error("cannot record the job's end", metadata: ["error": "\(error)", "state": "\(state.rawValue)"])
         }
     }
 
@@ -226,50 +243,63 @@ public final class JobRunner: Service, Sendable {
     @discardableResult
     func process(_ job: MediaProcessorJobs.Job) async -> Outcome {
         let request = job.request
+        let range = job.range
+        var logger = logger
+        if job.isTask { logger[metadataKey: "task"] = "\(range.lowerBound)..<\(range.upperBound)" }
         return await JobContext.$jobID.withValue(request.jobID) {
             // The clips already stored are kept; the render resumes at the first one missing.
-            var clips = job.state == .processing ? Array(job.clips.enumerated().prefix { $0.offset == $0.element.index }.map(\.element)) : []
+            var clips =
+                job.state == .processing
+                ? Array(
+                    job.clips.enumerated().prefix { range.lowerBound + $0.offset == $0.element.index && range.contains($0.element.index) }.map(
+                        \.element))
+                : []
             // Cancelled while this processor was down (or the call never arrived): nothing is rendered.
-            if await cancelledElsewhere(request) {
-                await cancelHere(request)
-                logger.info("job cancelled before it started here", metadata: ["clips_uploaded": "\(clips.count)"])
+            if let ended = await endedElsewhere(job) {
+                await endHere(job, ended)
+                logger.info(
+                    ended == .cancelled ? "job cancelled before it started here" : "job ended elsewhere before it started here",
+                    metadata: ["state": "\(ended.rawValue)", "clips_uploaded": "\(clips.count)"])
                 return .ended
             }
             logger.info(
-                "job started",
+                job.isTask ? "task started" : "job started",
                 metadata: [
                     "clips": "\(request.plan.count)", "resumed": "\(job.state == .processing)",
-                    "first_clip": "\(clips.count)", "starts": "\(job.starts)",
+                    "first_clip": "\(range.lowerBound + clips.count)", "starts": "\(job.starts)",
                 ])
-            let directory = workDirectory.appendingPathComponent(request.jobID.description)
+            let directory = workDirectory.appendingPathComponent(job.key.description.replacingOccurrences(of: "/", with: "-"))
             defer { try? FileManager.default.removeItem(at: directory) }
             do {
                 if job.state == .processing && job.starts >= Self.maximumStarts {
                     throw RenderCrashed(starts: job.starts)
                 }
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-                try await jobs.start(MediaProcessorJobs.Job(request: request, state: .processing, clips: clips))
-                var framesTotal: Int64 = 0
-                if clips.count < request.plan.count {
-                    framesTotal = try await render(request, from: clips.count, into: directory, clips: &clips)
+                var running = job
+                running.state = .processing
+                running.clips = clips
+                try await jobs.start(running)
+                var frames: (done: Int64, total: Int64) = (0, 0)
+                if clips.count < range.count {
+                    frames = try await render(running, into: directory, clips: &clips, logger: logger)
                 }
                 try Task.checkCancellation()
-                try await jobs.complete(request, clips: clips, framesTotal: framesTotal)
-                logger.info("job completed", metadata: ["clips": "\(clips.count)"])
+                try await jobs.complete(running, clips: clips, frames: (frames.total, frames.total))
+                logger.info(job.isTask ? "task completed" : "job completed", metadata: ["clips": "\(clips.count)"])
                 return .ended
             } catch  where Task.isCancelled {
-                if (try? await jobs.job(request.jobID))?.state == .cancelled {
-                    logger.info("job cancelled", metadata: ["clips_uploaded": "\(clips.count)"])
+                if let state = (try? await jobs.job(job.key))?.state, state.isTerminal {
+                    logger.info("job \(state == .cancelled ? "cancelled" : "ended elsewhere")", metadata: ["clips_uploaded": "\(clips.count)"])
                     return .ended
                 }
-                try? await jobs.interrupted(request.jobID)
+                try? await jobs.interrupted(job.key)
                 logger.info("job interrupted; it resumes when the processor starts again", metadata: ["clips_uploaded": "\(clips.count)"])
                 return .interrupted
             } catch {
                 let failure = JobFailure(error: error)
                 logger.error("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
                 do {
-                    try await jobs.fail(request, clips: clips, failure: failure)
+                    try await jobs.fail(job, clips: clips, failure: failure)
                     return .ended
                 } catch {
                     logger.error("cannot record the failure", metadata: ["error": "\(error)"])
@@ -279,14 +309,20 @@ public final class JobRunner: Service, Sendable {
         }
     }
 
-    /// Renders the plan from segment `first` on, storing each clip as soon as it is written; the frames
-    /// rendered in all (as the render counts them).
-    private func render(_ request: SubmitRequest, from first: Int, into directory: URL, clips: inout [ClipRecord]) async throws -> Int64 {
+    /// Renders the job's clips (its task's run of the plan) from the first not yet stored on, storing each
+    /// as soon as it is written; the frames rendered and the plan's frames in all (as the render counts them).
+    private func render(
+        _ job: MediaProcessorJobs.Job, into directory: URL, clips: inout [ClipRecord], logger: Logger
+    ) async throws -> (done: Int64, total: Int64) {
+        let request = job.request
+        let range = job.range
+        let first = range.lowerBound + clips.count
         let source = try objects.presignedGet(key: request.sourceKey, downloadName: nil, expires: .seconds(6 * 3600))
         var render = RenderRequest(
             source: source.absoluteString, plan: request.plan, texts: request.texts, style: request.style,
             outputDirectory: directory.path)
         render.firstSegment = first
+        render.endSegment = range.upperBound
         if let platform = request.platform { render.target(platform) }
         if let shape = request.shape { render.shape = shape }
         let latest = Shared<RenderProgress?>(nil)
@@ -304,23 +340,24 @@ public final class JobRunner: Service, Sendable {
                 try? await Task.sleep(for: progressInterval)
                 guard let progress = latest.value.withLock({ $0 }) else { continue }
                 let clips = stored.value.withLock { $0 }
-                let permille = Self.permille(of: request.plan, next: clips.count, progress: progress)
-                guard reported.map({ $0 != (clips.count, permille) }) ?? true, clips.count < request.plan.count else { continue }
+                let permille = Self.permille(of: request.plan, next: range.lowerBound + clips.count, before: range.upperBound, progress: progress)
+                guard reported.map({ $0 != (clips.count, permille) }) ?? true, clips.count < range.count else { continue }
                 reported = (clips.count, permille)
                 try? await jobs.framesRendered(
-                    request, clips: clips, nextClipPermille: permille,
+                    job, clips: clips, nextClipPermille: permille,
                     frames: (Int64(progress.framesDone), Int64(progress.framesTotal)))
             }
         }
         defer { reporter.cancel() }
-        // A cancel that reached the status store but not this processor stops the render too.
+        // A cancel that reached the status store but not this processor stops the render too, and so does
+        // another task's failure.
         let watcher = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: cancelCheckInterval)
-                if !Task.isCancelled, await cancelledElsewhere(request) {
-                    await cancelHere(request)
-                    logger.info("job cancelled in the status store; stopping its render")
-                    stop(request.jobID)
+                if !Task.isCancelled, let ended = await endedElsewhere(job) {
+                    await endHere(job, ended)
+                    logger.info("job \(ended.rawValue) in the status store; stopping its render")
+                    stop(job.key)
                     return
                 }
             }
@@ -361,7 +398,7 @@ public final class JobRunner: Service, Sendable {
                             index: clip.index, start: clip.start, duration: clip.duration, text: request.texts[clip.index], key: key,
                             size: clip.bytes, thumbnailKey: thumbnailKey))
                     let frames = latest.value.withLock { $0 }.map { (Int64($0.framesDone), Int64($0.framesTotal)) } ?? (0, 0)
-                    try await jobs.clipUploaded(request, clips: clips, frames: frames)
+                    try await jobs.clipUploaded(job, clips: clips, frames: frames)
                     stored.value.withLock { [clips] in $0 = clips }
                     logger.info("clip uploaded", metadata: ["clip": "\(clip.index)", "key": "\(key)", "bytes": "\(clip.bytes)"])
                 }
@@ -374,12 +411,13 @@ public final class JobRunner: Service, Sendable {
         } onCancel: {
             rendering.cancel()
         }
-        return latest.value.withLock { $0.map { Int64($0.framesDone) } } ?? 0
+        return latest.value.withLock { $0.map { (Int64($0.framesDone), Int64($0.framesTotal)) } } ?? (0, 0)
     }
 
-    /// How much of clip `next` (the next to be stored) is rendered, in 0…999; 999 once the render is past it.
-    static func permille(of plan: SegmentPlan, next: Int, progress: RenderProgress) -> Int64 {
-        guard plan.segments.indices.contains(next) else { return 999 }
+    /// How much of clip `next` (the next to be stored) is rendered, in 0…999; 999 once the render is past
+    /// it, or past `end` (the end of the task's clips).
+    static func permille(of plan: SegmentPlan, next: Int, before end: Int, progress: RenderProgress) -> Int64 {
+        guard plan.segments.indices.contains(next), next < end else { return 999 }
         let segment = plan.segments[next]
         let perSecond = Double(progress.framesTotal) / max(plan.duration, 1e-9)
         let done = (Double(progress.framesDone) - segment.start * perSecond) / max(segment.duration * perSecond, 1)

@@ -31,7 +31,7 @@ public func buildMediaProcessor(
     let (objects, status) = try settings.makeStores()
     let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + MediaProcessorJobs.migrations)
     let outbox = OutboxStore(database: database)
-    let jobs = MediaProcessorJobs(database: database)
+    let jobs = MediaProcessorJobs(database: database, processor: media.instanceName)
     var relayLogger = logger
     relayLogger[metadataKey: "part"] = "relay"
     let relay = OutboxRelay(store: outbox, sink: status, logger: relayLogger)
@@ -45,7 +45,7 @@ public func buildMediaProcessor(
         feed = QueueJobFeed(queue: queue, jobs: jobs, objects: objects, status: status, logger: runnerLogger)
         var watcherLogger = logger
         watcherLogger[metadataKey: "part"] = "dead-letters"
-        deadLetters = DeadLetterWatcher(queue: queue, jobs: jobs, objects: objects, status: status, logger: watcherLogger)
+        deadLetters = DeadLetterWatcher(queue: queue, jobs: jobs, status: status, logger: watcherLogger)
     }
     let runner = JobRunner(
         jobs: jobs, feed: feed, objects: objects, status: status,
@@ -58,7 +58,7 @@ public func buildMediaProcessor(
         "media processor assembled",
         metadata: [
             "objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)",
-            "concurrent_jobs": "\(media.concurrentJobs)", "queue": "\(settings.queue)",
+            "concurrent_jobs": "\(media.concurrentJobs)", "instance": "\(media.instanceName)", "queue": "\(settings.queue)",
         ])
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
     return MediaProcessor(

@@ -19,11 +19,41 @@ public protocol StatusStore: StatusSink {
     /// Only the stored version (nil for an unknown job): what a poll needs to know whether anything
     /// changed. Stores that can read one attribute cheaply override it.
     func version(of jobID: JobID) async throws -> Int64?
+    /// Writes the record's state, version, attempt, progress, clips, error, tasks and update time, only if
+    /// the stored version is still `expected` (nil: only if there is no record); false if it is not.
+    /// For merged writes (`merge`), which read the record first.
+    func replace(_ record: JobStatusRecord, expecting expected: Int64?) async throws -> Bool
 }
 
 extension StatusStore {
     public func version(of jobID: JobID) async throws -> Int64? {
         try await status(of: jobID)?.version
+    }
+
+    /// Applies a task's write (`StatusWrite.task`) by merging it into the job's record
+    /// (`JobStatusRecord.merge`): read, merge, and write back only if no other write came between; read
+    /// again when one did. Every processor of a split job writes the same record this way.
+    public func merge(_ write: StatusWrite) async throws -> SinkOutcome {
+        for attempt in 0..<Self.mergeAttempts {
+            let current = try await status(of: write.jobID)
+            guard let merged = JobStatusRecord.merge(write, into: current) else { return .stale }
+            if try await replace(merged, expecting: current?.version) { return .applied }
+            // Others are writing the same record: a random pause, growing, so they do not collide again.
+            try await Task.sleep(for: .milliseconds(Int.random(in: 0...(5 << min(attempt, 6)))))
+        }
+        throw StatusMergeContention(jobID: write.jobID, attempts: Self.mergeAttempts)
+    }
+
+    static var mergeAttempts: Int { 32 }
+}
+
+/// A task's write that found the record changed under it every time it tried; the relay tries it again
+/// later (nothing is lost: the write stays in the outbox).
+public struct StatusMergeContention: Error, Sendable, CustomStringConvertible {
+    public let jobID: JobID
+    public let attempts: Int
+    public var description: String {
+        "job \(jobID): the status record changed between read and write \(attempts) times in a row; the task's write is tried again later"
     }
 }
 

@@ -19,10 +19,14 @@ public enum QueueSettings: Sendable, Hashable {
     case embedded
     /// Jobs are messages on an SQS queue that every MediaProcessor long-polls. A processor keeps the
     /// message it works on invisible to the others for `visibility`, renewed while it works; a message
-    /// whose processor died reappears after at most that long.
-    case sqs(queueURL: URL, visibility: Duration, environment: [String: String])
+    /// whose processor died reappears after at most that long. The Gateway splits a job into tasks of
+    /// about `taskSeconds` of video each, so several processors render one job at once.
+    case sqs(queueURL: URL, visibility: Duration, taskSeconds: Double, environment: [String: String])
 
     public var isDistributed: Bool { if case .sqs = self { true } else { false } }
+
+    /// How much video one task of a job holds (distributed mode); nil when jobs are not split.
+    public var taskSeconds: Double? { if case .sqs(_, _, let seconds, _) = self { seconds } else { nil } }
 
     public init(_ options: QueueOptions?, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let url = Setting(flag: "sqs-queue-url", env: "CUTLINE_SQS_QUEUE_URL", value: options?.sqsQueueURL, environment: environment)
@@ -41,6 +45,11 @@ public enum QueueSettings: Sendable, Hashable {
         let visibility = try Setting(
             flag: "sqs-visibility-timeout", env: "CUTLINE_SQS_VISIBILITY_TIMEOUT", value: nil, environment: environment
         ).seconds(default: 60, range: 5...43_200)
-        self = .sqs(queueURL: parsed, visibility: visibility, environment: awsVariables(environment))
+        let taskSeconds = try Setting(flag: "task-seconds", env: "CUTLINE_TASK_SECONDS", value: nil, environment: environment).seconds(
+            default: 60, range: 1...86_400)
+        self = .sqs(
+            queueURL: parsed, visibility: visibility,
+            taskSeconds: Double(taskSeconds.components.seconds) + Double(taskSeconds.components.attoseconds) / 1e18,
+            environment: awsVariables(environment))
     }
 }

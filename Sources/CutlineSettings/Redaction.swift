@@ -37,8 +37,8 @@ extension QueueSettings: CustomStringConvertible, CustomDebugStringConvertible, 
         switch self {
         case .embedded:
             return "jobs handed to the MediaProcessor over RPC"
-        case .sqs(let queueURL, let visibility, _):
-            return "jobs on SQS queue \(queueURL.absoluteString) (visibility \(visibility))"
+        case .sqs(let queueURL, let visibility, let taskSeconds, _):
+            return "jobs on SQS queue \(queueURL.absoluteString) (visibility \(visibility), tasks of \(taskSeconds) s)"
         }
     }
     public var debugDescription: String { description }

@@ -24,7 +24,9 @@ public struct SQLiteStatusStore: StatusStore {
                 created_at REAL,
                 updated_at REAL NOT NULL
             );
-            """)
+            """),
+        // The tasks of a job split over processors (JSON), as their writes were merged.
+        SQLiteMigration("job status: tasks", "ALTER TABLE job_status ADD COLUMN tasks TEXT"),
     ]
 
     public init(path: String) throws {
@@ -43,6 +45,7 @@ public struct SQLiteStatusStore: StatusStore {
     }
 
     public func apply(_ write: StatusWrite) async throws -> SinkOutcome {
+        if write.task != nil { return try await mergeInOneTransaction(write) }
         let values: [SQLiteValue] = [
             .text(write.jobID.description), .integer(write.version), .text(write.state.rawValue), .integer(write.attempt),
             try Self.json(write.progress), try Self.json(write.clips?.map(\.stored)), try Self.json(write.error),
@@ -66,6 +69,38 @@ public struct SQLiteStatusStore: StatusStore {
         }
     }
 
+    public func replace(_ record: JobStatusRecord, expecting expected: Int64?) async throws -> Bool {
+        let values = try Self.replacementValues(record)
+        return try await database.write { connection in
+            try Self.replace(record, expecting: expected, values: values, on: connection)
+            return connection.changes > 0
+        }
+    }
+
+    static func replacementValues(_ record: JobStatusRecord) throws -> [SQLiteValue] {
+        [
+            .integer(record.version), .text(record.state.rawValue), .integer(record.attempt), try json(record.progress),
+            try json(record.clips.map(\.stored)), try json(record.error), try json(record.tasks),
+            .real(record.updatedAt.timeIntervalSince1970), .text(record.jobID.description),
+        ]
+    }
+
+    static func replace(_ record: JobStatusRecord, expecting expected: Int64?, values: [SQLiteValue], on connection: SQLiteConnection) throws {
+        if let expected {
+            try connection.execute(
+                """
+                UPDATE job_status SET version = ?, state = ?, attempt = ?, progress = ?, clips = ?, error = ?, tasks = ?, updated_at = ?
+                WHERE job_id = ? AND version = ?
+                """, values + [.integer(expected)])
+        } else {
+            try connection.execute(
+                """
+                INSERT INTO job_status (version, state, attempt, progress, clips, error, tasks, updated_at, job_id)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING
+                """, values)
+        }
+    }
+
     /// The stored record, or nil if the job is unknown.
     public func version(of jobID: JobID) async throws -> Int64? {
         try await database.read { connection in
@@ -74,37 +109,53 @@ public struct SQLiteStatusStore: StatusStore {
     }
 
     public func status(of jobID: JobID) async throws -> JobStatusRecord? {
-        try await database.read { connection in
-            guard
-                let row = try connection.query(
-                    "SELECT version, state, attempt, progress, clips, error, params, created_at, updated_at FROM job_status WHERE job_id = ?",
-                    [.text(jobID.description)]
-                ).first
-            else { return nil }
-            let decoder = JSONDecoder()
-            func corrupt(_ column: String, _ problem: String) -> StatusRecordError {
-                StatusRecordError(jobID: jobID, attribute: column, problem: problem, store: database.path)
-            }
-            func decode<T: Decodable>(_ type: T.Type, _ index: Int, _ column: String) throws -> T? {
-                guard let text = row.text(index) else { return nil }
-                do {
-                    return try decoder.decode(T.self, from: Data(text.utf8))
-                } catch {
-                    throw corrupt(column, "is not a \(T.self) (\(error))")
-                }
-            }
-            // The columns are NOT NULL; a state outside the enum is what another program could leave.
-            guard let version = row.integer(0) else { throw corrupt("version", "is not an integer") }
-            guard let state = row.text(1).flatMap(JobState.init(rawValue:)) else {
-                throw corrupt("state", "is \(row.text(1).map { "\"\($0)\"" } ?? "not text"), which is not a job state")
-            }
-            guard let attempt = row.integer(2) else { throw corrupt("attempt", "is not an integer") }
-            guard let updatedAt = row.real(8) else { throw corrupt("updated_at", "is not a number") }
-            return JobStatusRecord(
-                jobID: jobID, version: version, state: state,
-                attempt: attempt, progress: try decode(JobProgress.self, 3, "progress"), clips: try decode([ClipRecord].self, 4, "clips") ?? [],
-                error: try decode(JobFailure.self, 5, "error"), params: row.text(6),
-                createdAt: row.real(7).map { Date(timeIntervalSince1970: $0) }, updatedAt: Date(timeIntervalSince1970: updatedAt))
+        let path = database.path
+        return try await database.read { try Self.record(of: jobID, on: $0, store: path) }
+    }
+
+    /// A task's write merged into its job's record in one write transaction: here nothing can come
+    /// between the read and the write, so a merge never has to be tried again.
+    func mergeInOneTransaction(_ write: StatusWrite) async throws -> SinkOutcome {
+        let path = database.path
+        return try await database.write { connection in
+            let current = try Self.record(of: write.jobID, on: connection, store: path)
+            guard let merged = JobStatusRecord.merge(write, into: current) else { return .stale }
+            try Self.replace(merged, expecting: current?.version, values: try Self.replacementValues(merged), on: connection)
+            return connection.changes > 0 ? .applied : .stale
         }
+    }
+
+    static func record(of jobID: JobID, on connection: SQLiteConnection, store: String) throws -> JobStatusRecord? {
+        guard
+            let row = try connection.query(
+                "SELECT version, state, attempt, progress, clips, error, params, created_at, updated_at, tasks FROM job_status WHERE job_id = ?",
+                [.text(jobID.description)]
+            ).first
+        else { return nil }
+        let decoder = JSONDecoder()
+        func corrupt(_ column: String, _ problem: String) -> StatusRecordError {
+            StatusRecordError(jobID: jobID, attribute: column, problem: problem, store: store)
+        }
+        func decode<T: Decodable>(_ type: T.Type, _ index: Int, _ column: String) throws -> T? {
+            guard let text = row.text(index) else { return nil }
+            do {
+                return try decoder.decode(T.self, from: Data(text.utf8))
+            } catch {
+                throw corrupt(column, "is not a \(T.self) (\(error))")
+            }
+        }
+        // The columns are NOT NULL; a state outside the enum is what another program could leave.
+        guard let version = row.integer(0) else { throw corrupt("version", "is not an integer") }
+        guard let state = row.text(1).flatMap(JobState.init(rawValue:)) else {
+            throw corrupt("state", "is \(row.text(1).map { "\"\($0)\"" } ?? "not text"), which is not a job state")
+        }
+        guard let attempt = row.integer(2) else { throw corrupt("attempt", "is not an integer") }
+        guard let updatedAt = row.real(8) else { throw corrupt("updated_at", "is not a number") }
+        return JobStatusRecord(
+            jobID: jobID, version: version, state: state,
+            attempt: attempt, progress: try decode(JobProgress.self, 3, "progress"), clips: try decode([ClipRecord].self, 4, "clips") ?? [],
+            error: try decode(JobFailure.self, 5, "error"), params: row.text(6),
+            createdAt: row.real(7).map { Date(timeIntervalSince1970: $0) }, updatedAt: Date(timeIntervalSince1970: updatedAt),
+            tasks: try decode([TaskStatus].self, 9, "tasks") ?? [])
     }
 }

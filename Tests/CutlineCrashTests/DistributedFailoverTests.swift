@@ -50,6 +50,58 @@ struct DistributedFailoverTests {
         #expect(shown.stdout.contains("dead letters 0"), "\(shown.stdout)")
     }
 
+    /// One job in four tasks over two processors: both render parts of it, and the status merges them
+    /// into one record that completes once, with every clip once.
+    @Test func oneJobIsSplitOverTwoProcessorsAndMergedIntoOneRecord() async throws {
+        let bench = try await DistributedBench(deadLetterAfter: 3, taskSeconds: 8)
+        defer { bench.stop() }
+        let processors = [try bench.startProcessor("a"), try bench.startProcessor("b")]
+        defer { for processor in processors { processor.stop() } }
+        let jobID = try await bench.submitLongJob(text: "split in four")
+
+        let status = try await bench.waitFor(jobID) { $0.json["state"] as? String == "COMPLETED" }
+        let logs = processors.map(\.standardError).joined(separator: "\n")
+        #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))\n\(logs.suffix(4000))")
+        let clips = try #require(status.json["clips"] as? [[String: Any]])
+        #expect(clips.map { $0["index"] as? Int } == Array(0..<16), "every clip once, in order")
+        #expect(clips.allSatisfy { $0["text"] as? String == "split in four" })
+        let progress = status.json["progress"] as? [String: Any]
+        #expect(progress?["clips_done"] as? Int == 16 && progress?["frames_done"] as? Int == progress?["frames_total"] as? Int, "\(progress ?? [:])")
+        // Four tasks of four clips; each processor rendered at least one of them.
+        let tasks = try #require(status.json["tasks"] as? [[String: Any]], "\(String(decoding: status.body, as: UTF8.self))")
+        #expect(tasks.map { $0["first_clip"] as? Int } == [0, 4, 8, 12])
+        #expect(tasks.allSatisfy { $0["clip_count"] as? Int == 4 && $0["state"] as? String == "COMPLETED" && $0["clips_done"] as? Int == 4 })
+        #expect(Set(tasks.compactMap { $0["processor"] as? String }) == ["media-a", "media-b"], "\(tasks)")
+        for processor in processors { #expect(processor.standardError.contains("task started"), "\(processor.standardError.suffix(2000))") }
+        // In the bucket: each clip and its thumbnail once.
+        let stored = try bench.keys(under: "clips/\(jobID)/")
+        #expect(stored.filter { !$0.contains("/render-") } == (0..<16).flatMap { ["clips/\(jobID)/\($0).mp4", "clips/\(jobID)/\($0).jpg"] }.sorted())
+        #expect(bench.versionsSeen == bench.versionsSeen.sorted(), "\(bench.versionsSeen)")
+        try await bench.waitUntilQueueIsEmpty()
+    }
+
+    /// A cancel reaches the processor the Gateway calls by RPC, and the other through the status store:
+    /// every task stops, and the job stays CANCELLED.
+    @Test func aCancelStopsEveryTaskOfASplitJob() async throws {
+        let bench = try await DistributedBench(deadLetterAfter: 3, taskSeconds: 8)
+        defer { bench.stop() }
+        let processors = [try bench.startProcessor("a"), try bench.startProcessor("b")]
+        defer { for processor in processors { processor.stop() } }
+        let jobID = try await bench.submitLongJob(text: "cancelled midway")
+        try await waitFor(timeout: 120) { processors.allSatisfy { $0.standardError.contains("task started") } }
+        let cancelled = try bench.gateway.curl("/api/jobs/\(jobID)", ["-X", "DELETE"])
+        #expect(cancelled.status == 202, "\(cancelled.errorMessage)")
+        // Each processor stops its render (by the call, or by reading the status) and settles its tasks,
+        // the one rendering and any it takes up later: the queue empties without the job being finished.
+        try await waitFor(timeout: 60) { processors.allSatisfy { $0.standardError.lowercased().contains("cancelled") } }
+        try await bench.waitUntilQueueIsEmpty()
+        let status = try bench.gateway.curl("/api/jobs/\(jobID)/status")
+        #expect(status.json["state"] as? String == "CANCELLED")
+        let stored = try bench.keys(under: "clips/\(jobID)/").filter { $0.hasSuffix(".mp4") }
+        #expect(stored.count < 16, "every task was stopped before the job's end: \(stored.count) clips stored")
+        #expect(bench.versionsSeen == bench.versionsSeen.sorted(), "\(bench.versionsSeen)")
+    }
+
     @Test func aJobWhoseProcessorsKeepDyingFailsRenderCrashed() async throws {
         let bench = try await DistributedBench(deadLetterAfter: 2)
         defer { bench.stop() }
@@ -84,7 +136,7 @@ private final class DistributedBench: @unchecked Sendable {
     let mediaPorts: [UInt16]
     private(set) var versionsSeen: [Int] = []
 
-    init(deadLetterAfter: Int) async throws {
+    init(deadLetterAfter: Int, taskSeconds: Double? = nil) async throws {
         let name = "dist-\(UInt32.random(in: 0...UInt32.max))"
         servers = try AWSServers(bucket: name, table: "\(name)-jobs")
         data = try TestEnvironment.temporaryDirectory("distributed")
@@ -93,6 +145,7 @@ private final class DistributedBench: @unchecked Sendable {
         environment["CUTLINE_LOG_LEVEL"] = "info"
         // Short, so a killed processor's task comes back within seconds.
         environment["CUTLINE_SQS_VISIBILITY_TIMEOUT"] = "6"
+        if let taskSeconds { environment["CUTLINE_TASK_SECONDS"] = "\(taskSeconds)" }
         let made = try ChildProcess.run(
             [TestEnvironment.executable("cutline"), "queue", "create", name, "--dead-letter-after", "\(deadLetterAfter)", "--visibility", "6"],
             environment: environment)
@@ -120,6 +173,7 @@ private final class DistributedBench: @unchecked Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var environment = environment
         environment["CUTLINE_DATA_DIR"] = directory.path
+        environment["CUTLINE_INSTANCE_NAME"] = "media-\(name)"
         environment["CUTLINE_MEDIA_RPC_LISTEN"] = "127.0.0.1:\(mediaPorts[name == "a" ? 0 : 1])"
         return try ChildProcess([TestEnvironment.executable("cutline-media-processor")], environment: environment, captureIn: directory)
     }

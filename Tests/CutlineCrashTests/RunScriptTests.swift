@@ -73,8 +73,8 @@ struct RunScriptTests {
     }
 
     /// `scripts/run --distributed`: S3 and DynamoDB/SQS stand-ins, a queue, two MediaProcessors. Two jobs
-    /// started together are rendered side by side, one by each processor, and both complete.
-    @Test func theDistributedRunRendersTwoJobsOnTwoProcessors() async throws {
+    /// started together are split into tasks that both processors render, and both complete.
+    @Test func theDistributedRunSplitsJobsOverTwoProcessors() async throws {
         let bench = try await RunBench(label: "run-distributed", arguments: ["--distributed"])
         defer { bench.stop() }
         let (data, run, environment, ports) = (bench.data, bench.run, bench.environment, bench.ports)
@@ -94,10 +94,17 @@ struct RunScriptTests {
         for client in clients {
             #expect(client.wait(timeout: 240) == 0, "\(client.standardOutput.suffix(2000))\n\(client.standardError.suffix(1000))")
         }
-        // Each processor took one of the two jobs from the queue (each renders one job at a time).
+        // Each job is two tasks of about 16 s (scripts/run's 20 s tasks), and both processors rendered tasks.
         for name in ["media", "media2"] {
             let log = (try? String(contentsOf: data.appendingPathComponent("logs/\(name).log"), encoding: .utf8)) ?? ""
-            #expect(log.contains("msg=\"job started\"") && log.contains("msg=\"job completed\""), "\(name): \(log.suffix(1500))")
+            #expect(log.contains("msg=\"task started\"") && log.contains("msg=\"task completed\""), "\(name): \(log.suffix(1500))")
+        }
+        // Each job's status names the processors that rendered its tasks.
+        for client in clients {
+            let jobID = try #require(client.standardOutput.firstMatch(of: /job_id ([0-9a-f-]{36})/).map { String($0.1) }, "\(client.standardOutput)")
+            let status = try ChildProcess.run(["curl", "-s", "http://127.0.0.1:\(ports[0])/api/jobs/\(jobID)/status"])
+            let tasks = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["tasks"] as? [[String: Any]]
+            #expect(tasks?.count == 2 && tasks?.allSatisfy { ["media", "media2"].contains($0["processor"] as? String) } == true, "\(status.stdout)")
         }
         #expect(run.wait(timeout: 0) == nil, "scripts/run ended: \(run.standardOutput.suffix(2000))")
     }

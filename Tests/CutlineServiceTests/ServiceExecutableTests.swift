@@ -110,6 +110,7 @@ struct ServiceExecutableTests {
             ("CUTLINE_SQS_VISIBILITY_TIMEOUT", "2", "CUTLINE_SQS_VISIBILITY_TIMEOUT"),
             ("CUTLINE_S3_PUBLIC_ENDPOINT", "ftp://x", "http(s)://HOST[:PORT]"),
             ("CUTLINE_MEDIA_ADDRESS", "127.0.0.1:7420,media", "HOST:PORT,HOST:PORT"),
+            ("CUTLINE_TASK_SECONDS", "0", "CUTLINE_TASK_SECONDS"),
         ] {
             var distributed = ProcessInfo.processInfo.environment
             distributed["CUTLINE_DATA_DIR"] = try TestEnvironment.temporaryDirectory("bad-distributed").path
@@ -119,6 +120,12 @@ struct ServiceExecutableTests {
             let refused = try ChildProcess.run([TestEnvironment.executable("cutline-gateway")], environment: distributed)
             #expect(refused.code != 0 && refused.stderr.contains(hint), "\(name)=\(value): \(refused.stderr)")
         }
+        // A processor's name goes into every task's status: one that could not be shown is refused.
+        var named = ProcessInfo.processInfo.environment
+        named["CUTLINE_DATA_DIR"] = try TestEnvironment.temporaryDirectory("bad-instance").path
+        named["CUTLINE_INSTANCE_NAME"] = "media one\n"
+        let unnamed = try ChildProcess.run([TestEnvironment.executable("cutline-media-processor")], environment: named)
+        #expect(unnamed.code != 0 && unnamed.stderr.contains("CUTLINE_INSTANCE_NAME"), "\(unnamed.stderr)")
         // Several processors without the shared queue: a job held in one processor's table could be
         // handed to another too.
         var pooled = ProcessInfo.processInfo.environment

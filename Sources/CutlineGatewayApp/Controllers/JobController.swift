@@ -153,12 +153,21 @@ struct JobController {
             let code: String
             let message: String
         }
+        /// One task of a job split over processors.
+        struct Part: Encodable {
+            let firstClip: Int
+            let clipCount: Int
+            let state: String
+            let clipsDone: Int64
+            let processor: String?
+        }
         let jobId: String
         let state: String
         let version: Int64
         let progress: Progress
         let clips: [Clip]
         let error: Failure?
+        let tasks: [Part]?
         let createdAt: Date?
         let updatedAt: Date
         /// When the job's source, clips and thumbnails were deleted (purged, or past CUTLINE_RETENTION).
@@ -203,7 +212,14 @@ struct JobController {
             jobId: jobID.description, state: record.state.rawValue, version: record.version,
             progress: .init(
                 clipsDone: progress.clipsDone, clipsTotal: progress.clipsTotal, framesDone: progress.framesDone, framesTotal: progress.framesTotal),
-            clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) }, createdAt: record.createdAt,
+            clips: clips, error: record.error.map { .init(code: $0.code, message: $0.message) },
+            tasks: record.tasks.isEmpty
+                ? nil
+                : record.tasks.map {
+                    .init(
+                        firstClip: $0.firstClip, clipCount: $0.clipCount, state: $0.state.rawValue, clipsDone: $0.clipsDone, processor: $0.processor)
+                },
+            createdAt: record.createdAt,
             updatedAt: record.updatedAt, filesDeletedAt: filesDeletedAt)
         let encoded = ByteBuffer(bytes: try APIJSON.encoder.encode(body))
         if record.version > 0, filesDeletedAt == nil { answers.keep(jobID, version: record.version, body: encoded, window: window) }
