@@ -1,3 +1,5 @@
+public import Foundation
+
 /// A job split over processors (docs/contracts.md, "One job over many processors"): tasks of consecutive
 /// clips, each rendered by whichever processor takes it, whose writes are merged into the job's one record.
 extension SegmentPlan {
@@ -154,5 +156,21 @@ extension JobStatusRecord {
                 framesTotal: write.progress?.framesTotal ?? record?.progress?.framesTotal ?? 0),
             clips: clips, error: state == .failed ? write.error : record?.error, params: record?.params, createdAt: record?.createdAt,
             updatedAt: write.updatedAt, tasks: tasks)
+    }
+}
+
+/// A processor's hold on one task of a job in the status store, so that a second copy of the task's
+/// message (the outbox sends at least once) is not rendered while the first is. It names the message it
+/// was taken with: the same message received again after its processor died takes the claim over, a
+/// copy (another message) does not until the claim expires.
+public struct TaskClaim: Sendable, Hashable {
+    public var processor: String
+    public var messageID: String
+    public var until: Date
+
+    public init(processor: String, messageID: String, until: Date) {
+        self.processor = processor
+        self.messageID = messageID
+        self.until = until
     }
 }

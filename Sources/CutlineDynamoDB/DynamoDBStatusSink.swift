@@ -1,6 +1,6 @@
 public import CutlineCore
 public import CutlineOutbox
-import Foundation
+public import Foundation
 
 /// The status sink in DynamoDB: one item per job keyed by `job_id`, written with a conditional
 /// UpdateItem so a write lands only if its version is greater than the item's (a duplicate or late
@@ -85,6 +85,30 @@ public struct DynamoDBStatusSink: StatusStore {
         return try await client.updateItem(
             table: table, key: [keyAttribute: .string(record.jobID.description)], update: "SET " + sets.joined(separator: ", "),
             condition: condition, names: names, values: values)
+    }
+
+    /// The claim is an attribute of the job's item per task (`claim_{first_clip}`), set by one conditional
+    /// UpdateItem: taken when there is none, it has expired, or it is this message's.
+    public func claim(_ jobID: JobID, task firstClip: Int, _ claim: TaskClaim, now: Date) async throws -> TaskClaim? {
+        let attribute = "claim_\(firstClip)"
+        let key: Item = [keyAttribute: .string(jobID.description)]
+        let taken = try await client.updateItem(
+            table: table, key: key, update: "SET #claim = :claim",
+            condition: "attribute_exists(#version) AND (attribute_not_exists(#claim) OR #claim.#until < :now OR #claim.#message = :message)",
+            names: ["#claim": attribute, "#version": "version", "#until": "until", "#message": "message_id"],
+            values: [
+                ":claim": .map([
+                    "processor": .string(claim.processor), "message_id": .string(claim.messageID),
+                    "until": .double(claim.until.timeIntervalSince1970),
+                ]),
+                ":now": .double(now.timeIntervalSince1970), ":message": .string(claim.messageID),
+            ])
+        if taken { return nil }
+        // Held by another message, or no record yet (nothing to claim against: the task goes ahead).
+        guard let held = try await client.getItem(table: table, key: key)?[attribute]?.map else { return nil }
+        return TaskClaim(
+            processor: held["processor"]?.string ?? "", messageID: held["message_id"]?.string ?? "",
+            until: Date(timeIntervalSince1970: held["until"]?.double ?? 0))
     }
 
     static func attribute(_ task: TaskStatus) -> AttributeValue {

@@ -318,7 +318,7 @@ public struct MediaProcessorJobs: Sendable {
                 ])
             guard connection.changes > 0 || state == .cancelled else { return }
             try Outbox.enqueue(write, on: connection)
-            if state != .processing || startsBy > 0 { JobMetrics.entered(state) }
+            if state != .processing || startsBy > 0 { JobMetrics.entered(state, task: write.task != nil) }
         }
     }
 }

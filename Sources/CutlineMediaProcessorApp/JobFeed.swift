@@ -90,6 +90,8 @@ public struct QueueJobFeed: JobFeed {
     let jobs: MediaProcessorJobs
     let objects: any ObjectStore
     let status: any StatusStore
+    /// This processor's name, in its claims on the tasks it renders.
+    let processor: String
     let logger: Logger
     /// How long one receive waits for a message: short enough that a shutdown is not held up long.
     let wait: Duration
@@ -101,13 +103,14 @@ public struct QueueJobFeed: JobFeed {
     static let maximumRequestBytes: Int64 = 16 << 20
 
     public init(
-        queue: SQSJobQueue, jobs: MediaProcessorJobs, objects: any ObjectStore, status: any StatusStore, logger: Logger,
+        queue: SQSJobQueue, jobs: MediaProcessorJobs, objects: any ObjectStore, status: any StatusStore, processor: String, logger: Logger,
         wait: Duration = .seconds(5)
     ) {
         self.queue = queue
         self.jobs = jobs
         self.objects = objects
         self.status = status
+        self.processor = processor
         self.logger = logger
         self.wait = wait
     }
@@ -176,6 +179,19 @@ public struct QueueJobFeed: JobFeed {
                 ))
             await lease.finished()
             return nil
+        }
+        // A second copy of a task (sent twice) that another processor renders now is not rendered here too.
+        let claim = ClaimHold(
+            status: status, jobID: task.jobID, firstClip: task.firstClip, processor: processor, messageID: message.messageID,
+            lifetime: queue.visibility)
+        switch await claim.take() {
+        case .some(let holder):
+            logger.info(
+                "a copy of a task another processor renders; deleted", metadata: ["holder": "\(holder.processor)", "held_until": "\(holder.until)"])
+            await lease.finished()
+            return nil
+        case .none:
+            lease.attach(claim)
         }
         _ = try await jobs.accept(request, range: range, taskCount: task.taskCount)
         guard let local = try await jobs.job(key) else { return nil }
@@ -256,8 +272,37 @@ final class LeaseBook: Sendable {
     func lease(of key: TaskKey) -> QueueLease? { held.withLock { $0[key] } }
 }
 
+/// This processor's claim on a task in the status store (`StatusStore.claim`), renewed with the task's
+/// message and given up with it. A store that cannot be reached does not stop a render: the claim only
+/// keeps a duplicate copy from being rendered twice.
+struct ClaimHold: Sendable {
+    let status: any StatusStore
+    let jobID: JobID
+    let firstClip: Int
+    let processor: String
+    let messageID: String
+    let lifetime: Duration
+
+    /// nil when the task is this processor's now (or the store could not say), else the claim holding it.
+    func take() async -> TaskClaim? {
+        let now = Date()
+        let claim = TaskClaim(processor: processor, messageID: messageID, until: now.addingTimeInterval(Self.seconds(lifetime)))
+        return try? await status.claim(jobID, task: firstClip, claim, now: now)
+    }
+
+    /// Gives the task up at once (a shutdown): the next processor to receive it need not wait for the claim to expire.
+    func release() async {
+        let now = Date()
+        _ = try? await status.claim(jobID, task: firstClip, TaskClaim(processor: processor, messageID: messageID, until: now), now: now)
+    }
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}
+
 /// The hold on one received message: its receipt (the newest, when the message was received again while
-/// held), renewed while the job renders.
+/// held), renewed while the job renders, with the claim on its task.
 final class QueueLease: JobLease {
     let queue: SQSJobQueue
     let messageID: String
@@ -266,6 +311,7 @@ final class QueueLease: JobLease {
         var receipt: String
         var renewedAt = ContinuousClock.now
         var ended: [@Sendable () -> Void] = []
+        var claim: ClaimHold?
     }
     private let state: Mutex<State>
 
@@ -287,6 +333,8 @@ final class QueueLease: JobLease {
 
     func onEnd(_ action: @escaping @Sendable () -> Void) { state.withLock { $0.ended.append(action) } }
 
+    func attach(_ claim: ClaimHold) { state.withLock { $0.claim = claim } }
+
     /// A third of the visibility: two renewals may fail before another processor could take the job.
     var renewEvery: Duration { queue.visibility / 3 }
 
@@ -294,6 +342,10 @@ final class QueueLease: JobLease {
         do {
             try await queue.client.changeVisibility(queue.url, receiptHandle: receipt, visibility: queue.visibility)
             state.withLock { $0.renewedAt = .now }
+            if let claim = state.withLock({ $0.claim }), let holder = await claim.take() {
+                logger.warning("the task is claimed by another copy of its message", metadata: ["holder": "\(holder.processor)"])
+                return false
+            }
             return true
         } catch let error as SQSError where error.isReceiptInvalid {
             logger.warning("the task's hold is lost (its receipt is no longer valid)", metadata: ["error": "\(error)"])
@@ -318,6 +370,7 @@ final class QueueLease: JobLease {
 
     func released() async {
         defer { end() }
+        await state.withLock({ $0.claim })?.release()
         try? await queue.client.changeVisibility(queue.url, receiptHandle: receipt, visibility: .zero)
     }
 

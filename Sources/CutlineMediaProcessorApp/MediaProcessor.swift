@@ -42,7 +42,7 @@ public func buildMediaProcessor(
     var feed: any JobFeed = LocalJobFeed(jobs: jobs)
     var deadLetters: DeadLetterWatcher?
     if let queue {
-        feed = QueueJobFeed(queue: queue, jobs: jobs, objects: objects, status: status, logger: runnerLogger)
+        feed = QueueJobFeed(queue: queue, jobs: jobs, objects: objects, status: status, processor: media.instanceName, logger: runnerLogger)
         var watcherLogger = logger
         watcherLogger[metadataKey: "part"] = "dead-letters"
         deadLetters = DeadLetterWatcher(queue: queue, jobs: jobs, status: status, logger: watcherLogger)

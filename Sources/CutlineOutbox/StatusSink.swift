@@ -1,4 +1,5 @@
 public import CutlineCore
+public import Foundation
 
 /// Where the relay delivers status writes: DynamoDB, or the embedded SQLite status table. Both apply a
 /// write only if its version is greater than the stored one.
@@ -23,6 +24,11 @@ public protocol StatusStore: StatusSink {
     /// the stored version is still `expected` (nil: only if there is no record); false if it is not.
     /// For merged writes (`merge`), which read the record first.
     func replace(_ record: JobStatusRecord, expecting expected: Int64?) async throws -> Bool
+    /// Claims task `firstClip` of the job as `claim` says (processor, message, until when), unless a claim
+    /// of another message on it is still valid at `now`: nil when it is this message's now (or the job
+    /// has no record yet, so there is nothing to claim against), else the claim that holds it. A claim
+    /// whose `until` is `now` or earlier gives the task up.
+    func claim(_ jobID: JobID, task firstClip: Int, _ claim: TaskClaim, now: Date) async throws -> TaskClaim?
 }
 
 extension StatusStore {

@@ -1,7 +1,7 @@
 public import CutlineCore
 public import CutlineOutbox
 public import CutlineSQLite
-import Foundation
+public import Foundation
 
 /// The embedded job status table: the sink the relay writes when no DynamoDB table is configured, and
 /// what the Gateway reads for `GET /api/jobs/{job_id}/status` in that mode.
@@ -27,6 +27,19 @@ public struct SQLiteStatusStore: StatusStore {
             """),
         // The tasks of a job split over processors (JSON), as their writes were merged.
         SQLiteMigration("job status: tasks", "ALTER TABLE job_status ADD COLUMN tasks TEXT"),
+        // Which processor (and which copy of the task's message) renders each task now.
+        SQLiteMigration(
+            "job status: task claims",
+            """
+            CREATE TABLE task_claims (
+                job_id TEXT NOT NULL,
+                first_clip INTEGER NOT NULL,
+                processor TEXT NOT NULL,
+                message_id TEXT NOT NULL,
+                until REAL NOT NULL,
+                PRIMARY KEY (job_id, first_clip)
+            );
+            """),
     ]
 
     public init(path: String) throws {
@@ -74,6 +87,23 @@ public struct SQLiteStatusStore: StatusStore {
         return try await database.write { connection in
             try Self.replace(record, expecting: expected, values: values, on: connection)
             return connection.changes > 0
+        }
+    }
+
+    public func claim(_ jobID: JobID, task firstClip: Int, _ claim: TaskClaim, now: Date) async throws -> TaskClaim? {
+        let key: [SQLiteValue] = [.text(jobID.description), .integer(Int64(firstClip))]
+        return try await database.write { connection in
+            try connection.execute(
+                """
+                INSERT INTO task_claims (job_id, first_clip, processor, message_id, until) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (job_id, first_clip) DO UPDATE SET processor = excluded.processor, message_id = excluded.message_id, until = excluded.until
+                WHERE task_claims.until < ? OR task_claims.message_id = excluded.message_id
+                """,
+                key + [.text(claim.processor), .text(claim.messageID), .real(claim.until.timeIntervalSince1970), .real(now.timeIntervalSince1970)])
+            if connection.changes > 0 { return nil }
+            return try connection.query("SELECT processor, message_id, until FROM task_claims WHERE job_id = ? AND first_clip = ?", key).first.map {
+                TaskClaim(processor: $0.text(0) ?? "", messageID: $0.text(1) ?? "", until: Date(timeIntervalSince1970: $0.real(2) ?? 0))
+            }
         }
     }
 

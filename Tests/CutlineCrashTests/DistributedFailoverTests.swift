@@ -102,6 +102,32 @@ struct DistributedFailoverTests {
         #expect(bench.versionsSeen == bench.versionsSeen.sorted(), "\(bench.versionsSeen)")
     }
 
+    /// The outbox sends at least once: a second copy of a task that reaches the other processor while the
+    /// first renders it is deleted there (the task is claimed in the status store), not rendered twice.
+    @Test func aSecondCopyOfATaskIsNotRenderedTwice() async throws {
+        let bench = try await DistributedBench(deadLetterAfter: 3)
+        defer { bench.stop() }
+        let processors = [try bench.startProcessor("a"), try bench.startProcessor("b")]
+        defer { for processor in processors { processor.stop() } }
+        let jobID = try await bench.submitLongJob(text: "sent twice")
+        try await bench.waitFor(jobID) { ($0.json["clips"] as? [Any])?.count ?? 0 >= 1 }
+        let renderer = try #require(processors.firstIndex { $0.standardError.contains("job started") }, "one processor took the job")
+        let other = processors[1 - renderer]
+        // The same task again, as a second delivery of the outbox's row would send it.
+        let requestKey = try #require(try bench.keys(under: "clips/\(jobID)/").first { $0.contains("/render-1-") })
+        try bench.send(
+            #"{"format": 2, "job_id": "\#(jobID)", "attempt": 1, "request_key": "\#(requestKey)", "first_clip": 0, "clip_count": 16, "task_count": 1}"#
+        )
+        try await waitFor(timeout: 60) { other.standardError.contains("a copy of a task another processor renders; deleted") }
+
+        let status = try await bench.waitFor(jobID) { $0.json["state"] as? String == "COMPLETED" }
+        #expect(status.json["state"] as? String == "COMPLETED", "\(String(decoding: status.body, as: UTF8.self))")
+        #expect(!other.standardError.contains("job started"), "the copy was rendered too: \(other.standardError.suffix(2000))")
+        let clips = try #require(status.json["clips"] as? [[String: Any]])
+        #expect(clips.map { $0["index"] as? Int } == Array(0..<16))
+        try await bench.waitUntilQueueIsEmpty()
+    }
+
     @Test func aJobWhoseProcessorsKeepDyingFailsRenderCrashed() async throws {
         let bench = try await DistributedBench(deadLetterAfter: 2)
         defer { bench.stop() }
@@ -231,6 +257,17 @@ private final class DistributedBench: @unchecked Sendable {
         let listed = try ChildProcess.run(["python3", "-c", script, prefix], environment: environment)
         try #require(listed.code == 0, "\(listed.stderr)")
         return try JSONDecoder().decode([String].self, from: Data(listed.stdout.utf8))
+    }
+
+    /// Sends `body` to the job queue with boto3, as another sender (here: a second copy of a task).
+    func send(_ body: String) throws {
+        let script = """
+            import boto3, os, sys
+            sqs = boto3.client("sqs", endpoint_url=os.environ["AWS_ENDPOINT_URL_SQS"], region_name="us-east-1")
+            sqs.send_message(QueueUrl=os.environ["CUTLINE_SQS_QUEUE_URL"], MessageBody=sys.argv[1])
+            """
+        let sent = try ChildProcess.run(["python3", "-c", script, body], environment: environment)
+        try #require(sent.code == 0, "\(sent.stderr)")
     }
 
     /// Waits until the queue holds no task, waiting or in flight (a finished task's message is deleted).

@@ -129,4 +129,33 @@ struct TaskMergeTests {
         let record = try #require(try await store.status(of: job))
         #expect(record.state == .cancelled && record.clips.map(\.index) == [0])
     }
+
+    /// A task is claimed by one copy of its message at a time: another copy is refused while the claim
+    /// holds, the same message (received again after its processor died) takes it over, and an expired
+    /// or given-up claim goes to whoever asks next.
+    @Test(arguments: StoreKind.allCases)
+    func aTaskIsClaimedByOneCopyOfItsMessageAtATime(kind: StoreKind) async throws {
+        let fixture = try await StoreFixture(kind)
+        let store = fixture.store
+        let job = JobID.make()
+        #expect(try await store.apply(StatusWrite(jobID: job, state: .queued)) == .applied)
+        let now = Date()
+        let first = TaskClaim(processor: "media-a", messageID: "message-1", until: now.addingTimeInterval(60))
+        #expect(try await store.claim(job, task: 4, first, now: now) == nil, "an unclaimed task is taken")
+        let copy = TaskClaim(processor: "media-b", messageID: "message-2", until: now.addingTimeInterval(60))
+        let refused = try await store.claim(job, task: 4, copy, now: now.addingTimeInterval(1))
+        #expect(refused?.processor == "media-a" && refused?.messageID == "message-1", "\(String(describing: refused))")
+        #expect(try await store.claim(job, task: 0, copy, now: now) == nil, "another task of the job is claimed apart")
+        let takeover = TaskClaim(processor: "media-b", messageID: "message-1", until: now.addingTimeInterval(70))
+        #expect(try await store.claim(job, task: 4, takeover, now: now.addingTimeInterval(2)) == nil, "the same message takes its claim over")
+        #expect(try await store.claim(job, task: 4, first, now: now.addingTimeInterval(3)) == nil, "the same message again")
+        #expect(try await store.claim(job, task: 4, copy, now: now.addingTimeInterval(61)) == nil, "an expired claim goes to the next")
+        // Given up (until now): the next copy need not wait.
+        let givenUp = TaskClaim(processor: "media-b", messageID: "message-2", until: now.addingTimeInterval(62))
+        #expect(try await store.claim(job, task: 4, givenUp, now: now.addingTimeInterval(62)) == nil)
+        let third = TaskClaim(processor: "media-c", messageID: "message-3", until: now.addingTimeInterval(200))
+        #expect(try await store.claim(job, task: 4, third, now: now.addingTimeInterval(63)) == nil)
+        // The claims do not disturb the status record.
+        #expect(try await store.status(of: job)?.state == .queued)
+    }
 }
