@@ -105,6 +105,8 @@ struct RunScriptTests {
             let status = try ChildProcess.run(["curl", "-s", "http://127.0.0.1:\(ports[0])/api/jobs/\(jobID)/status"])
             let tasks = (try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])?["tasks"] as? [[String: Any]]
             #expect(tasks?.count == 2 && tasks?.allSatisfy { ["media", "media2"].contains($0["processor"] as? String) } == true, "\(status.stdout)")
+            // scripts/try-job ends by naming them, as a person following the README sees it.
+            #expect(client.standardOutput.contains("clips 1-") && client.standardOutput.contains("rendered by media"), "\(client.standardOutput)")
         }
         #expect(run.wait(timeout: 0) == nil, "scripts/run ended: \(run.standardOutput.suffix(2000))")
     }
