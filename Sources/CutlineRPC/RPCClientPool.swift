@@ -33,6 +33,8 @@ public final class RPCClientPool: RPCCaller, Sendable {
         var members: [Member] = []
         var next = 0
         var resolvedAt: ContinuousClock.Instant?
+        /// A lookup is under way: the other calls go on with the members they have.
+        var resolving = false
         /// Each target's addresses when it last resolved.
         var lastResolved: [SocketAddress: [SocketAddress]] = [:]
     }
@@ -49,12 +51,12 @@ public final class RPCClientPool: RPCCaller, Sendable {
     deinit { close() }
 
     /// The addresses calls go to now (each target's name resolved).
-    public var addresses: [SocketAddress] { members().map(\.address) }
+    public var addresses: [SocketAddress] { get async { await members().map(\.address) } }
 
     public func call<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, timeout: Duration? = nil
     ) async throws -> Response {
-        let candidates = members()
+        let candidates = await members()
         guard !candidates.isEmpty else {
             throw RPCError(
                 .unavailable, "no address for \(configuration.targets.map(\.description).joined(separator: ", ")) resolves",
@@ -84,8 +86,9 @@ public final class RPCClientPool: RPCCaller, Sendable {
     public func callAll<Request, Response>(
         _ method: RPCMethod<Request, Response>, _ request: Request, timeout: Duration? = nil
     ) async -> [(SocketAddress, Result<Response, any Error>)] where Request: Sendable, Response: Sendable {
-        await withTaskGroup(of: (SocketAddress, Result<Response, any Error>).self) { group in
-            for member in members() {
+        let members = await members()
+        return await withTaskGroup(of: (SocketAddress, Result<Response, any Error>).self) { group in
+            for member in members {
                 group.addTask {
                     do {
                         return (member.address, .success(try await member.client.call(method, request, timeout: timeout)))
@@ -106,12 +109,21 @@ public final class RPCClientPool: RPCCaller, Sendable {
         for member in members { member.client.close() }
     }
 
-    /// The members in the order the next call takes them, resolving names again when it is time.
-    private func members() -> [Member] {
+    /// The members in the order the next call takes them, resolving names again when it is time. The
+    /// lookup (getaddrinfo, which blocks for as long as the resolver takes) runs on a thread of its own,
+    /// never on the caller's, and one call at a time does it while the others use the members they have.
+    private func members() async -> [Member] {
         let now = ContinuousClock.now
-        let resolveDue = state.withLock { state in state.resolvedAt.map { now - $0 >= configuration.resolveEvery } ?? true }
-        let resolved = resolveDue ? resolve() : nil
+        let resolveDue = state.withLock { state in
+            guard state.resolvedAt.map({ now - $0 >= configuration.resolveEvery }) ?? true, !state.resolving || state.members.isEmpty else {
+                return false
+            }
+            state.resolving = true
+            return true
+        }
+        let resolved = resolveDue ? try? await onDedicatedThread(name: "rpc-resolve") { [self] in resolve() } : nil
         return state.withLock { state in
+            if resolveDue { state.resolving = false }
             if let resolved {
                 state.resolvedAt = now
                 let kept = state.members.filter { resolved.contains($0.address) }

@@ -119,6 +119,9 @@ struct DeploymentTests {
         #expect(services["media"]?["ports"] == nil && volumes("media") == ["/var/lib/cutline"], "\(volumes("media"))")
         #expect(environment("gateway")["CUTLINE_MEDIA_ADDRESS"] == "media:7420")
         #expect(environment("gateway")["CUTLINE_S3_PUBLIC_ENDPOINT"] == "http://127.0.0.1:8333")
+        // moto through scripts/moto-server (atomic DynamoDB conditional writes, which the merged task writes need).
+        #expect(services["moto"]?["entrypoint"] as? [String] == ["python3", "/opt/cutline/moto-server"], "\(services["moto"] ?? [:])")
+        #expect(volumes("moto").contains { $0.hasSuffix("/scripts/moto-server:/opt/cutline/moto-server:ro") }, "\(volumes("moto"))")
         let after = services["gateway"]?["depends_on"] as? [String: [String: String]]
         #expect(after?["setup"]?["condition"] == "service_completed_successfully")
 
