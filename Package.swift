@@ -116,10 +116,13 @@ let package = Package(
             dependencies: ["CutlineCore", "CutlineS3", "CutlineBlobStore", "CutlineBlocking"],
             swiftSettings: swiftSettings
         ),
-        // DynamoDB's JSON protocol, signed with SigV4, and the DynamoDB status sink.
+        // DynamoDB's JSON protocol, signed with SigV4, and the stores on it: the status sink, the Gateway's jobs.
         .target(
             name: "CutlineDynamoDB",
-            dependencies: ["CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP", .product(name: "Metrics", package: "swift-metrics")],
+            dependencies: [
+                "CutlineCore", "CutlineOutbox", "CutlineAWS", "CutlineHTTP", "CutlineSQLite", "CutlineContracts", "CutlineJobStore", "CutlineStorage",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         // SQS's JSON protocol, signed with SigV4, and the shared job queue on it.
@@ -152,7 +155,7 @@ let package = Package(
             name: "CutlineAdapters",
             dependencies: [
                 "CutlineSettings", "CutlineHTTP", "CutlineStorage", "CutlineS3", "CutlineBlobStore", "CutlineOutbox", "CutlineStatusStore",
-                "CutlineDynamoDB", "CutlineSQS", "CutlineTextEngines",
+                "CutlineDynamoDB", "CutlineSQS", "CutlineTextEngines", "CutlineJobStore", "CutlineSQLite",
             ],
             swiftSettings: swiftSettings
         ),
@@ -326,7 +329,8 @@ let package = Package(
             name: "CutlineDynamoDBTests",
             dependencies: [
                 "CutlineCore", "CutlineOutbox", "CutlineSQLite", "CutlineStatusStore", "CutlineDynamoDB", "CutlineAWS",
-                "CutlineHTTP", "CutlineTestSupport", .product(name: "Logging", package: "swift-log"),
+                "CutlineHTTP", "CutlineTestSupport", "CutlineJobStore", "CutlineContracts", "CutlineStorage", "CutlineBlobStore",
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

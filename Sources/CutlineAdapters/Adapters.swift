@@ -1,8 +1,10 @@
 import CutlineBlobStore
 import CutlineDynamoDB
 public import CutlineHTTP
+public import CutlineJobStore
 public import CutlineOutbox
 import CutlineS3
+public import CutlineSQLite
 public import CutlineSQS
 public import CutlineSettings
 import CutlineStatusStore
@@ -25,6 +27,13 @@ extension ServiceSettings {
             return client
         }
         return (try storage.makeObjectStore(http: shared), try status.makeStatusStore(http: shared))
+    }
+
+    /// The Gateway's stores: those of `makeStores`, and where it keeps its jobs (`makeJobStore`).
+    public func makeGatewayStores(database: SQLiteDatabase) throws -> (objects: any ObjectStore, status: any StatusStore, jobs: any JobStore) {
+        let http = try HTTPClient()
+        let objects = try storage.makeObjectStore { http }
+        return (objects, try status.makeStatusStore { http }, try status.makeJobStore(queue: queue, database: database, objects: objects) { http })
     }
 }
 
@@ -53,6 +62,22 @@ extension StatusSettings {
         case .embedded(let path):
             return try SQLiteStatusStore(path: path)
         }
+    }
+}
+
+extension StatusSettings {
+    /// Where the Gateway keeps its jobs. In the distributed mode (a DynamoDB table and the shared queue)
+    /// it is the status table, so any Gateway answers for any job and its own database is only its
+    /// outbox; otherwise that database, where each change commits with its status write.
+    public func makeJobStore(
+        queue: QueueSettings, database: SQLiteDatabase, objects: any ObjectStore, http: () throws -> HTTPClient
+    ) throws -> any JobStore {
+        guard case .dynamoDB(let table, let keyAttribute, let environment) = self, queue.isDistributed else {
+            return SQLiteJobStore(database: database)
+        }
+        return DynamoDBJobStore(
+            client: try DynamoDBClient(environment: environment, http: try http()), table: table, keyAttribute: keyAttribute,
+            outbox: database, objects: objects)
     }
 }
 

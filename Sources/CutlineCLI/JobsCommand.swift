@@ -26,12 +26,15 @@ struct JobsCommand: AsyncParsableCommand {
     struct Target: ParsableArguments {
         @OptionGroup var common: CommonOptions
         @OptionGroup var status: StatusOptions
+        @OptionGroup var storage: StorageOptions
     }
 
     /// The databases and stores a command works on.
     struct Context {
         let data: String
-        let gateway: JobStore
+        let gateway: any JobStore
+        /// Where the Gateway's jobs are read from, for the messages.
+        let jobsOrigin: String
         let gatewayOutbox: OutboxStore
         let processor: MediaProcessorJobs?
         let processorOutbox: OutboxStore?
@@ -45,14 +48,20 @@ struct JobsCommand: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: gatewayPath) else {
                 throw Refusal("no Gateway database at \(gatewayPath): is CUTLINE_DATA_DIR (--data-dir) the services' data directory?")
             }
-            let gateway = try open(gatewayPath, Outbox.migrations + JobStore.migrations)
+            let gateway = try open(gatewayPath, Outbox.migrations + SQLiteJobStore.migrations)
             let mediaPath = "\(common.dataDirectory)/media.sqlite"
             let media =
                 FileManager.default.fileExists(atPath: mediaPath) ? try open(mediaPath, Outbox.migrations + MediaProcessorJobs.migrations) : nil
             let settings = try StatusSettings(target.status, common: common)
-            let status = try settings.makeStatusStore { try HTTPClient() }
+            let http = try HTTPClient()
+            let status = try settings.makeStatusStore { http }
+            // As the Gateway chooses: in the distributed mode its jobs are in the DynamoDB table.
+            let objects = try StorageSettings(target.storage, common: common).makeObjectStore { http }
+            let jobs = try settings.makeJobStore(queue: try QueueSettings(nil), database: gateway, objects: objects) { http }
             return Context(
-                data: common.dataDirectory, gateway: JobStore(database: gateway), gatewayOutbox: OutboxStore(database: gateway),
+                data: common.dataDirectory, gateway: jobs,
+                jobsOrigin: jobs is SQLiteJobStore ? "\(gatewayPath)" : "the status store's job records",
+                gatewayOutbox: OutboxStore(database: gateway),
                 processor: media.map { MediaProcessorJobs(database: $0) }, processorOutbox: media.map(OutboxStore.init), status: status,
                 logger: Logger(label: "cutline.jobs"))
         }
@@ -71,21 +80,21 @@ struct JobsCommand: AsyncParsableCommand {
             [("gateway", gatewayOutbox)] + (processorOutbox.map { [("media", $0)] } ?? [])
         }
 
-        func job(_ text: String) async throws -> JobStore.Job {
+        func job(_ text: String) async throws -> GatewayJob {
             let id: JobID
             do { id = try JobID(validating: text) } catch { throw ValidationError("\"\(text)\" is not a job id (a UUID)") }
-            guard let job = try await gateway.job(id) else { throw Refusal("no job \(id) in \(data)/gateway.sqlite") }
+            guard let job = try await gateway.job(id) else { throw Refusal("no job \(id) in \(jobsOrigin)") }
             return job
         }
 
         /// The stored status, or the Gateway's own record when the store cannot be read.
-        func state(of job: JobStore.Job) async -> (JobState, Date?, String) {
+        func state(of job: GatewayJob) async -> (JobState, Date?, String) {
             do {
                 if let record = try await status.status(of: job.jobID) { return (record.state, record.updatedAt, "status store") }
             } catch {
-                return (job.state, nil, "gateway.sqlite (status store unreadable: \(error))")
+                return (job.state, nil, "Gateway's record (status store unreadable: \(error))")
             }
-            return (job.state, job.createdAt, "gateway.sqlite (not in the status store yet)")
+            return (job.state, job.createdAt, "Gateway's record (not in the status store yet)")
         }
     }
 

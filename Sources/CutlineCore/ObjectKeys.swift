@@ -21,3 +21,10 @@ extension ObjectKeys {
         "clips/\(jobID)/render-\(attempt)-\(digest).json"
     }
 }
+
+extension ObjectKeys {
+    /// A submitted job too large for its DynamoDB record, kept for as long as the record (outside
+    /// `clips/`, so purging the job's files leaves the texts its status answer shows); `name` is unique
+    /// per write, so a Gateway that loses the race to submit never replaces the winner's.
+    public static func submitted(_ jobID: JobID, name: String) -> String { "records/\(jobID)/submitted-\(name).json" }
+}

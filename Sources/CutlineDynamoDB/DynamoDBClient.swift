@@ -87,6 +87,36 @@ public struct DynamoDBClient: Sendable {
         }
     }
 
+    /// Every item of the table that `filter` keeps, read page by page (a Scan reads the whole table:
+    /// for the Gateway's listings and sweeps, not for answering one job).
+    public func scan(table: String, filter: String, names: [String: String], values: Item) async throws -> [Item] {
+        struct Input: Encodable {
+            var TableName: String
+            var FilterExpression: String
+            var ExpressionAttributeNames: [String: String]
+            var ExpressionAttributeValues: Item
+            var ConsistentRead = true
+            var ExclusiveStartKey: Item?
+        }
+        struct Output: Decodable {
+            var Items: [Item]?
+            var LastEvaluatedKey: Item?
+        }
+        var items: [Item] = []
+        var start: Item?
+        repeat {
+            let page = try await call(
+                "Scan", table: table,
+                Input(
+                    TableName: table, FilterExpression: filter, ExpressionAttributeNames: names, ExpressionAttributeValues: values,
+                    ExclusiveStartKey: start),
+                as: Output.self)
+            items += page.Items ?? []
+            start = page.LastEvaluatedKey
+        } while start != nil
+        return items
+    }
+
     public func deleteItem(table: String, key: Item) async throws {
         struct Input: Encodable {
             var TableName: String

@@ -22,10 +22,10 @@ public struct Gateway: Sendable {
     public let service: AssembledService
     public let objects: any ObjectStore
     public let status: any StatusStore
-    /// The Gateway's own database: its outbox (and, with the HTTP API, its jobs).
+    /// The Gateway's own database: its outbox (and its jobs, unless they are kept in DynamoDB).
     public let database: SQLiteDatabase
     public let outbox: OutboxStore
-    public let jobs: JobStore
+    public let jobs: any JobStore
     /// The job's steps, as the HTTP API calls them.
     public let flow: JobFlow
     /// Where HTTP is served, once the server is running (the configured port, or the one the system
@@ -49,9 +49,8 @@ public final class HTTPAddress: Sendable {
 /// and the tests build the same thing.
 public func buildGateway(_ settings: ServiceSettings, http httpSettings: GatewayHTTPSettings, logger: Logger) throws -> Gateway {
     Telemetry.bootstrap()
-    let (objects, status) = try settings.makeStores()
-    let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + JobStore.migrations)
-    let jobs = JobStore(database: database)
+    let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + SQLiteJobStore.migrations)
+    let (objects, status, jobs) = try settings.makeGatewayStores(database: database)
     let outbox = OutboxStore(database: database)
     var relayLogger = logger
     relayLogger[metadataKey: "part"] = "relay"
@@ -118,7 +117,8 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
     logger.info(
         "gateway assembled",
         metadata: [
-            "objects": "\(objects.location)", "status": "\(settings.status)", "database": "\(settings.databasePath)", "queue": "\(settings.queue)",
+            "objects": "\(objects.location)", "status": "\(settings.status)", "jobs": "\(type(of: jobs))", "database": "\(settings.databasePath)",
+            "queue": "\(settings.queue)",
         ])
     // Shut down in reverse: HTTP first (no new requests), then RPC, then the relay's last pass.
     return Gateway(

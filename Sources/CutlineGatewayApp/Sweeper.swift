@@ -21,7 +21,12 @@ struct Sweeper: Service {
         while !Task.isCancelled && !Task<Never, Never>.isShuttingDownGracefully {
             let swept = await flow.sweep(lifetimes, logger: logger)
             if swept != JobFlow.Swept() {
-                logger.info("swept", metadata: ["uploads_expired": "\(swept.uploadsExpired)", "jobs_deleted": "\(swept.jobsDeleted)"])
+                logger.info(
+                    "swept",
+                    metadata: [
+                        "uploads_expired": "\(swept.uploadsExpired)", "jobs_deleted": "\(swept.jobsDeleted)",
+                        "writes_resent": "\(swept.writesResent)",
+                    ])
             }
             // The interval may be long: a shutdown ends the wait.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: lifetimes.sweepInterval) }

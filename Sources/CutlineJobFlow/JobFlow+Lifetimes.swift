@@ -9,7 +9,7 @@ public import Logging
 extension JobFlow {
     /// Deletes the job's source (aborting an unfinished multipart upload) and everything its render
     /// stored, and records when. Deleting what is already gone succeeds, so a pass can be repeated.
-    public func deleteFiles(of job: JobStore.Job, logger: Logger) async throws(JobFlowError) {
+    public func deleteFiles(of job: GatewayJob, logger: Logger) async throws(JobFlowError) {
         let clips = try await storage { try await objects.list(prefix: ObjectKeys.clipsPrefix(job.jobID)) }
         try await storage {
             if let uploadID = job.uploadID {
@@ -42,15 +42,27 @@ extension JobFlow {
     public struct Swept: Sendable, Hashable {
         public var uploadsExpired = 0
         public var jobsDeleted = 0
+        /// Status writes handed to an outbox that the status store still did not show (`JobStore.resendUndelivered`).
+        public var writesResent = 0
 
         public init() {}
     }
 
     /// One pass of the sweeper: unfinished uploads past `lifetimes.uploadTTL` are aborted and their jobs
     /// FAILED `upload_expired`; finished jobs past `lifetimes.retention` lose their files; jobs whose
-    /// files went in the last hour are looked at again (a clip a stopping render stored late).
-    public func sweep(_ lifetimes: StorageLifetimes, now: Date = Date(), logger: Logger) async -> Swept {
+    /// files went in the last hour are looked at again (a clip a stopping render stored late). First,
+    /// status writes handed over more than `resendAfter` ago that never arrived are handed over again.
+    public func sweep(_ lifetimes: StorageLifetimes, now: Date = Date(), resendAfter: TimeInterval = 120, logger: Logger) async -> Swept {
         var swept = Swept()
+        do {
+            for jobID in try await jobs.resendUndelivered(handedOverBefore: now.addingTimeInterval(-resendAfter), status: status) {
+                changed(jobID)
+                logger.notice("status write handed over again", metadata: ["job_id": "\(jobID)"])
+                swept.writesResent += 1
+            }
+        } catch {
+            logger.error("resending undelivered status writes stopped; the next sweep goes on", metadata: ["error": "\(error)"])
+        }
         let uploadTTL = StorageLifetimes.seconds(lifetimes.uploadTTL)
         do {
             for job in try await jobs.unfinishedUploads(createdBefore: now.addingTimeInterval(-uploadTTL)) {

@@ -29,7 +29,7 @@ extension JobFlow {
     }
 
     public struct Analysis: Sendable {
-        public let job: JobStore.Job
+        public let job: GatewayJob
         public let probe: ProbeSummary
         public let plan: SegmentPlan
         public let seed: UInt64?
@@ -130,7 +130,15 @@ extension JobFlow {
     /// Records QUEUED with what is rendered (and the messages that queue it), once; a repeat with the
     /// same job changes nothing.
     func queue(_ submit: SubmitRequest, cutting: CuttingChoice, messages: [QueuedMessage] = []) async throws(JobFlowError) {
-        let queued = try await stored { try await jobs.queue(submit, params: ["cutting": cutting], messages: messages) }
+        let params: String
+        do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            params = String(decoding: try encoder.encode(["cutting": cutting]), as: UTF8.self)
+        } catch {
+            throw JobFlowError(.internalFailure, "internal", "the settings of job \(submit.jobID) could not be encoded: \(error)")
+        }
+        let queued = try await stored { try await jobs.queue(submit, params: params, messages: messages) }
         changed(submit.jobID)
         guard !queued else { return }
         let current = try await job(submit.jobID)
@@ -225,7 +233,7 @@ extension JobFlow {
 
     /// `vary` without texts: the TextService is asked once, seeded by the job, and the texts are fixed with
     /// the job (a repeated start reuses them rather than asking again).
-    func variedTexts(_ job: JobStore.Job, choice: TextChoice, count: Int) async throws(JobFlowError) -> [String] {
+    func variedTexts(_ job: GatewayJob, choice: TextChoice, count: Int) async throws(JobFlowError) -> [String] {
         if let earlier = job.submitted { return earlier.texts }
         guard let base = choice.baseText else {
             throw .badRequest("text.base_text is missing (vary mode varies it for each clip, or takes your texts in text.texts)")

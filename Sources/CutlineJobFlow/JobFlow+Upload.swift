@@ -14,7 +14,7 @@ extension JobFlow {
     }
 
     public struct Initiated: Sendable {
-        public let job: JobStore.Job
+        public let job: GatewayJob
         public let target: UploadTarget
         public let expiresAt: Date
     }
@@ -43,7 +43,7 @@ extension JobFlow {
         let jobID = JobID.make()
         let key = ObjectKeys.source(jobID)
         let now = Date()
-        var job = JobStore.Job(jobID: jobID, state: .created, filename: filename, contentType: type, size: size, sourceKey: key, createdAt: now)
+        var job = GatewayJob(jobID: jobID, state: .created, filename: filename, contentType: type, size: size, sourceKey: key, createdAt: now)
         let target: UploadTarget
         if size >= limits.multipartThreshold {
             let partSize = Self.partSize(for: size)
@@ -60,7 +60,7 @@ extension JobFlow {
     }
 
     public struct PartsLeft: Sendable {
-        public let job: JobStore.Job
+        public let job: GatewayJob
         public let partSize: Int64
         public let partsTotal: Int
         public let done: [UploadedPart]
@@ -83,7 +83,7 @@ extension JobFlow {
             expiresAt: Date().addingTimeInterval(Double(Self.urlLifetime.components.seconds)))
     }
 
-    func signedParts(of job: JobStore.Job, numbers: [Int]) throws(JobFlowError) -> [(number: Int, url: URL)] {
+    func signedParts(of job: GatewayJob, numbers: [Int]) throws(JobFlowError) -> [(number: Int, url: URL)] {
         guard let uploadID = job.uploadID, let partSize = job.partSize, let total = job.partCount else { return [] }
         return try signed {
             try numbers.map { number in
@@ -97,7 +97,7 @@ extension JobFlow {
     }
 
     /// Joins a multipart upload's parts once they are all stored; a single upload must just be there.
-    public func finishUpload(_ job: JobStore.Job) async throws(JobFlowError) {
+    public func finishUpload(_ job: GatewayJob) async throws(JobFlowError) {
         if try await storage({ try await objects.head(key: job.sourceKey) }) != nil { return }
         guard let uploadID = job.uploadID, let total = job.partCount else {
             throw .conflict("the upload of job \(job.jobID) has not arrived: PUT the file to the URL from /api/upload/initiate first")
@@ -116,7 +116,7 @@ extension JobFlow {
 
     /// The job and its source's probe. The first time: the upload finished, probed once by the
     /// MediaProcessor straight from storage, and UPLOADED recorded with the probe.
-    public func probed(_ jobID: JobID) async throws(JobFlowError) -> (JobStore.Job, ProbeSummary) {
+    public func probed(_ jobID: JobID) async throws(JobFlowError) -> (GatewayJob, ProbeSummary) {
         let job = try await job(jobID)
         if let probe = job.probe { return (job, probe) }
         try await finishUpload(job)

@@ -10,10 +10,10 @@ import Logging
 
 /// A job's steps from upload to queue, with no HTTP in them: the Gateway's controllers call these and
 /// turn what they return into answers. Each state the Gateway owns (CREATED, UPLOADED, QUEUED,
-/// CANCELLED) is written here and only here, through the `JobStore` (its row and status write commit
-/// together).
+/// CANCELLED) is written here and only here, through the `JobStore` (which hands each change's status
+/// write to the outbox with it).
 public struct JobFlow: Sendable {
-    public let jobs: JobStore
+    public let jobs: any JobStore
     public let objects: any ObjectStore
     public let status: any StatusStore
     /// The MediaProcessors (one, or a pool): probes, pre-flights, previews, jobs.
@@ -50,7 +50,7 @@ public struct JobFlow: Sendable {
     }
 
     public init(
-        jobs: JobStore, objects: any ObjectStore, status: any StatusStore, media: RPCClientPool, text: RPCClient,
+        jobs: any JobStore, objects: any ObjectStore, status: any StatusStore, media: RPCClientPool, text: RPCClient,
         limits: UploadLimits, dispatch: Dispatch = .processor, changed: @escaping @Sendable (JobID) -> Void = { _ in }
     ) {
         self.dispatch = dispatch
@@ -66,24 +66,26 @@ public struct JobFlow: Sendable {
     // MARK: Reading jobs
 
     /// The job, or `not_found`; a row that cannot be read is this Gateway's failure, named.
-    public func job(_ jobID: JobID) async throws(JobFlowError) -> JobStore.Job {
+    public func job(_ jobID: JobID) async throws(JobFlowError) -> GatewayJob {
         guard let job = try await stored({ try await jobs.job(jobID) }) else { throw .notFound("no job \(jobID)") }
         return job
     }
 
     /// The job if this Gateway made it.
-    public func knownJob(_ jobID: JobID) async throws(JobFlowError) -> JobStore.Job? {
+    public func knownJob(_ jobID: JobID) async throws(JobFlowError) -> GatewayJob? {
         try await stored { try await jobs.job(jobID) }
     }
 
-    /// The Gateway's database answers, or the failure is named (a corrupt row is never "no such job").
+    /// The job store answers, or the failure is named (a corrupt record is never "no such job"). One
+    /// that cannot be reached (DynamoDB down, a database locked) is `jobs_unavailable`, as the status
+    /// store's is: nothing is lost, and the same request succeeds once it is back.
     func stored<T>(_ read: () async throws -> T) async throws(JobFlowError) -> T {
         do {
             return try await read()
         } catch let error as StoredJobError {
             throw JobFlowError(.internalFailure, "job_corrupt", "\(error)")
         } catch {
-            throw JobFlowError(.internalFailure, "internal", "the Gateway's job database failed: \(error)")
+            throw JobFlowError(.unavailable, "jobs_unavailable", "the Gateway's job store cannot be reached (\(error)); try again shortly")
         }
     }
 
@@ -109,13 +111,13 @@ public struct JobFlow: Sendable {
     }
 
     /// The job's state as the status store has it, else the Gateway's.
-    public func state(of job: JobStore.Job) async throws(JobFlowError) -> JobState {
+    public func state(of job: GatewayJob) async throws(JobFlowError) -> JobState {
         try await readStatus { try await status.status(of: job.jobID)?.state } ?? job.state
     }
 
     /// The most recent jobs with their states, newest first.
-    public func recent(limit: Int) async throws(JobFlowError) -> [(job: JobStore.Job, state: JobState)] {
-        var listed: [(JobStore.Job, JobState)] = []
+    public func recent(limit: Int) async throws(JobFlowError) -> [(job: GatewayJob, state: JobState)] {
+        var listed: [(GatewayJob, JobState)] = []
         for job in try await stored({ try await jobs.recent(limit: limit) }) {
             listed.append((job, try await state(of: job)))
         }

@@ -9,6 +9,12 @@ public struct StoredJobError: Error, Sendable, CustomStringConvertible {
     public let column: String
     public let problem: String
 
+    public init(jobID: String, column: String, problem: String) {
+        self.jobID = jobID
+        self.column = column
+        self.problem = problem
+    }
+
     public var description: String { "the stored job \(jobID) cannot be read: its \(column) column is \(problem)" }
 }
 

@@ -72,8 +72,9 @@ struct RunScriptTests {
         #expect(kill(media, 0) != 0, "scripts/run left the MediaProcessor running")
     }
 
-    /// `scripts/run --distributed`: S3 and DynamoDB/SQS stand-ins, a queue, two MediaProcessors. Two jobs
-    /// started together are split into tasks that both processors render, and both complete.
+    /// `scripts/run --distributed`: S3 and DynamoDB/SQS stand-ins, a queue, two Gateways behind haproxy, two
+    /// MediaProcessors. Two jobs started together through the one address are answered by both Gateways,
+    /// split into tasks that both processors render, and both complete.
     @Test func theDistributedRunSplitsJobsOverTwoProcessors() async throws {
         let bench = try await RunBench(label: "run-distributed", arguments: ["--distributed"])
         defer { bench.stop() }
@@ -107,6 +108,11 @@ struct RunScriptTests {
             #expect(tasks?.count == 2 && tasks?.allSatisfy { ["media", "media2"].contains($0["processor"] as? String) } == true, "\(status.stdout)")
             // scripts/try-job ends by naming them, as a person following the README sees it.
             #expect(client.standardOutput.contains("clips 1-") && client.standardOutput.contains("rendered by media"), "\(client.standardOutput)")
+        }
+        // Both Gateways answered the jobs' requests (haproxy's own health checks ask for the OpenAPI document only).
+        for port in [ports[10], ports[11]] {
+            let metrics = try ChildProcess.run(["curl", "-s", "http://127.0.0.1:\(port)/metrics"]).stdout
+            #expect(metrics.contains(/http_route="[^"]*status"/), "the Gateway on \(port) answered no status request")
         }
         #expect(run.wait(timeout: 0) == nil, "scripts/run ended: \(run.standardOutput.suffix(2000))")
     }
@@ -148,7 +154,8 @@ struct RunScriptTests {
         func value(_ samples: [Sample], _ name: String, _ labels: [String: String] = [:]) -> Double {
             samples.filter { sample in sample.name == name && labels.allSatisfy { sample.labels[$0.key] == $0.value } }.map(\.value).reduce(0, +)
         }
-        let gateway = try scrape("\(api)/metrics")
+        // Two Gateways behind one address: each counts what it did.
+        let gateway = try scrape("http://127.0.0.1:\(ports[10])/metrics") + (try scrape("http://127.0.0.1:\(ports[11])/metrics"))
         let processors = try scrape("http://127.0.0.1:\(ports[7])/metrics") + (try scrape("http://127.0.0.1:\(ports[9])/metrics"))
         let text = try scrape("http://127.0.0.1:\(ports[8])/metrics")
 
@@ -193,7 +200,7 @@ private final class RunBench: Sendable {
 
     init(label: String, arguments: [String] = []) async throws {
         data = try TestEnvironment.temporaryDirectory(label)
-        ports = TestEnvironment.freePorts(10)
+        ports = TestEnvironment.freePorts(13)
         environment = ProcessInfo.processInfo.environment.merging([
             "CUTLINE_RUN_BIN": TestEnvironment.productsDirectory.path, "CUTLINE_DATA_DIR": data.path,
             "CUTLINE_GATEWAY_HTTP_LISTEN": "127.0.0.1:\(ports[0])", "CUTLINE_GATEWAY_RPC_LISTEN": "127.0.0.1:\(ports[1])",
@@ -204,6 +211,9 @@ private final class RunBench: Sendable {
             // The MediaProcessors' and the TextService's /metrics.
             "CUTLINE_RUN_MEDIA_METRICS": "127.0.0.1:\(ports[7])", "CUTLINE_RUN_TEXT_METRICS": "127.0.0.1:\(ports[8])",
             "CUTLINE_RUN_MEDIA2_METRICS": "127.0.0.1:\(ports[9])",
+            // --distributed's two Gateways behind haproxy (on ports[0]): their own HTTP and the second's RPC.
+            "CUTLINE_RUN_GATEWAY_HTTP": "127.0.0.1:\(ports[10])", "CUTLINE_RUN_GATEWAY2_HTTP": "127.0.0.1:\(ports[11])",
+            "CUTLINE_GATEWAY2_RPC_LISTEN": "127.0.0.1:\(ports[12])",
         ]) { _, new in new }
         run = try ChildProcess(
             [TestEnvironment.repository.appendingPathComponent("scripts/run").path] + arguments, environment: environment, captureIn: data)

@@ -117,6 +117,16 @@ struct DeploymentTests {
             #expect(environment("gateway")[key] != nil && environment("gateway")[key] == environment("media")[key], "\(key)")
         }
         #expect(services["media"]?["ports"] == nil && volumes("media") == ["/var/lib/cutline"], "\(volumes("media"))")
+        // Gateways scale too: no host port and an outbox volume each, behind haproxy's one address,
+        // whose configuration haproxy itself accepts.
+        #expect(services["gateway"]?["ports"] == nil && volumes("gateway") == ["/var/lib/cutline"], "\(volumes("gateway"))")
+        #expect(
+            profiles("front") == ["distributed"]
+                && volumes("front").contains { $0.hasSuffix("/deploy/haproxy-compose.cfg:/usr/local/etc/haproxy/haproxy.cfg:ro") })
+        let haproxy = try ChildProcess.run([
+            "haproxy", "-c", "-f", TestEnvironment.repository.appendingPathComponent("deploy/haproxy-compose.cfg").path,
+        ])
+        #expect(haproxy.code == 0, "haproxy -c: \(haproxy.stdout)\(haproxy.stderr)")
         #expect(environment("gateway")["CUTLINE_MEDIA_ADDRESS"] == "media:7420")
         #expect(environment("gateway")["CUTLINE_S3_PUBLIC_ENDPOINT"] == "http://127.0.0.1:8333")
         // moto through scripts/moto-server (atomic DynamoDB conditional writes, which the merged task writes need).
