@@ -41,6 +41,10 @@ let package = Package(
         // Metrics: the swift-metrics API everywhere, exposed in Prometheus's text format by the services.
         .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        // Traces: the swift-distributed-tracing API everywhere, swift-otel's tracer (W3C trace context)
+        // and its OTLP/HTTP exporter. Its gRPC exporter (a much longer build) is left out.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", exact: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", exact: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         // Native libraries, found through pkg-config; shims hold what Swift cannot import.
@@ -71,10 +75,21 @@ let package = Package(
         // CBOR codec and frame format: pure Swift, no dependencies (the fuzz target compiles it alone).
         .target(name: "CutlineWire", swiftSettings: swiftSettings),
         // RPC over POSIX sockets: handshake, server, client.
+        // The process's tracer (swift-otel) and the W3C trace context as the RPC frames and queue messages
+        // carry it.
+        .target(
+            name: "CutlineTracing",
+            dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"), .product(name: "OTel", package: "swift-otel"),
+                .product(name: "Logging", package: "swift-log"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "CutlineRPC",
             dependencies: [
-                "CutlineWire", .product(name: "Metrics", package: "swift-metrics"),
+                "CutlineWire", "CutlineTracing", .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,6 +179,7 @@ let package = Package(
         .target(
             name: "CutlineServiceHost",
             dependencies: [
+                "CutlineTracing",
                 "CutlineCore", "CutlineRPC", "CutlineContracts", "CutlineSettings",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -194,6 +210,7 @@ let package = Package(
             name: "CutlineJobFlow",
             dependencies: [
                 "CutlineCore", "CutlineContracts", "CutlineJobStore", "CutlineOutbox", "CutlineRPC", "CutlineWire", "CutlineStorage",
+                "CutlineTracing",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -202,6 +219,7 @@ let package = Package(
         .target(
             name: "CutlineGatewayApp",
             dependencies: [
+                "CutlineTracing",
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
                 "CutlineBlobStore", "CutlineContracts", "CutlineRPC", "CutlineBlocking", "CutlineHTTP", "CutlineJobFlow", "CutlineJobStore",
                 "CutlineSQS", "CutlineMetrics", .product(name: "Metrics", package: "swift-metrics"),
@@ -215,6 +233,7 @@ let package = Package(
         .target(
             name: "CutlineMediaProcessorApp",
             dependencies: [
+                "CutlineTracing", .product(name: "Tracing", package: "swift-distributed-tracing"),
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineStorage", "CutlineOutbox", "CutlineSQLite", "CutlineCore",
                 "CutlineContracts", "CutlineMediaEngine", "CutlineRPC", "CutlineWire", "CutlineBlocking", "CutlineJobStore", "CutlineSQS",
                 "CutlineMetrics", .product(name: "Metrics", package: "swift-metrics"),
@@ -225,6 +244,7 @@ let package = Package(
         .target(
             name: "CutlineTextApp",
             dependencies: [
+                "CutlineTracing",
                 "CutlineServiceHost", "CutlineSettings", "CutlineAdapters", "CutlineTextEngines", "CutlineContracts", "CutlineRPC", "CutlineWire",
                 "CutlineMetrics",
                 .product(name: "Logging", package: "swift-log"),

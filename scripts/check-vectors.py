@@ -39,8 +39,9 @@ KINDS = {
     "auth": 18,
     "welcome": 19,
 }
-FRAME_KEYS = {"version", "kind", "request_id", "method", "deadline_ms", "flags"}
+FRAME_KEYS = {"version", "kind", "request_id", "method", "deadline_ms", "flags", "traceparent"}
 FLAG_DEADLINE = 0x01
+FLAG_TRACE = 0x02  # a W3C trace context follows the deadline
 HEADER_SIZE = 12  # after the length field: version, kind, flags, method length, request id
 
 # Tags cbor2 would turn into Python objects (datetime, UUID, Decimal, sets, shared references…).
@@ -185,7 +186,7 @@ def check_frame(frame_bytes: bytes, expected: dict) -> bytes:
     else:
         expect("kind", kind, wanted_kind_code)
     expect("request_id", request_id, expected.get("request_id"))
-    if flags & ~FLAG_DEADLINE:
+    if flags & ~(FLAG_DEADLINE | FLAG_TRACE):
         problems.append(f"frame flags: reserved bits set (0x{flags:02x})")
     if "flags" in expected:
         expect("flags", flags, expected["flags"])
@@ -202,6 +203,17 @@ def check_frame(frame_bytes: bytes, expected: dict) -> bytes:
             problems.append(f"frame deadline_ms: header has {deadline}, vector says null")
     else:
         expect("deadline_ms", deadline, wanted_deadline)
+
+    # The W3C trace context: trace id (16 bytes), parent id (8), trace flags (1), as `traceparent` text.
+    traceparent = None
+    if flags & FLAG_TRACE:
+        if len(frame_bytes) < offset + 25:
+            raise VectorError("frame flags say a trace context follows, but the frame ends")
+        field = frame_bytes[offset:offset + 25]
+        traceparent = f"00-{field[:16].hex()}-{field[16:24].hex()}-{field[24:].hex()}"
+        offset += 25
+    if traceparent != expected.get("traceparent"):
+        problems.append(f"frame traceparent: header has {traceparent!r}, vector says {expected.get('traceparent')!r}")
 
     if len(frame_bytes) < offset + method_length:
         raise VectorError(f"method length {method_length} runs past the end of the frame")

@@ -314,8 +314,13 @@ public struct RenderTask: Codable, Sendable, Hashable {
     public var clipCount: Int
     /// How many tasks the job was split into (1: this task is the whole job).
     public var taskCount: Int
+    /// The W3C `traceparent` of the request that queued it: the render joins that trace. Optional in
+    /// every format (a processor ignores one it cannot read).
+    public var traceparent: String?
 
-    public init(jobID: JobID, attempt: Int64, requestKey: String, firstClip: Int, clipCount: Int, taskCount: Int = 1) {
+    public init(
+        jobID: JobID, attempt: Int64, requestKey: String, firstClip: Int, clipCount: Int, taskCount: Int = 1, traceparent: String? = nil
+    ) {
         format = Self.currentFormat
         self.jobID = jobID
         self.attempt = attempt
@@ -323,6 +328,7 @@ public struct RenderTask: Codable, Sendable, Hashable {
         self.firstClip = firstClip
         self.clipCount = clipCount
         self.taskCount = taskCount
+        self.traceparent = traceparent
     }
 
     public init(from decoder: any Decoder) throws {
@@ -334,6 +340,7 @@ public struct RenderTask: Codable, Sendable, Hashable {
         firstClip = try container.decode(Int.self, forKey: .firstClip)
         clipCount = try container.decode(Int.self, forKey: .clipCount)
         taskCount = try container.decodeIfPresent(Int.self, forKey: .taskCount) ?? 1
+        traceparent = try? container.decodeIfPresent(String.self, forKey: .traceparent)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -344,6 +351,7 @@ public struct RenderTask: Codable, Sendable, Hashable {
         case firstClip = "first_clip"
         case clipCount = "clip_count"
         case taskCount = "task_count"
+        case traceparent
     }
 
     public func encoded() throws -> String {

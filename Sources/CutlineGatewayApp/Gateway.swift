@@ -10,6 +10,7 @@ public import CutlineSQLite
 public import CutlineServiceHost
 public import CutlineSettings
 public import CutlineStorage
+import CutlineTracing
 public import Foundation
 public import Hummingbird
 public import Logging
@@ -49,6 +50,8 @@ public final class HTTPAddress: Sendable {
 /// and the tests build the same thing.
 public func buildGateway(_ settings: ServiceSettings, http httpSettings: GatewayHTTPSettings, logger: Logger) throws -> Gateway {
     Telemetry.bootstrap()
+    // First in the group, so it stops last and exports the other parts' last spans.
+    let tracing = try TraceSetup.bootstrap(serviceName: "cutline-gateway").map { [$0] } ?? []
     let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + SQLiteJobStore.migrations)
     let (objects, status, jobs) = try settings.makeGatewayStores(database: database)
     let outbox = OutboxStore(database: database)
@@ -122,7 +125,7 @@ public func buildGateway(_ settings: ServiceSettings, http httpSettings: Gateway
         ])
     // Shut down in reverse: HTTP first (no new requests), then RPC, then the relay's last pass.
     return Gateway(
-        service: AssembledService(name: settings.name, rpcServer: rpc, services: [relay, rpc, sweeper, app]),
+        service: AssembledService(name: settings.name, rpcServer: rpc, services: tracing + [relay, rpc, sweeper, app]),
         objects: objects, status: status, database: database, outbox: outbox, jobs: jobs, flow: flow, http: address)
 }
 
@@ -135,6 +138,9 @@ public func buildRouter(
     let router = Router(context: APIRequestContext.self)
     // First, so every answer is counted and timed by route, method and status, errors included.
     router.add(middleware: MetricsMiddleware())
+    // A span per request, the child of the request's `traceparent` when it has one: the RPC calls and
+    // queued tasks the request makes carry it on, and every log line inside has its trace_id.
+    router.add(middleware: TracingMiddleware())
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: OriginMiddleware(publicURL: publicURL))
     let credential = apiToken.map { APICredential(token: $0, publicURL: publicURL) }

@@ -5,6 +5,7 @@ public import CutlineJobStore
 import CutlineOutbox
 import CutlineRPC
 import CutlineStorage
+import CutlineTracing
 import Foundation
 public import Logging
 
@@ -114,10 +115,12 @@ extension JobFlow {
             body = [UInt8](try encoder.encode(submit))
             key = ObjectKeys.renderRequest(submit.jobID, attempt: submit.attempt, digest: Self.digest(body))
             let ranges = submit.plan.taskRanges(seconds: taskSeconds)
+            // The render joins the trace of the request that started it.
+            let traceparent = TraceHeaders.currentTraceparent
             messages = try ranges.map { range in
                 let task = RenderTask(
                     jobID: submit.jobID, attempt: submit.attempt, requestKey: key, firstClip: range.lowerBound, clipCount: range.count,
-                    taskCount: ranges.count)
+                    taskCount: ranges.count, traceparent: traceparent)
                 return QueuedMessage(jobID: submit.jobID, body: try task.encoded())
             }
         } catch {

@@ -22,6 +22,8 @@ public protocol JobFeed: Sendable {
 public struct FedJob: Sendable {
     public var job: MediaProcessorJobs.Job
     public var lease: (any JobLease)?
+    /// The trace of the request that queued it (the task's `traceparent`), which the render joins.
+    public var traceparent: String? = nil
 }
 
 /// A processor's hold on a queued task: renewed while it renders, given up when the job ends here (the
@@ -218,7 +220,7 @@ public struct QueueJobFeed: JobFeed {
         leases.hold(lease, for: key)
         return FedJob(
             job: MediaProcessorJobs.Job(request: request, state: state, clips: clips, starts: local.starts, range: range, taskCount: task.taskCount),
-            lease: lease)
+            lease: lease, traceparent: task.traceparent)
     }
 
     /// The request the task names, read in bounds and checked as a job submitted by call would be.

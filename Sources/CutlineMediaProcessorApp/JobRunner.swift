@@ -5,11 +5,13 @@ public import CutlineJobStore
 import CutlineMediaEngine
 public import CutlineOutbox
 public import CutlineStorage
+import CutlineTracing
 public import Foundation
 public import Logging
 import Metrics
 public import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Renders the accepted jobs, the oldest first, `concurrentJobs` at a time: reads the source through a
 /// presigned URL (so the render starts before it is all fetched, in both storage modes), uploads each
@@ -71,7 +73,15 @@ public final class JobRunner: Service, Sendable {
                     held.insert(jobID)
                     // A shutdown stops the render; the job stays running in the table and resumes on restart
                     // (from a shared queue, on whichever processor takes its message next).
-                    let work = Task { await self.process(fed) }
+                    // A consumer span in the trace of the request that queued the task (a trace of its own without one).
+                    let parent = TraceHeaders.context(traceparent: fed.traceparent)
+                    let work = Task {
+                        await withSpan("render task", context: parent, ofKind: .consumer) { span in
+                            span.attributes["cutline.job_id"] = "\(jobID.jobID)"
+                            span.attributes["cutline.first_clip"] = jobID.firstClip
+                            return await self.process(fed)
+                        }
+                    }
                     running.withLock { $0[jobID] = work }
                     group.addTask {
                         let recorded = await withGracefulShutdownHandler {

@@ -8,6 +8,7 @@ import CutlineSQS
 public import CutlineServiceHost
 public import CutlineSettings
 public import CutlineStorage
+import CutlineTracing
 import Foundation
 public import Logging
 
@@ -28,6 +29,8 @@ public func buildMediaProcessor(
     _ settings: ServiceSettings, media: MediaProcessorSettings = MediaProcessorSettings(), logger: Logger
 ) throws -> MediaProcessor {
     Telemetry.bootstrap()
+    // First in the group, so it stops last and exports the other parts' last spans.
+    let tracing = try TraceSetup.bootstrap(serviceName: "cutline-media-processor").map { [$0] } ?? []
     let (objects, status) = try settings.makeStores()
     let database = try SQLiteDatabase(path: settings.databasePath, migrations: Outbox.migrations + MediaProcessorJobs.migrations)
     let outbox = OutboxStore(database: database)
@@ -63,6 +66,6 @@ public func buildMediaProcessor(
     // Shut down in reverse: the runner stops first (its job resumes on restart), the relay last.
     return MediaProcessor(
         service: AssembledService(
-            name: settings.name, rpcServer: rpc, services: [relay] + metrics + [rpc] + (deadLetters.map { [$0] } ?? []) + [runner]),
+            name: settings.name, rpcServer: rpc, services: tracing + [relay] + metrics + [rpc] + (deadLetters.map { [$0] } ?? []) + [runner]),
         objects: objects, status: status, database: database, outbox: outbox, jobs: jobs)
 }

@@ -1,7 +1,9 @@
+import CutlineTracing
 public import CutlineWire
 import Foundation
 public import Logging
 import Synchronization
+import Tracing
 
 public struct RPCClientConfiguration: Sendable {
     public var address: SocketAddress
@@ -83,8 +85,15 @@ public final class RPCClient: RPCCaller, Sendable {
         } catch {
             throw RPCError.badRequest("\(method.name): cannot encode \(Request.self): \(error)")
         }
-        // The name was checked when the method was defined.
-        let reply = try await exchange(method: method.name, payload: payload, deadline: deadline)
+        // The name was checked when the method was defined. The call is a client span of the caller's
+        // trace, sent as the frame's trace context, so the server's span and log lines join it.
+        let reply = try await withSpan(method.name, ofKind: .client) { span in
+            span.attributes["rpc.system"] = "cutline"
+            span.attributes["server.address"] = "\(configuration.address)"
+            return try await exchange(
+                method: method.name, payload: payload, deadline: deadline,
+                trace: TraceHeaders.currentTraceparent.flatMap(TraceContextField.init(traceparent:)))
+        }
         switch reply.kind {
         case .response:
             do {
@@ -103,13 +112,13 @@ public final class RPCClient: RPCCaller, Sendable {
         guard RPCMethodName.isValid(method) else {
             throw RPCError.badRequest("\"\(method)\" is not a method name (expected service.method in lower case)")
         }
-        return try await exchange(method: method, payload: payload, deadline: deadline)
+        return try await exchange(method: method, payload: payload, deadline: deadline, trace: nil)
     }
 
-    private func exchange(method: String, payload: [UInt8], deadline: ContinuousClock.Instant) async throws -> Frame {
+    private func exchange(method: String, payload: [UInt8], deadline: ContinuousClock.Instant, trace: TraceContextField?) async throws -> Frame {
         // Checked here so one oversized call fails alone instead of making the server drop the
         // connection every other call shares.
-        let length = Frame.fixedHeaderLength + 4 + method.utf8.count + payload.count
+        let length = Frame.fixedHeaderLength + 4 + (trace == nil ? 0 : TraceContextField.size) + method.utf8.count + payload.count
         guard length <= configuration.maxFrameLength else {
             throw RPCError(.resourceExhausted, "\(method): the request is \(length) bytes, over the \(configuration.maxFrameLength)-byte frame limit")
         }
@@ -118,7 +127,7 @@ public final class RPCClient: RPCCaller, Sendable {
             let connectBy = configuration.connectBudget.map { min(deadline, ContinuousClock.now + $0) } ?? deadline
             let connection = try await connection(until: connectBy)
             do {
-                return try await connection.exchange(method: method, payload: payload, deadline: deadline)
+                return try await connection.exchange(method: method, payload: payload, deadline: deadline, trace: trace)
             } catch let lost as ConnectionLost {
                 // A server that announced it was going away never started the calls it left unanswered,
                 // so they are safe to send again on a new connection.
@@ -340,13 +349,13 @@ final class ClientConnection: Sendable {
             ?? RPCError.internalError("the server sent an unreadable error frame (\(frame.payload.count) bytes)")
     }
 
-    func exchange(method: String, payload: [UInt8], deadline: ContinuousClock.Instant) async throws -> Frame {
+    func exchange(method: String, payload: [UInt8], deadline: ContinuousClock.Instant, trace: TraceContextField?) async throws -> Frame {
         let requestID = nextRequestID.add(1, ordering: .relaxed).oldValue
         let remaining = deadline - ContinuousClock.now
         guard remaining > .zero else { throw RPCError.deadlineExceeded("\(method): deadline passed before the call was sent") }
         let frame = Frame(
             kind: .request, requestID: requestID, method: method,
-            deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), payload: payload)
+            deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), traceContext: trace, payload: payload)
         watcher.add(requestID, deadline: deadline)
         defer { watcher.remove(requestID) }
         return try await withTaskCancellationHandler {

@@ -1,8 +1,10 @@
+import CutlineTracing
 import CutlineWire
 import Foundation
 import Logging
 import Metrics
 import Synchronization
+import Tracing
 
 /// One accepted connection: its reader thread authenticates the peer, then reads frames and starts a
 /// task per request, never more than `maxInFlightPerConnection` at once.
@@ -265,8 +267,13 @@ final class ServerConnection: Sendable {
             running.add(1, ordering: .relaxed)
             tasks[requestID] = Call(task: nil, token: token)
             if let deadline { watcher.add(token, deadline: deadline) }
+            // The call is a server span, the child of the caller's when the frame carries a trace context.
+            let parent = TraceHeaders.context(traceparent: frame.traceContext?.traceparent)
             tasks[requestID]?.task = Task { [self] in
-                var reply = await Self.run(handler, frame.payload, context, deadline: deadline)
+                var reply = await withSpan(context.method, context: parent, ofKind: .server) { span in
+                    span.attributes["rpc.system"] = "cutline"
+                    return await Self.run(handler, frame.payload, context, deadline: deadline)
+                }
                 if reply.encodedLength > maxFrameLength {
                     reply = Self.errorFrame(
                         .init(

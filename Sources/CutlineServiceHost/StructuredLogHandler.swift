@@ -1,5 +1,6 @@
 import CutlineCore
 public import CutlineSettings
+import CutlineTracing
 import Foundation
 public import Logging
 
@@ -80,14 +81,14 @@ public struct StructuredLogHandler: LogHandler {
 
 public enum LogSetup {
     /// Installs the structured handler for the whole process; executables call this once at start.
-    /// Every line logged inside a job's work (`JobContext.$jobID.withValue`) carries its `job_id`, from
-    /// whichever library logs it.
+    /// Every line logged inside a job's work (`JobContext.$jobID.withValue`) carries its `job_id`, and
+    /// every line inside a span its `trace_id` and `span_id`, from whichever library logs it.
     public static func bootstrap(format: LogFormat, level: String) {
         let parsed = Logger.Level(rawValue: level) ?? .info
         LoggingSystem.bootstrap(
             { label, provider in
                 StructuredLogHandler(label: label, format: format, level: parsed, metadataProvider: provider)
-            }, metadataProvider: jobMetadata)
+            }, metadataProvider: .multiplex([jobMetadata, TraceSetup.logMetadata]))
     }
 
     /// `job_id` from the task-local job context, when there is one.

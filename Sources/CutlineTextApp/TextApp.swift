@@ -6,6 +6,7 @@ import CutlineRPC
 public import CutlineServiceHost
 public import CutlineSettings
 public import CutlineTextEngines
+import CutlineTracing
 import CutlineWire
 public import Logging
 
@@ -19,12 +20,13 @@ public struct TextApp: Sendable {
 /// The TextService's composition root: the engine is made (and checked) once, and logged.
 public func buildTextService(_ settings: ServiceSettings, text: TextSettings, logger: Logger) async throws -> TextApp {
     Telemetry.bootstrap()
+    let tracing = try TraceSetup.bootstrap(serviceName: "cutline-text").map { [$0] } ?? []
     let engine = try await text.makeEngine()
     logger.info("text engine chosen", metadata: ["engine": "\(engine.name)"])
     let handlers = TextHandlers(engine: engine)
     let rpc = ServiceHost.rpcServer(settings.rpc, logger: logger) { handlers.register(&$0) }
     let metrics = settings.metricsListen.map { [MetricsEndpoint.service(host: $0.host, port: Int($0.port), logger: logger)] } ?? []
-    return TextApp(service: AssembledService(name: settings.name, rpcServer: rpc, services: metrics + [rpc]), engine: engine)
+    return TextApp(service: AssembledService(name: settings.name, rpcServer: rpc, services: tracing + metrics + [rpc]), engine: engine)
 }
 
 struct TextHandlers: Sendable {

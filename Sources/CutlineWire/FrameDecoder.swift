@@ -76,6 +76,12 @@ public struct FrameDecoder: Sendable {
             deadline = value
             index += 4
         }
+        var traceContext: TraceContextField?
+        if flags & FrameFlags.hasTraceContext != 0 {
+            guard body.endIndex - index >= TraceContextField.size else { throw .truncatedHeader }
+            traceContext = TraceContextField(bytes: body[index..<index + TraceContextField.size])
+            index += TraceContextField.size
+        }
         guard body.endIndex - index >= methodLength else { throw .truncatedHeader }
         guard let method = String(validating: body[index..<index + methodLength], as: UTF8.self) else {
             throw .invalidMethodName
@@ -83,7 +89,7 @@ public struct FrameDecoder: Sendable {
         index += methodLength
         return Frame(
             version: version, kind: kind, requestID: requestID, method: method,
-            deadlineMilliseconds: deadline, payload: Array(body[index...])
+            deadlineMilliseconds: deadline, traceContext: traceContext, payload: Array(body[index...])
         )
     }
 

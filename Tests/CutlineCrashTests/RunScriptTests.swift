@@ -120,20 +120,42 @@ struct RunScriptTests {
     /// Every service's /metrics, read by Prometheus's own parser after a job and a text variation in the
     /// distributed run: jobs by state, HTTP and RPC latency by route and method, render time per clip and
     /// frames per second, the queue's depth and wait, the outbox's depth and age, and the S3, DynamoDB
-    /// and SQS requests each service made.
-    @Test func everyServiceExposesItsMetricsInPrometheusFormat() async throws {
-        let bench = try await RunBench(label: "run-metrics", arguments: ["--distributed"])
+    /// and SQS requests each service made. And the job's trace: the `traceparent` its requests carried
+    /// reaches every service (HTTP, then RPC, then the queued task), each exports its spans over OTLP to a
+    /// receiver that reads them with OpenTelemetry's own protobufs, and the processors' log lines about
+    /// the job carry its trace_id.
+    @Test func everyServiceExposesItsMetricsAndTraces() async throws {
+        let receiverPort = TestEnvironment.freePorts(1)[0]
+        let receiverDirectory = try TestEnvironment.temporaryDirectory("otlp")
+        defer { try? FileManager.default.removeItem(at: receiverDirectory) }
+        let exported = receiverDirectory.appendingPathComponent("spans.jsonl")
+        let receiver = try ChildProcess(
+            ["python3", TestEnvironment.repository.appendingPathComponent("Tests/Support/otlp-receiver.py").path, "\(receiverPort)", exported.path],
+            environment: ProcessInfo.processInfo.environment, captureIn: receiverDirectory)
+        defer { receiver.stop() }
+        try await waitFor(timeout: 20) {
+            try ChildProcess.run([
+                "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "--data-binary", "",
+                "http://127.0.0.1:\(receiverPort)/v1/traces",
+            ]).stdout == "200"
+        }
+        let bench = try await RunBench(
+            label: "run-metrics", arguments: ["--distributed"],
+            environment: ["OTEL_EXPORTER_OTLP_ENDPOINT": "http://127.0.0.1:\(receiverPort)", "OTEL_BSP_SCHEDULE_DELAY": "200"])
         defer { bench.stop() }
         let (data, environment, ports) = (bench.data, bench.environment, bench.ports)
         let api = "http://127.0.0.1:\(ports[0])"
+        let (trace, caller) = ("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7")
+        let traceparent = "00-\(trace)-\(caller)-01"
         let job = try ChildProcess.run(
             [TestEnvironment.repository.appendingPathComponent("scripts/try-job").path, ProductFixtures.bikes.path, "2", "Measured"],
-            environment: environment.merging(["CUTLINE_PUBLIC_URL": api]) { _, new in new }, timeout: 240)
+            environment: environment.merging(["CUTLINE_PUBLIC_URL": api, "TRACEPARENT": traceparent]) { _, new in new }, timeout: 240)
         #expect(job.code == 0, "\(job.stdout.suffix(2000))\(job.stderr.suffix(1000))")
         // "… video: N clips", as analyze answered.
         let clips = job.stdout.firstMatch(of: /video: (\d+) clips/).flatMap { Int($0.1) } ?? 0
         let varied = try ChildProcess.run([
             "curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "\(api)/api/text/variations", "-H", "Content-Type: application/json",
+            "-H", "traceparent: \(traceparent)",
             "-d", #"{"base_text": "Watch till the end", "count": 3}"#,
         ])
         #expect(varied.stdout == "200", "text variations answered \(varied.stdout)")
@@ -179,7 +201,37 @@ struct RunScriptTests {
             #expect(value(gateway, "cutline_aws_request_duration_seconds_count", ["service": service]) >= 1, "Gateway: \(service)")
         }
         #expect(value(processors, "cutline_aws_request_duration_seconds_count", ["service": "sqs", "operation": "ReceiveMessage"]) >= 1)
-        _ = data
+
+        // The trace, as the services exported it.
+        struct ExportedSpan: Decodable {
+            let service, name, kind, trace_id, span_id, parent_span_id: String?
+            let error: String?
+        }
+        func spans() -> [ExportedSpan] {
+            let text = (try? String(contentsOf: exported, encoding: .utf8)) ?? ""
+            return text.split(separator: "\n").compactMap { try? JSONDecoder().decode(ExportedSpan.self, from: Data($0.utf8)) }
+        }
+        func inTrace(_ service: String, _ name: String? = nil, kind: String) -> [ExportedSpan] {
+            spans().filter { $0.trace_id == trace && $0.service == service && $0.kind == kind && (name == nil || $0.name == name) }
+        }
+        // Spans are exported in batches (every 200 ms here): wait until the render's has come.
+        try await waitFor(timeout: 60) { !inTrace("cutline-media-processor", "render task", kind: "SPAN_KIND_CONSUMER").isEmpty }
+        #expect(spans().allSatisfy { $0.error == nil }, "every export is a valid ExportTraceServiceRequest: \(spans().compactMap(\.error))")
+        let gatewayRequests = inTrace("cutline-gateway", kind: "SPAN_KIND_SERVER")
+        #expect(gatewayRequests.contains { $0.parent_span_id == caller }, "the Gateway's request spans are children of the caller's")
+        let gatewayCalls = Set(inTrace("cutline-gateway", kind: "SPAN_KIND_CLIENT").compactMap(\.span_id))
+        let processorCalls = inTrace("cutline-media-processor", kind: "SPAN_KIND_SERVER")
+        #expect(
+            processorCalls.contains { $0.parent_span_id.map(gatewayCalls.contains) == true },
+            "an RPC call's server span is the child of the Gateway's client span: \(processorCalls.map(\.name))")
+        #expect(!inTrace("cutline-text", "text.vary", kind: "SPAN_KIND_SERVER").isEmpty, "the TextService's call joined the trace")
+        // The processors' log lines about the job carry the trace.
+        let jobID = try #require(job.stdout.firstMatch(of: /job_id ([0-9a-f-]{36})/).map { String($0.1) }, "\(job.stdout)")
+        let logs = ["media", "media2"].map { (try? String(contentsOf: data.appendingPathComponent("logs/\($0).log"), encoding: .utf8)) ?? "" }
+        let traced = logs.joined().split(separator: "\n").filter { $0.contains("job_id=\(jobID)") && $0.contains("trace_id=\(trace)") }
+        #expect(
+            traced.contains { $0.contains("msg=probed") } && traced.contains { $0.contains("msg=\"clip uploaded\"") },
+            "the probe (an RPC call) and the render (a queued task) log in the trace: \(traced.prefix(3))")
     }
 
     /// The pid of the newest "started NAME (pid N, …)" line of scripts/run.
@@ -198,7 +250,7 @@ private final class RunBench: Sendable {
     let environment: [String: String]
     let run: ChildProcess
 
-    init(label: String, arguments: [String] = []) async throws {
+    init(label: String, arguments: [String] = [], environment extra: [String: String] = [:]) async throws {
         data = try TestEnvironment.temporaryDirectory(label)
         ports = TestEnvironment.freePorts(13)
         environment = ProcessInfo.processInfo.environment.merging([
@@ -214,7 +266,7 @@ private final class RunBench: Sendable {
             // --distributed's two Gateways behind haproxy (on ports[0]): their own HTTP and the second's RPC.
             "CUTLINE_RUN_GATEWAY_HTTP": "127.0.0.1:\(ports[10])", "CUTLINE_RUN_GATEWAY2_HTTP": "127.0.0.1:\(ports[11])",
             "CUTLINE_GATEWAY2_RPC_LISTEN": "127.0.0.1:\(ports[12])",
-        ]) { _, new in new }
+        ]) { _, new in new }.merging(extra) { _, new in new }
         run = try ChildProcess(
             [TestEnvironment.repository.appendingPathComponent("scripts/run").path] + arguments, environment: environment, captureIn: data)
         let run = self.run

@@ -37,6 +37,12 @@ import Testing
             "health_request", "A system.health call with a 5 s deadline; the request is an empty map.",
             HealthRequest(), Frame(kind: .request, requestID: 1, method: "system.health", deadlineMilliseconds: 5000)),
         vector(
+            "traced_request", "A system.health call in a W3C trace: flags 0x03, the deadline, then the trace context (trace id, parent id, flags).",
+            HealthRequest(),
+            Frame(
+                kind: .request, requestID: 2, method: "system.health", deadlineMilliseconds: 5000,
+                traceContext: TraceContextField(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"))),
+        vector(
             "health_response", "The answer to request 1.",
             HealthResponse(name: "media", version: "0.1.0", uptimeSeconds: 12.5, inFlight: 3), Frame(kind: .response, requestID: 1)),
         vector(
@@ -117,6 +123,7 @@ import Testing
         #expect(frame.requestID == (header["request_id"] as? NSNumber)?.uint64Value)
         #expect(frame.method == (header["method"] as? String ?? ""))
         #expect(frame.deadlineMilliseconds.map(Int.init) == header["deadline_ms"] as? Int)
+        #expect(frame.traceContext?.traceparent == header["traceparent"] as? String)
         #expect(try vector.reencode(frame.payload) == frame.payload)
         #expect(frame.encoded() == frameBytes)
     }
@@ -176,12 +183,13 @@ enum VectorJSON {
         let frame = vector.frame
         let value = try! CBORValue.parse(frame.payload)
         let deadline = frame.deadlineMilliseconds.map { "\($0)" } ?? "null"
+        let trace = frame.traceContext.map { ", \"traceparent\": \(string($0.traceparent))" } ?? ""
         return """
             {
               "name": \(string(vector.name)),
               "description": \(string(vector.description)),
               "type": \(string(vector.type)),
-              "frame": {"version": \(frame.version), "kind": \(string(frame.kind.description)), "request_id": \(frame.requestID), "method": \(string(frame.method)), "deadline_ms": \(deadline)},
+              "frame": {"version": \(frame.version), "kind": \(string(frame.kind.description)), "request_id": \(frame.requestID), "method": \(string(frame.method)), "deadline_ms": \(deadline)\(trace)},
               "value": \(json(value)),
               "payload_hex": \(string(frame.payload.hex)),
               "frame_hex": \(string(frame.encoded().hex))

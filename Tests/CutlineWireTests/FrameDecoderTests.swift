@@ -8,6 +8,12 @@ import Testing
         Frame(kind: .response, requestID: 1, payload: Array(repeating: 0x41, count: 300)),
         Frame(kind: .ping, requestID: .max),
         Frame(kind: .error, requestID: 0, payload: [0xA0]),
+        Frame(
+            kind: .request, requestID: 2, method: "media.probe", deadlineMilliseconds: 30_000,
+            traceContext: TraceContextField(traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"), payload: [0xA0]),
+        Frame(
+            kind: .request, requestID: 3, method: "text.vary",
+            traceContext: TraceContextField(traceparent: "00-0000000000000000000000000000000a-0000000000000001-00")),
     ]
 
     static var stream: [UInt8] { frames.flatMap { $0.encoded() } }
@@ -161,5 +167,31 @@ import Testing
         var sound = FrameDecoder()
         sound.append([0x01, 0x00, 0x00, 0x00, 1, 1, 0x01, 0x00])
         #expect(try sound.next() == nil)
+    }
+
+    @Test func aTraceContextCutShortIsRefused() throws {
+        var bytes = Self.frames[4].encoded()
+        // Keep the deadline and 24 of the trace context's 25 bytes; the length field says so.
+        bytes = Array(bytes[..<(4 + 12 + 4 + 24)])
+        bytes[3] = UInt8(12 + 4 + 24)
+        var decoder = FrameDecoder()
+        decoder.append(bytes)
+        #expect(throws: FrameError.truncatedHeader) { try decoder.next() }
+    }
+
+    @Test(arguments: [
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", true),
+        ("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", false),  // W3C: lowercase only
+        ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false),  // a version this side does not know
+        ("00-00000000000000000000000000000000-00f067aa0ba902b7-01", false),  // all-zero trace id: invalid
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", false),  // all-zero parent id: invalid
+        ("00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e473g-00f067aa0ba902b7-01", false),
+    ])
+    func traceparentIsReadAsW3CWritesIt(text: String, valid: Bool) {
+        let field = TraceContextField(traceparent: text)
+        #expect((field != nil) == valid)
+        if let field { #expect(field.traceparent == text && field.bytes.count == 25) }
     }
 }

@@ -25,6 +25,11 @@ public func wireFuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) ->
     }
 
     fuzzPayload(bytes)
+    // Any text that parses as a traceparent is written back exactly as it came.
+    let text = String(decoding: bytes, as: UTF8.self)
+    if let parsed = TraceContextField(traceparent: text), parsed.traceparent != text {
+        fatalError("traceparent \(text) is written back as \(parsed.traceparent)")
+    }
     return 0
 }
 
@@ -37,6 +42,10 @@ private func drain(_ decoder: inout FrameDecoder) -> (frames: [Frame], failed: F
             var again = FrameDecoder(maxFrameLength: 1 << 16)
             again.append(frame.encoded())
             guard (try? again.next()) == frame else { fatalError("frame does not round-trip") }
+            // A trace context reads back from its W3C text (or that text is invalid: all-zero ids).
+            if let trace = frame.traceContext, let parsed = TraceContextField(traceparent: trace.traceparent), parsed != trace {
+                fatalError("a trace context does not round-trip through its traceparent text")
+            }
             frames.append(frame)
         } catch {
             return (frames, error)
