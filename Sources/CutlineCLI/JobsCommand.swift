@@ -20,7 +20,7 @@ struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
         abstract: "Find, inspect and replay jobs (stuck ones above all), from the services' databases.",
-        subcommands: [List.self, Show.self, Replay.self]
+        subcommands: [List.self, Show.self, Replay.self, Export.self]
     )
 
     struct Target: ParsableArguments {
@@ -174,6 +174,38 @@ struct JobsCommand: AsyncParsableCommand {
                     print("processor: does not hold this job")
                 }
             }
+        }
+    }
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A started job's clips as a cut list for a video editor: CMX 3600 EDL or OpenTimelineIO (.otio).")
+        @OptionGroup var target: Target
+        @Argument(help: "The job's id.") var jobID: String
+        @Option(help: "edl or otio.") var format = "otio"
+        @Option(name: .shortAndLong, help: "Write it to this file (default: standard output).") var output: String?
+
+        func run() async throws {
+            guard let format = EditExport.Format(rawValue: format.lowercased()) else {
+                throw ValidationError("--format \(format) is not one of \(EditExport.Format.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let context = try Context.open(target)
+            let job = try await context.job(jobID)
+            guard let submitted = job.submitted else {
+                throw Refusal("job \(job.jobID) is not started yet: its clips are fixed when it starts")
+            }
+            let title = (job.filename as NSString).deletingPathExtension
+            let text = try EditExport(title: title, sourceName: job.filename, plan: submitted.plan, texts: submitted.texts).rendered(as: format)
+            guard let output else {
+                print(text, terminator: "")
+                return
+            }
+            do {
+                try Data(text.utf8).write(to: URL(fileURLWithPath: output), options: .atomic)
+            } catch {
+                throw Refusal("cannot write \(output): \(error.localizedDescription)")
+            }
+            print("wrote \(output): \(submitted.plan.count) clips of \(job.filename)")
         }
     }
 

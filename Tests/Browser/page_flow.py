@@ -130,6 +130,25 @@ def main():
         if overflow:
             fail("at 360 px the page overflows horizontally")
 
+        # The cut list for an editor: both links shown, and each downloads what its format says, one
+        # entry per clip (fetched as the link would be, with the page's own session).
+        if not driver.find_element(By.ID, "cut-lists").is_displayed():
+            fail("a finished job offers no cut list for an editor")
+        exported = driver.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            Promise.all(["export-otio", "export-edl"].map(async (id) => {
+              const answer = await fetch(document.getElementById(id).href);
+              return [answer.status, answer.headers.get("content-disposition") || "", await answer.text()];
+            })).then(done, (error) => done(String(error)));
+        """)
+        if not isinstance(exported, list):
+            fail(f"the cut lists could not be fetched: {exported}")
+        (otio_status, otio_name, otio_body), (edl_status, edl_name, edl_body) = exported
+        if otio_status != 200 or ".otio" not in otio_name or otio_body.count('"Clip.2"') != count:
+            fail(f"the OpenTimelineIO download is not {count} clips: {otio_status} {otio_name} {otio_body[:200]!r}")
+        if edl_status != 200 or ".edl" not in edl_name or sum(1 for line in edl_body.splitlines() if line[:3].isdigit()) != count:
+            fail(f"the EDL download is not {count} events: {edl_status} {edl_name} {edl_body[:200]!r}")
+
         links = [a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, "#clips a")]
         if len(links) != count:
             fail(f"{len(links)} download links, the preview said {count}")

@@ -162,6 +162,32 @@ struct EndToEndTests {
         let rendered = try #require(status.json["clips"] as? [[String: Any]]).map { [$0["start"] as! Double, $0["duration"] as! Double] }
         #expect(rendered == previewed && previewed.count >= 3, "previewed \(previewed), rendered \(rendered)")
 
+        // The cut list for an editor, as OpenTimelineIO reads it (its JSON reader, and its CMX 3600
+        // adapter for the EDL): one clip per clip rendered, each the same range of frames of the source.
+        let fps = try #require(analyzed.json["source"] as? [String: Any])["fps"] as? Double ?? 0
+        let frameRate = abs(fps - 30000.0 / 1001) < 1e-6 ? "30000/1001" : "\(Int(fps.rounded()))"
+        for format in ["otio", "edl"] {
+            let exported = try server.curl("/api/jobs/\(jobID)/export?format=\(format)")
+            #expect(
+                exported.status == 200 && exported.headers["content-disposition"]?.contains("bigbuckbunny.\(format)") == true, "\(exported.headers)")
+            let file = server.data.appendingPathComponent("cut.\(format)")
+            try exported.body.write(to: file)
+            let read = try ChildProcess.run([
+                "python3", TestEnvironment.repository.appendingPathComponent("Tests/Support/read-cut-list.py").path, file.path, format, frameRate,
+            ])
+            #expect(read.code == 0, "OpenTimelineIO could not read the \(format): \(read.stderr.suffix(1500))")
+            let clips = ((try? JSONSerialization.jsonObject(with: Data(read.stdout.utf8))) as? [String: Any])?["clips"] as? [[String: Any]] ?? []
+            let frames = clips.map { [Double($0["start"] as? Int ?? -1) / fps, Double($0["frames"] as? Int ?? -1) / fps] }
+            #expect(frames.count == rendered.count, "\(format): \(clips.count) clips for \(rendered.count) rendered")
+            for (index, (read, clip)) in zip(frames, rendered).enumerated() {
+                #expect(abs(read[0] - clip[0]) < 0.5 / fps && abs(read[1] - clip[1]) < 1.5 / fps, "\(format) clip \(index + 1): \(read) for \(clip)")
+            }
+            #expect(clips.allSatisfy { ($0["target"] as? String) == "bigbuckbunny.mp4" || format == "edl" })
+        }
+        let early = try server.curl("/api/jobs/\(try uploaded())/export?format=edl")
+        #expect(early.status == 409, "a job not started has no cut list yet: \(early.status)")
+        #expect(try server.curl("/api/jobs/\(jobID)/export?format=xml").status == 400)
+
         let never = try uploaded()
         let refused = try server.postJSON(
             "/api/upload/complete", #"{"job_id": "\#(never)", "cutting": \#(cutting), "text": {"mode": "single", "text": "random"}}"#)

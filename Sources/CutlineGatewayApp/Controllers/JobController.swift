@@ -1,5 +1,6 @@
 import CutlineContracts
 import CutlineCore
+import CutlineHTTP
 import CutlineJobFlow
 import CutlineJobStore
 import CutlineOutbox
@@ -8,8 +9,9 @@ import Hummingbird
 import NIOCore
 
 /// A job's life over HTTP: analysed (`POST /api/video/analyze-duration`), started
-/// (`POST /api/upload/complete`), polled (`GET /api/jobs/{job_id}/status`), listed (`GET /api/jobs`) and
-/// cancelled (`DELETE /api/jobs/{job_id}`). The steps are `JobFlow`'s; this is their HTTP shape.
+/// (`POST /api/upload/complete`), polled (`GET /api/jobs/{job_id}/status`), listed (`GET /api/jobs`),
+/// exported for editors (`GET /api/jobs/{job_id}/export?format=edl|otio`) and cancelled
+/// (`DELETE /api/jobs/{job_id}`). The steps are `JobFlow`'s; this is their HTTP shape.
 struct JobController {
     let flow: JobFlow
     let answers: StatusAnswers
@@ -19,6 +21,7 @@ struct JobController {
         routes.post("video/analyze-duration", use: analyze)
         routes.post("upload/complete", use: complete)
         routes.get("jobs/{job_id}/status", use: status)
+        routes.get("jobs/{job_id}/export", use: export)
         routes.get("jobs", use: recent)
         routes.delete("jobs/{job_id}", use: cancel)
         return routes
@@ -92,6 +95,22 @@ struct JobController {
         guard body.text != nil else { throw APIError.badRequest("the body is not a valid request: text is missing") }
         try await flow.start(id, body.choices)
         return EditedResponse(status: .accepted, response: StateAnswer(jobId: id.description, state: JobState.queued.rawValue))
+    }
+
+    /// The started job's cut list as a download: `?format=edl` (CMX 3600) or `otio` (OpenTimelineIO).
+    @Sendable func export(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let id = try context.jobID()
+        guard let format = request.uri.queryParameters.get("format") else {
+            throw APIError.badRequest("format is missing: ?format=edl or ?format=otio")
+        }
+        let exported = try await flow.export(id, format: format)
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: exported.format.contentType, .contentDisposition: ContentDisposition.attachment(exported.filename),
+                .cacheControl: "no-store",
+            ],
+            body: .init(byteBuffer: ByteBuffer(string: exported.body)))
     }
 
     /// Cancels the job; with `?purge=true` also deletes its source, clips and thumbnails (a job that has

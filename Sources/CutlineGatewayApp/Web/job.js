@@ -37,6 +37,14 @@ function render() {
     list.replaceChildren();
   }
   const status = state.status;
+  // A started job's plan is fixed: its cut list can go to an editor (the links carry the session cookie).
+  const started = !!status && !["CREATED", "UPLOADED"].includes(status.state);
+  $("cut-lists").hidden = !started;
+  if (started) {
+    for (const format of ["otio", "edl"]) {
+      $(`export-${format}`).href = `/api/jobs/${encodeURIComponent(state.jobId)}/export?format=${format}`;
+    }
+  }
   if (!status) {
     $("job-bar").value = 0;
     setText($("job-state"), "");
