@@ -322,8 +322,8 @@ let package = Package(
         .testTarget(
             name: "CutlineRPCTests",
             dependencies: [
-                "CutlineCore", "CutlineWire", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineTestSupport",
-                .product(name: "Logging", package: "swift-log"),
+                "CutlineCore", "CutlineWire", "CutlineRPC", "CutlineContracts", "CutlineServiceHost", "CutlineTestSupport", "CutlineTracing",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Tracing", package: "swift-distributed-tracing"),
             ],
             swiftSettings: swiftSettings
         ),

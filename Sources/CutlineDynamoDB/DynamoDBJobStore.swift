@@ -59,6 +59,7 @@ public struct DynamoDBJobStore: JobStore {
             ]
         ])
         let write = StatusWrite(jobID: job.jobID, state: .created, params: params, createdAt: job.createdAt, updatedAt: job.createdAt)
+        let written = try Self.json(write)
         var item: Item = key(job.jobID)
         item.merge(
             [
@@ -66,26 +67,32 @@ public struct DynamoDBJobStore: JobStore {
                 "filename": .string(job.filename), "content_type": .string(job.contentType), "size": .int(job.size),
                 "source_key": .string(job.sourceKey), "attempt": .int(job.attempt),
                 "created_at": .double(job.createdAt.timeIntervalSince1970), "updated_at": .double(job.createdAt.timeIntervalSince1970),
-                "handed_over": try Self.handedOver(write, messages: [], at: Date()),
+                "handed_over": Self.handedOver(written, messages: [], at: Date()),
             ], uniquingKeysWith: { first, _ in first })
         if let uploadID = job.uploadID { item["upload_id"] = .string(uploadID) }
         if let partSize = job.partSize { item["part_size"] = .int(partSize) }
-        try await client.putItem(
-            table: table, item: item, condition: "attribute_not_exists(#key)", names: ["#key": keyAttribute], values: nil)
+        do {
+            try await client.putItem(
+                table: table, item: item, condition: "attribute_not_exists(#key)", names: ["#key": keyAttribute], values: nil)
+        } catch let error as DynamoDBError where error.isConditionalCheckFailed {
+            guard try await holds(job.jobID, written) else { throw error }
+        }
         try await handOver(write, messages: [])
         JobMetrics.entered(.created)
     }
 
     public func uploaded(_ jobID: JobID, probe: ProbeSummary) async throws {
         let write = StatusWrite(jobID: jobID, state: .uploaded)
+        let written = try Self.json(write)
         let now = AttributeValue.double(Date().timeIntervalSince1970)
         let probe = AttributeValue.string(try Self.json(probe))
-        let moved = try await update(
+        var moved = try await update(
             jobID, "SET #probe = :probe, #updated_at = :now, #state = :uploaded, #handed_over = :handed_over", condition: "#state = :created",
             [
                 ":probe": probe, ":now": now, ":uploaded": .string(JobState.uploaded.rawValue), ":created": .string(JobState.created.rawValue),
-                ":handed_over": try Self.handedOver(write, messages: [], at: Date()),
+                ":handed_over": Self.handedOver(written, messages: [], at: Date()),
             ])
+        if !moved { moved = try await holds(jobID, written) }
         if moved {
             try await handOver(write, messages: [])
             JobMetrics.entered(.uploaded)
@@ -117,8 +124,11 @@ public struct DynamoDBJobStore: JobStore {
         let write = StatusWrite(
             jobID: submit.jobID, state: .queued, attempt: submit.attempt,
             progress: JobProgress(clipsDone: 0, clipsTotal: Int64(submit.plan.count)), params: params)
-        values[":handed_over"] = try Self.handedOver(write, messages: messages, at: Date())
-        guard try await update(submit.jobID, "SET " + sets.joined(separator: ", "), condition: "attribute_not_exists(#submitted_at)", values) else {
+        let written = try Self.json(write)
+        values[":handed_over"] = Self.handedOver(written, messages: messages, at: Date())
+        var queued = try await update(submit.jobID, "SET " + sets.joined(separator: ", "), condition: "attribute_not_exists(#submitted_at)", values)
+        if !queued { queued = try await holds(submit.jobID, written) }
+        guard queued else {
             // Another request submitted it first: what this one stored is nobody's.
             if let storedKey { try? await objects.delete(key: storedKey) }
             return false
@@ -135,7 +145,7 @@ public struct DynamoDBJobStore: JobStore {
                 jobID, "SET #state = :state, #updated_at = :now, #handed_over = :handed_over", condition: nil,
                 [
                     ":state": .string(JobState.cancelled.rawValue), ":now": .double(Date().timeIntervalSince1970),
-                    ":handed_over": try Self.handedOver(write, messages: [], at: Date()),
+                    ":handed_over": Self.handedOver(try Self.json(write), messages: [], at: Date()),
                 ])
         else { return }
         try await handOver(write, messages: [])
@@ -150,14 +160,15 @@ public struct DynamoDBJobStore: JobStore {
 
     public func uploadExpired(_ jobID: JobID, failure: JobFailure) async throws -> Bool {
         let write = StatusWrite(jobID: jobID, state: .failed, error: failure)
-        guard
-            try await update(
-                jobID, "SET #state = :failed, #updated_at = :now, #handed_over = :handed_over", condition: "#state = :created",
-                [
-                    ":failed": .string(JobState.failed.rawValue), ":created": .string(JobState.created.rawValue),
-                    ":now": .double(Date().timeIntervalSince1970), ":handed_over": try Self.handedOver(write, messages: [], at: Date()),
-                ])
-        else { return false }
+        let written = try Self.json(write)
+        var expired = try await update(
+            jobID, "SET #state = :failed, #updated_at = :now, #handed_over = :handed_over", condition: "#state = :created",
+            [
+                ":failed": .string(JobState.failed.rawValue), ":created": .string(JobState.created.rawValue),
+                ":now": .double(Date().timeIntervalSince1970), ":handed_over": Self.handedOver(written, messages: [], at: Date()),
+            ])
+        if !expired { expired = try await holds(jobID, written) }
+        guard expired else { return false }
         try await handOver(write, messages: [])
         JobMetrics.entered(.failed)
         return true
@@ -178,11 +189,14 @@ public struct DynamoDBJobStore: JobStore {
         }
     }
 
-    static func handedOver(_ write: StatusWrite, messages: [QueuedMessage], at date: Date) throws -> AttributeValue {
-        .map([
-            "write": .string(try json(write)), "messages": .list(messages.map { .string($0.body) }),
-            "at": .double(date.timeIntervalSince1970),
-        ])
+    static func handedOver(_ write: String, messages: [QueuedMessage], at date: Date) -> AttributeValue {
+        .map(["write": .string(write), "messages": .list(messages.map { .string($0.body) }), "at": .double(date.timeIntervalSince1970)])
+    }
+
+    /// Whether the item holds `write` as the one handed over: a conditional write whose answer was lost
+    /// (the HTTP client retries) fails its condition on the retry, though it was applied.
+    private func holds(_ jobID: JobID, _ write: String) async throws -> Bool {
+        try await client.getItem(table: table, key: key(jobID))?["handed_over"]?.map?["write"]?.string == write
     }
 
     static func json(_ value: some Encodable) throws -> String {
@@ -227,31 +241,41 @@ public struct DynamoDBJobStore: JobStore {
         return try await jobs(items.sorted { ($0["files_deleted_at"]?.double ?? 0) < ($1["files_deleted_at"]?.double ?? 0) }.prefix(limit))
     }
 
-    public func resendUndelivered(handedOverBefore date: Date, status: any StatusStore) async throws -> [JobID] {
-        var resent: [JobID] = []
+    public func resendUndelivered(handedOverBefore date: Date, status: any StatusStore) async throws -> ResentWrites {
+        var result = ResentWrites()
         for item in try await scan("#handed_over.#at < :date", [":date": .double(date.timeIntervalSince1970)]) {
-            let reader = JobItemReader(item: item)
-            let jobID = try reader.jobID()
-            guard let handed = item["handed_over"]?.map, let at = handed["at"] else { continue }
-            guard let write = try reader.decode(StatusWrite.self, handed["write"]?.string, "handed_over.write") else {
-                throw reader.corrupt("handed_over.write", "missing")
+            // One item that cannot be read is reported and passed over; it does not hold up the others.
+            do {
+                if let jobID = try await resend(item, status: status) { result.jobs.append(jobID) }
+            } catch {
+                result.problems.append("job item \(item.id): \(error)")
             }
-            let messages = (handed["messages"]?.list ?? []).compactMap(\.string).map { QueuedMessage(jobID: jobID, body: $0) }
-            if let shown = try await status.version(of: jobID), shown >= write.version {
-                // Delivered (or overtaken by a later write): nothing left to hand over.
-                _ = try await update(jobID, "REMOVE #handed_over", condition: "#handed_over.#at = :at", [":at": at])
-                continue
-            }
-            // Marked first: a Gateway that dies after it leaves the write for a later sweep, not lost.
-            guard
-                try await update(
-                    jobID, "SET #handed_over.#at = :now", condition: "#handed_over.#at = :at",
-                    [":at": at, ":now": .double(Date().timeIntervalSince1970)])
-            else { continue }
-            try await handOver(write, messages: messages)
-            resent.append(jobID)
         }
-        return resent
+        return result
+    }
+
+    private func resend(_ item: Item, status: any StatusStore) async throws -> JobID? {
+        let reader = JobItemReader(item: item)
+        let jobID = try reader.jobID()
+        guard let handed = item["handed_over"]?.map, let at = handed["at"] else { return nil }
+        guard let write = try reader.decode(StatusWrite.self, handed["write"]?.string, "handed_over.write") else {
+            throw reader.corrupt("handed_over.write", "missing")
+        }
+        let messages = (handed["messages"]?.list ?? []).compactMap(\.string).map { QueuedMessage(jobID: jobID, body: $0) }
+        // A write is delivered once the store shows it (or a later one). Its messages go after it, so a
+        // store showing the write itself does not show they went: they are sent again until a processor
+        // writes past it (a copy of a task is not rendered twice).
+        if let shown = try await status.version(of: jobID), messages.isEmpty ? shown >= write.version : shown > write.version {
+            _ = try await update(jobID, "REMOVE #handed_over", condition: "#handed_over.#at = :at", [":at": at])
+            return nil
+        }
+        // Marked first: a Gateway that dies after it leaves the write for a later sweep, not lost.
+        guard
+            try await update(
+                jobID, "SET #handed_over.#at = :now", condition: "#handed_over.#at = :at", [":at": at, ":now": .double(Date().timeIntervalSince1970)])
+        else { return nil }
+        try await handOver(write, messages: messages)
+        return jobID
     }
 
     /// The job items that `filter` keeps (all of them for nil).

@@ -55,10 +55,14 @@ extension JobFlow {
     public func sweep(_ lifetimes: StorageLifetimes, now: Date = Date(), resendAfter: TimeInterval = 120, logger: Logger) async -> Swept {
         var swept = Swept()
         do {
-            for jobID in try await jobs.resendUndelivered(handedOverBefore: now.addingTimeInterval(-resendAfter), status: status) {
+            let resent = try await jobs.resendUndelivered(handedOverBefore: now.addingTimeInterval(-resendAfter), status: status)
+            for jobID in resent.jobs {
                 changed(jobID)
                 logger.notice("status write handed over again", metadata: ["job_id": "\(jobID)"])
                 swept.writesResent += 1
+            }
+            for problem in resent.problems {
+                logger.error("a job record's undelivered write cannot be read; the others went on", metadata: ["problem": "\(problem)"])
             }
         } catch {
             logger.error("resending undelivered status writes stopped; the next sweep goes on", metadata: ["error": "\(error)"])

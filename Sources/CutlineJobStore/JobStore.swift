@@ -41,9 +41,17 @@ public protocol JobStore: Sendable {
 
     /// Hands again to this Gateway's outbox each status write (with its messages) that was handed over
     /// before `date` and that `status` does not show yet: the outbox that had it may be gone with its
-    /// machine. The writes are the same, so a copy that arrives twice changes nothing. Returns the jobs
-    /// resent.
-    func resendUndelivered(handedOverBefore date: Date, status: any StatusStore) async throws -> [JobID]
+    /// machine. The writes are the same, so a copy that arrives twice changes nothing.
+    func resendUndelivered(handedOverBefore date: Date, status: any StatusStore) async throws -> ResentWrites
+}
+
+/// What a pass of `resendUndelivered` did: the jobs whose writes were handed over again, and the
+/// records it could not read (each named; the others were still looked at).
+public struct ResentWrites: Sendable, Hashable {
+    public var jobs: [JobID] = []
+    public var problems: [String] = []
+
+    public init() {}
 }
 
 extension JobStore {

@@ -60,6 +60,8 @@ public struct MediaProcessorJobs: Sendable {
             ALTER TABLE jobs_by_task RENAME TO jobs;
             CREATE INDEX jobs_waiting ON jobs (state, accepted_at);
             """),
+        // The W3C trace of the call that handed the job over, so the render that starts later joins it.
+        SQLiteMigration("media: trace", "ALTER TABLE jobs ADD COLUMN traceparent TEXT"),
     ]
 
     public struct Job: Sendable {
@@ -75,6 +77,8 @@ public struct MediaProcessorJobs: Sendable {
         public var range: Range<Int>
         /// The tasks the job was split into; 1 when this is the whole job.
         public var taskCount: Int
+        /// The trace of the call that handed the job over (`media.submit`), which its render joins.
+        public var traceparent: String? = nil
 
         public init(
             request: SubmitRequest, state: JobState, clips: [ClipRecord], starts: Int = 0, range: Range<Int>? = nil, taskCount: Int = 1
@@ -107,24 +111,27 @@ public struct MediaProcessorJobs: Sendable {
 
     /// Stores the job (or one task of it) in its queue; false if this processor already has it. The
     /// Gateway wrote QUEUED when it queued the job; this processor reports from PROCESSING on.
-    public func accept(_ request: SubmitRequest, range: Range<Int>? = nil, taskCount: Int = 1, now: Date = Date()) async throws -> Bool {
+    public func accept(
+        _ request: SubmitRequest, range: Range<Int>? = nil, taskCount: Int = 1, traceparent: String? = nil, now: Date = Date()
+    ) async throws -> Bool {
         let payload = String(decoding: try Self.encoder.encode(request), as: UTF8.self)
         let range = range ?? 0..<request.plan.count
         return try await database.write { connection in
             try connection.execute(
                 """
-                INSERT OR IGNORE INTO jobs (job_id, first_clip, clip_count, task_count, state, request, accepted_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO jobs (job_id, first_clip, clip_count, task_count, state, request, accepted_at, updated_at, traceparent)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 [
                     .text(request.jobID.description), .integer(Int64(range.lowerBound)), .integer(Int64(range.count)), .integer(Int64(taskCount)),
                     JobState.queued.sqlValue, .text(payload), .real(now.timeIntervalSince1970), .real(now.timeIntervalSince1970),
+                    traceparent.map(SQLiteValue.text) ?? .null,
                 ])
             return connection.changes > 0
         }
     }
 
-    static let columns = "job_id, first_clip, clip_count, task_count, request, state, clips, starts"
+    static let columns = "job_id, first_clip, clip_count, task_count, request, state, clips, starts, traceparent"
 
     /// The oldest job waiting, or one left running by a processor that stopped (it starts again first);
     /// never one of `held`, the tasks this processor is rendering now.
@@ -186,10 +193,12 @@ public struct MediaProcessorJobs: Sendable {
             throw StoredJobError(
                 jobID: jobID, column: "first_clip", problem: "clips \(first)..<\(first + count) are not within the plan's \(request.plan.count)")
         }
-        return Job(
+        var job = Job(
             request: request, state: state,
             clips: try StoredJSON.decode([ClipRecord].self, row.text("clips") ?? "[]", jobID: jobID, column: "clips") ?? [],
             starts: Int(row.integer("starts") ?? 0), range: first..<first + count, taskCount: Int(row.integer("task_count") ?? 1))
+        job.traceparent = row.text("traceparent")
+        return job
     }
 
     /// A write about `job` (its whole record, or its task's part of it): `clips` are the job's (or task's)

@@ -210,5 +210,5 @@ public struct SQLiteJobStore: JobStore {
 
     /// Nothing to resend: every write committed in the same transaction as the change it reports, in
     /// the outbox of this database.
-    public func resendUndelivered(handedOverBefore date: Date, status: any StatusStore) async throws -> [JobID] { [] }
+    public func resendUndelivered(handedOverBefore date: Date, status: any StatusStore) async throws -> ResentWrites { ResentWrites() }
 }

@@ -34,6 +34,8 @@ public protocol JobLease: Sendable {
     func renew() async -> Bool
     func finished() async
     func released() async
+    /// Given back, visible to the processors again after `delay`.
+    func released(after delay: Duration) async
 }
 
 /// The processor's own table: the oldest job waiting, or one left running when it stopped.
@@ -371,9 +373,13 @@ final class QueueLease: JobLease {
     }
 
     func released() async {
+        await released(after: .zero)
+    }
+
+    func released(after delay: Duration) async {
         defer { end() }
         await state.withLock({ $0.claim })?.release()
-        try? await queue.client.changeVisibility(queue.url, receiptHandle: receipt, visibility: .zero)
+        try? await queue.client.changeVisibility(queue.url, receiptHandle: receipt, visibility: delay)
     }
 
     private func end() {

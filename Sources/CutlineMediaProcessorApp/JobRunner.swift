@@ -40,7 +40,7 @@ public final class JobRunner: Service, Sendable {
     /// A job whose render began this many times without ending (the processor died each time) fails.
     static let maximumStarts = 3
     /// The jobs (and tasks of jobs) being rendered, so a cancel can stop one.
-    private let running = Mutex<[TaskKey: Task<Bool, Never>]>([:])
+    private let running = Mutex<[TaskKey: Task<Outcome, Never>]>([:])
 
     public init(
         jobs: MediaProcessorJobs, feed: (any JobFeed)? = nil, objects: any ObjectStore, status: any StatusStore, workDirectory: URL, logger: Logger,
@@ -60,7 +60,7 @@ public final class JobRunner: Service, Sendable {
     }
 
     public func run() async throws {
-        await withTaskGroup(of: (TaskKey, recorded: Bool)?.self) { group in
+        await withTaskGroup(of: (TaskKey, Outcome)?.self) { group in
             var held: Set<TaskKey> = []
             var sleeping = false
             // A job whose outcome could not be written (a full disk, a database that refuses writes)
@@ -73,8 +73,9 @@ public final class JobRunner: Service, Sendable {
                     held.insert(jobID)
                     // A shutdown stops the render; the job stays running in the table and resumes on restart
                     // (from a shared queue, on whichever processor takes its message next).
-                    // A consumer span in the trace of the request that queued the task (a trace of its own without one).
-                    let parent = TraceHeaders.context(traceparent: fed.traceparent)
+                    // A consumer span in the trace of the request that queued the job: the task's, or the one
+                    // the call that handed it over had (a trace of its own without either).
+                    let parent = TraceHeaders.context(traceparent: fed.traceparent ?? fed.job.traceparent)
                     let work = Task {
                         await withSpan("render task", context: parent, ofKind: .consumer) { span in
                             span.attributes["cutline.job_id"] = "\(jobID.jobID)"
@@ -84,7 +85,7 @@ public final class JobRunner: Service, Sendable {
                     }
                     running.withLock { $0[jobID] = work }
                     group.addTask {
-                        let recorded = await withGracefulShutdownHandler {
+                        let outcome = await withGracefulShutdownHandler {
                             await withTaskCancellationHandler {
                                 await work.value
                             } onCancel: {
@@ -93,7 +94,7 @@ public final class JobRunner: Service, Sendable {
                         } onGracefulShutdown: {
                             work.cancel()
                         }
-                        return (jobID, recorded)
+                        return (jobID, outcome)
                     }
                     continue
                 }
@@ -107,10 +108,14 @@ public final class JobRunner: Service, Sendable {
                     }
                 }
                 switch await group.next() {
-                case .some(.some(let (ended, recorded))):
+                case .some(.some(let (ended, outcome))):
                     held.remove(ended)
                     running.withLock { $0[ended] = nil }
-                    if recorded {
+                    if outcome == .deferred {
+                        // The storage did not answer: the next render (this job's again, from the table or
+                        // the queue) waits a little, rather than meeting the same outage at once.
+                        resumeAt = ContinuousClock.now + Self.deferral
+                    } else if outcome != .unrecorded {
                         unrecorded = 0
                     } else {
                         unrecorded += 1
@@ -149,8 +154,8 @@ public final class JobRunner: Service, Sendable {
     /// Renders a job from the feed, holding its queue message (if any) while it works: deleted when the
     /// job has ended, visible again at once when the render was interrupted, left to reappear when the
     /// outcome could not be written.
-    func process(_ fed: FedJob) async -> Bool {
-        guard let lease = fed.lease else { return await process(fed.job) != .unrecorded }
+    func process(_ fed: FedJob) async -> Outcome {
+        guard let lease = fed.lease else { return await process(fed.job) }
         let key = fed.job.key
         let jobID = key.jobID
         // Renewed while the job renders and until its end is in the status store; a hold that is lost
@@ -177,10 +182,15 @@ public final class JobRunner: Service, Sendable {
         switch outcome {
         case .ended where delivered: await lease.finished()
         case .ended, .interrupted: await lease.released()
+        // Visible again after a pause, for whichever processor is free then.
+        case .deferred: await lease.released(after: Self.deferral)
         case .unrecorded: break
         }
-        return outcome != .unrecorded
+        return outcome
     }
+
+    /// How long a render the storage did not answer waits before it is tried again.
+    static let deferral: Duration = .seconds(10)
 
     /// Waits until this job's status writes have left the outbox for the status store, so the task is
     /// deleted only once its end is where every service reads it; false on shutdown before that (the
@@ -201,6 +211,9 @@ public final class JobRunner: Service, Sendable {
         case ended
         /// Stopped by a shutdown: the job resumes later.
         case interrupted
+        /// The storage did not answer (the source stopped sending, or S3 was unreachable past its
+        /// retries): nothing is wrong with the job, which is tried again shortly from its first clip not stored.
+        case deferred
         /// The outcome could not be written.
         case unrecorded
     }
@@ -305,6 +318,12 @@ public final class JobRunner: Service, Sendable {
                 try? await jobs.interrupted(job.key)
                 logger.info("job interrupted; it resumes when the processor starts again", metadata: ["clips_uploaded": "\(clips.count)"])
                 return .interrupted
+            } catch  where Self.isStorageOutage(error) {
+                try? await jobs.interrupted(job.key)
+                logger.warning(
+                    "the storage did not answer; the job is tried again shortly",
+                    metadata: ["error": "\(error)", "clips_uploaded": "\(clips.count)", "retry_after": "\(Self.deferral)"])
+                return .deferred
             } catch {
                 let failure = JobFailure(error: error)
                 logger.error("job failed", metadata: ["code": "\(failure.code)", "error": "\(failure.message)"])
@@ -317,6 +336,14 @@ public final class JobRunner: Service, Sendable {
                 }
             }
         }
+    }
+
+    /// A failure of the storage, not of the job: the source stopped sending in the middle of a read (a
+    /// stored object is not slow by itself), or the object store could not be reached past its retries.
+    static func isStorageOutage(_ error: any Error) -> Bool {
+        if let error = error as? MediaError { return error.code == .timedOut }
+        if let error = error as? StorageError { return error.code == .unavailable }
+        return false
     }
 
     /// Renders the job's clips (its task's run of the plan) from the first not yet stored on, storing each

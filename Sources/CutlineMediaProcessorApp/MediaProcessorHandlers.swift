@@ -5,6 +5,7 @@ import CutlineJobStore
 import CutlineMediaEngine
 import CutlineRPC
 import CutlineStorage
+import CutlineTracing
 import CutlineWire
 import Foundation
 import Logging
@@ -183,7 +184,8 @@ struct MediaProcessorHandlers: Sendable {
                     "this MediaProcessor takes its jobs from the queue \(sharedQueue); set CUTLINE_SQS_QUEUE_URL on the Gateway as well")
             }
             try Self.check(request)
-            let accepted = try await jobs.accept(request)
+            // The render starts later, from the table: it joins the trace of this call.
+            let accepted = try await jobs.accept(request, traceparent: TraceHeaders.currentTraceparent)
             context.logger.info(accepted ? "job accepted" : "job already accepted", metadata: ["clips": "\(request.plan.count)"])
             return SubmitResponse(jobID: request.jobID, accepted: accepted)
         }

@@ -51,6 +51,8 @@ struct ChallengeMessage: Codable, Sendable {
     var version: UInt8
     var nonce: Data
     var peer: String
+    /// The optional parts of the protocol this server reads (PROTOCOL.md §4); absent from older servers.
+    var features: [String]? = nil
 }
 
 struct ProofMessage: Codable, Sendable {
@@ -62,6 +64,10 @@ enum Handshake {
     /// Handshake messages are a few dozen bytes; anything larger before authentication is refused.
     static let maxFrameLength = 4096
     static let supportedVersions: [UInt8] = [Frame.currentVersion]
+    /// A trace context on request frames (flag bit 1): sent only to a server that lists it, since an
+    /// older one closes the connection on a flag it does not know.
+    static let traceContextFeature = "trace_context"
+    static let features = [traceContextFeature]
 
     static func freshNonce() -> Data {
         var generator = SystemRandomNumberGenerator()

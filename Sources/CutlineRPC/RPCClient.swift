@@ -249,6 +249,8 @@ public final class RPCClient: RPCCaller, Sendable {
 final class ClientConnection: Sendable {
     let connection: FramedConnection
     let serverName: String
+    /// Whether the server reads a trace context on requests (its challenge said so).
+    let sendsTraceContext: Bool
     private let logger: Logger
     private let nextRequestID = Atomic<UInt64>(1)
     private let watcher = DeadlineWatcher()
@@ -262,9 +264,10 @@ final class ClientConnection: Sendable {
 
     private let pending = Mutex(Pending())
 
-    private init(connection: FramedConnection, serverName: String, logger: Logger) {
+    private init(connection: FramedConnection, serverName: String, sendsTraceContext: Bool, logger: Logger) {
         self.connection = connection
         self.serverName = serverName
+        self.sendsTraceContext = sendsTraceContext
         self.logger = logger
     }
 
@@ -324,7 +327,9 @@ final class ClientConnection: Sendable {
 
         var serverLogger = logger
         serverLogger[metadataKey: "rpc_peer_name"] = "\(challenge.peer)"
-        let client = ClientConnection(connection: framed, serverName: challenge.peer, logger: serverLogger)
+        let client = ClientConnection(
+            connection: framed, serverName: challenge.peer,
+            sendsTraceContext: challenge.features?.contains(Handshake.traceContextFeature) ?? false, logger: serverLogger)
         client.watcher.start(name: "rpc-call-dlines") { [weak client] requestID in
             guard let client, client.finish(requestID, throwing: RPCError.deadlineExceeded("the call got no answer before its deadline")) else {
                 return
@@ -355,7 +360,8 @@ final class ClientConnection: Sendable {
         guard remaining > .zero else { throw RPCError.deadlineExceeded("\(method): deadline passed before the call was sent") }
         let frame = Frame(
             kind: .request, requestID: requestID, method: method,
-            deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), traceContext: trace, payload: payload)
+            deadlineMilliseconds: UInt32(clamping: max(1, remaining.milliseconds)), traceContext: sendsTraceContext ? trace : nil,
+            payload: payload)
         watcher.add(requestID, deadline: deadline)
         defer { watcher.remove(requestID) }
         return try await withTaskCancellationHandler {

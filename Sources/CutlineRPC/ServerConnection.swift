@@ -148,7 +148,7 @@ final class ServerConnection: Sendable {
             return false
         }
         let serverNonce = Handshake.freshNonce()
-        let challenge = ChallengeMessage(version: version, nonce: serverNonce, peer: configuration.serviceName)
+        let challenge = ChallengeMessage(version: version, nonce: serverNonce, peer: configuration.serviceName, features: Handshake.features)
         connection.send(Frame(kind: .challenge, requestID: 0, payload: try CBOREncoder().encode(challenge)))
 
         guard let authFrame = try readHandshakeFrame(&decoder, scratch, timeout: timeout, deadline: deadline, expected: .auth) else { return false }

@@ -22,6 +22,14 @@ public enum StatusSettings: Sendable, Hashable {
     /// The embedded table, one SQLite file that every service's relay writes and the Gateway reads.
     case embedded(path: String)
 
+    /// The attributes the status items and the Gateway's job items in the table use (CutlineDynamoDB),
+    /// besides `claim_{first_clip}`: a key attribute of one of these names would overwrite it.
+    static let recordAttributes: Set<String> = [
+        "version", "state", "attempt", "progress", "clips", "error", "params", "created_at", "updated_at", "tasks", "record", "id",
+        "filename", "content_type", "size", "source_key", "upload_id", "part_size", "probe", "submitted", "submitted_key", "submitted_at",
+        "seed", "files_deleted_at", "handed_over",
+    ]
+
     public init(_ options: StatusOptions, common: ResolvedCommon, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         try self.init(dynamodbTable: options.dynamodbTable, dynamodbKey: options.dynamodbKey, common: common, environment: environment)
     }
@@ -42,6 +50,11 @@ public enum StatusSettings: Sendable, Hashable {
         }
         let attribute = key.string(default: "job_id")
         guard (1...255).contains(attribute.utf8.count) else { throw ValidationError("\(key.name): an attribute name is 1–255 bytes") }
+        guard !Self.recordAttributes.contains(attribute), !attribute.hasPrefix("claim_") else {
+            throw ValidationError(
+                "\(key.name): \"\(attribute)\" is an attribute of Cutline's own records in the table; name the key attribute otherwise (job_id by default)"
+            )
+        }
         self = .dynamoDB(table: name, keyAttribute: attribute, environment: awsVariables(environment))
     }
 }

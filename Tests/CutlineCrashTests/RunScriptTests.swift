@@ -23,7 +23,9 @@ struct RunScriptTests {
         try FileManager.default.createDirectory(at: clientLogs, withIntermediateDirectories: true)
         let client = try ChildProcess(
             [TestEnvironment.repository.appendingPathComponent("scripts/try-job").path, long.path, "2", "Still here"],
-            environment: environment.merging(["CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])"]) { _, new in new },
+            environment: environment.merging([
+                "CUTLINE_PUBLIC_URL": "http://127.0.0.1:\(ports[0])", "TRACEPARENT": "00-\(Self.trace)-00f067aa0ba902b7-01",
+            ]) { _, new in new },
             captureIn: clientLogs)
         defer { client.stop() }
         let status = { (job: String) throws -> [String: Any] in
@@ -47,7 +49,13 @@ struct RunScriptTests {
         #expect(run.wait(timeout: 0) == nil, "scripts/run ended: \(run.standardOutput.suffix(2000))")
         let log = (try? String(contentsOf: data.appendingPathComponent("logs/media.log"), encoding: .utf8)) ?? ""
         #expect(log.contains("resumed=true"), "the restarted processor did not resume the job: \(log.suffix(2000))")
+        // The render, started from the processor's table (and again after the restart), is in the trace of
+        // the request that handed the job over.
+        let resumed = log.split(separator: "\n").filter { $0.contains("resumed=true") }
+        #expect(!resumed.isEmpty && resumed.allSatisfy { $0.contains("trace_id=\(Self.trace)") }, "\(resumed)")
     }
+
+    static let trace = "0af7651916cd43dd8448eb211c80319c"
 
     /// A service that keeps dying is not started forever: the fifth death in a row, each within a minute
     /// of its start, ends the run (and scripts/run stops the others on its way out).

@@ -138,7 +138,7 @@ struct JobStoreBehaviourTests {
         try await gateway.deliver()
         let record = try #require(try await fixture.status.status(of: job.jobID))
         #expect(record.state == .cancelled && record.createdAt == job.createdAt)
-        #expect(try await gateway.jobs.resendUndelivered(handedOverBefore: Date().addingTimeInterval(60), status: fixture.status).isEmpty)
+        #expect(try await gateway.jobs.resendUndelivered(handedOverBefore: Date().addingTimeInterval(60), status: fixture.status).jobs.isEmpty)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -226,21 +226,39 @@ struct JobStoreBehaviourTests {
         #expect(try await fixture.status.status(of: job.jobID) == nil)
 
         let sweep = Date()
-        #expect(try await survivor.jobs.resendUndelivered(handedOverBefore: sweep, status: fixture.status) == [job.jobID], "only the lost write")
+        #expect(try await survivor.jobs.resendUndelivered(handedOverBefore: sweep, status: fixture.status).jobs == [job.jobID], "only the lost write")
         #expect(
             try await survivor.handedOver(job.jobID) == ["QUEUED"] + messages.map { "message \($0.body)" },
             "the QUEUED write (which stands for those before it) and the job's messages")
         #expect(
-            try await survivor.jobs.resendUndelivered(handedOverBefore: sweep, status: fixture.status).isEmpty,
+            try await survivor.jobs.resendUndelivered(handedOverBefore: sweep, status: fixture.status).jobs.isEmpty,
             "handed over again once per sweep: its time is renewed")
         try await survivor.deliver()
         let record = try #require(try await fixture.status.status(of: job.jobID))
         #expect(record.state == .queued && record.params == #"{"cutting":"fixed"}"# && record.progress?.clipsTotal == Int64(submit.plan.count))
         #expect(record.version == StatusWrite(jobID: job.jobID, state: .queued).version, "the same write, so a late copy changes nothing")
 
+        // QUEUED shows, but that does not say its messages went (they go after it): they are sent again
+        // until a processor writes past QUEUED; then there is nothing left to send.
         let later = Date().addingTimeInterval(3600)
-        #expect(try await survivor.jobs.resendUndelivered(handedOverBefore: later, status: fixture.status).isEmpty, "delivered: nothing to resend")
+        #expect(try await survivor.jobs.resendUndelivered(handedOverBefore: later, status: fixture.status).jobs == [job.jobID])
+        #expect(try await fixture.status.apply(StatusWrite(jobID: job.jobID, state: .processing)) == .applied)
+        let muchLater = Date().addingTimeInterval(7200)
+        #expect(
+            try await survivor.jobs.resendUndelivered(handedOverBefore: muchLater, status: fixture.status).jobs.isEmpty, "rendering: nothing to send")
         try await lost.deliver()
-        #expect(try await fixture.status.status(of: job.jobID)?.version == record.version, "the lost Gateway's copy, had it come back, is a no-op")
+        #expect(try await fixture.status.status(of: job.jobID)?.state == .processing, "the lost Gateway's copy, had it come back, is a no-op")
+
+        // A record whose write cannot be read is named, and does not hold up the others.
+        let broken = Self.newJob()
+        try await survivor.jobs.create(broken)
+        let other = Self.newJob()
+        try await survivor.jobs.create(other)
+        let sink = try #require(fixture.status as? DynamoDBStatusSink)
+        _ = try await sink.client.updateItem(
+            table: sink.table, key: ["job_id": .string("job:\(broken.jobID)")], update: "SET #h.#w = :w",
+            names: ["#h": "handed_over", "#w": "write"], values: [":w": .string("not a write")])
+        let pass = try await survivor.jobs.resendUndelivered(handedOverBefore: muchLater, status: fixture.status)
+        #expect(pass.jobs == [other.jobID] && pass.problems.count == 1 && pass.problems[0].contains("\(broken.jobID)"), "\(pass)")
     }
 }

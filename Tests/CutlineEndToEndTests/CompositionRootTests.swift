@@ -135,6 +135,8 @@ struct CompositionRootTests {
         (["CUTLINE_S3_BUCKET": "Not_A_Bucket"], "CUTLINE_S3_BUCKET (--s3-bucket)"),
         (["CUTLINE_PUBLIC_URL": "ftp://example"], "CUTLINE_PUBLIC_URL (--public-url)"),
         (["CUTLINE_DYNAMODB_TABLE": "x"], "CUTLINE_DYNAMODB_TABLE (--dynamodb-table)"),
+        // A key attribute named like one of the records' own attributes would overwrite it.
+        (["CUTLINE_DYNAMODB_TABLE": "cutline-jobs", "CUTLINE_DYNAMODB_KEY": "state"], "CUTLINE_DYNAMODB_KEY (--dynamodb-key)"),
     ])
     func badStorageOrStatusSettingIsNamed(environment: [String: String], named: String) throws {
         let data = try TestEnvironment.temporaryDirectory("root-bad")

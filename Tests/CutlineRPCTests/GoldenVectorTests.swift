@@ -55,8 +55,8 @@ import Testing
             "handshake_hello", "Client opens: offered versions, 32-byte nonce, its name.",
             HelloMessage(versions: [1], nonce: nonceA, peer: "cutline-cli"), Frame(kind: .hello, requestID: 0)),
         vector(
-            "handshake_challenge", "Server answers: chosen version, its nonce, its name.",
-            ChallengeMessage(version: 1, nonce: nonceB, peer: "media"), Frame(kind: .challenge, requestID: 0)),
+            "handshake_challenge", "Server answers: chosen version, its nonce, its name, the optional parts it reads.",
+            ChallengeMessage(version: 1, nonce: nonceB, peer: "media", features: ["trace_context"]), Frame(kind: .challenge, requestID: 0)),
         vector(
             "handshake_auth", "Client proof: HMAC-SHA256 over label, version and both nonces (secret \"0123456789abcdef\").",
             ProofMessage(

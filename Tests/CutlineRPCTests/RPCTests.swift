@@ -1,9 +1,11 @@
 import CutlineContracts
+import CutlineTracing
 import CutlineWire
 import Foundation
 import Logging
 import Synchronization
 import Testing
+import Tracing
 
 @testable import CutlineRPC
 
@@ -399,5 +401,66 @@ final class ReconnectCounter: LogHandler, @unchecked Sendable {
 
     func log(event: LogEvent) {
         if event.message.description == "reconnecting after backoff" { lock.withLock { seen += 1 } }
+    }
+}
+
+/// The trace context on requests is an optional part of the protocol: a client sends it to a server
+/// whose challenge lists `trace_context`, and never to an older server, which would close the
+/// connection on the flag bit it does not know.
+@Suite struct TraceContextCompatibilityTests {
+    /// A server that speaks the handshake (with the right secret) and answers one health call, its
+    /// challenge listing `features`; it reports the request frame it got.
+    static func serve(features: [String]?) throws -> (port: UInt16, request: @Sendable () -> Frame?) {
+        let listener = try Socket.listen(on: SocketAddress(host: "127.0.0.1", port: 0))
+        let port = listener.localPort()
+        let received = Mutex<Frame?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Thread {
+            defer {
+                listener.close()
+                done.signal()
+            }
+            guard let (socket, _) = try? listener.accept(timeoutMilliseconds: 5000) else { return }
+            let peer = RawPeer(socket: socket)
+            guard let helloFrame = try? peer.receive(), let hello = try? CBORDecoder().decode(HelloMessage.self, from: helloFrame.payload) else {
+                return
+            }
+            let nonce = Handshake.freshNonce()
+            let challenge = ChallengeMessage(version: 1, nonce: nonce, peer: "older", features: features)
+            try? peer.send(Frame(kind: .challenge, requestID: 0, payload: CBOREncoder().encode(challenge)))
+            guard (try? peer.receive()) != nil else { return }
+            let proof = Handshake.proof(secret: RPCTestServer.secret, role: .server, version: 1, clientNonce: hello.nonce, serverNonce: nonce)
+            try? peer.send(Frame(kind: .welcome, requestID: 0, payload: CBOREncoder().encode(ProofMessage(proof: proof))))
+            guard let request = try? peer.receive() else { return }
+            received.withLock { $0 = request }
+            let answer = HealthResponse(name: "older", version: "0", uptimeSeconds: 1, inFlight: 0)
+            try? peer.send(Frame(kind: .response, requestID: request.requestID, payload: CBOREncoder().encode(answer)))
+            _ = try? peer.receive(timeoutMilliseconds: 2000)
+        }.start()
+        return (
+            port,
+            {
+                done.wait()
+                return received.withLock { $0 }
+            }
+        )
+    }
+
+    @Test(arguments: [(["trace_context"], true), (nil, false), (["something_else"], false)])
+    func aTraceContextGoesOnlyToAServerThatReadsIt(features: [String]?, sent: Bool) async throws {
+        // A tracer for this test process, so a span has W3C ids to send (the first test to ask makes it).
+        _ = try TraceSetup.bootstrap(serviceName: "cutline-rpc-tests")
+        let (port, request) = try Self.serve(features: features)
+        let client = RPCClient(
+            configuration: .init(address: SocketAddress(host: "127.0.0.1", port: port), secret: RPCTestServer.secret, clientName: "t"),
+            logger: .init(label: "t"))
+        let traceID = try await withSpan("caller") { span in
+            _ = try await client.call(SystemContract.health, HealthRequest(), timeout: .seconds(5))
+            return TraceHeaders.currentTraceparent?.split(separator: "-")[1]
+        }
+        client.close()
+        let frame = try #require(request())
+        #expect((frame.traceContext != nil) == sent, "features \(features ?? []): trace context \(frame.traceContext?.traceparent ?? "none")")
+        if sent, let traceID { #expect(frame.traceContext?.traceparent.contains(traceID) == true) }
     }
 }
