@@ -86,7 +86,7 @@ extension TextSettings {
     public func makeEngine() async throws -> any TextEngine {
         switch engine {
         case .offline:
-            return OfflineEngine(wordNet: try WordNet(directory: wordNetDirectory ?? WordNet.defaultDirectory))
+            return OfflineEngine()
         case .gemini:
             guard let key = geminiKey else {
                 throw TextEngineError(.unauthenticated, "the gemini engine needs GEMINI_API_KEY")

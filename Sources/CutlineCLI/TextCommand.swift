@@ -1,5 +1,6 @@
 import ArgumentParser
 import CutlineAdapters
+import CutlineContracts
 import CutlineSettings
 import CutlineTextEngines
 import Foundation
@@ -43,18 +44,32 @@ struct TextCommand: AsyncParsableCommand {
         @Flag(help: "Print {texts, engine} as JSON.")
         var json = false
 
+        @Flag(help: "Show the words each text replaced (offline engine), as \"fire → flame\"; with --json, `replaced`.")
+        var explain = false
+
+        @Flag(help: "Print the texts the engine is sure of, up to COUNT, rather than failing with too_few.")
+        var fewer = false
+
         func run() async throws {
             do {
-                let request = try VariationRequest(baseText: baseText, count: count, seed: seed, language: language, maxLength: maxLength)
+                let request = try VariationRequest(
+                    baseText: baseText, count: count, seed: seed, language: language, maxLength: maxLength, allowFewer: fewer)
                 let made = try await TextSettings(engine: engine?.rawValue).makeEngine()
-                let texts = try await TextVariations.make(request, with: made)
+                let variations = try await TextVariations.make(request, with: made)
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
-                    print(String(decoding: try encoder.encode(Made(texts: texts, engine: made.name)), as: UTF8.self))
+                    let replaced = explain ? variations.map { $0.replaced ?? [] } : nil
+                    let answer = VaryResponse(texts: variations.map(\.text), engine: made.name, replaced: replaced)
+                    print(String(decoding: try encoder.encode(answer), as: UTF8.self))
                 } else {
-                    print("\(texts.count) texts from \(made.name) (seed \(request.seed)):")
-                    for (index, text) in texts.enumerated() { print(String(format: "%4d  ", index + 1) + text) }
+                    print("\(variations.count) texts from \(made.name) (seed \(request.seed)):")
+                    for (index, variation) in variations.enumerated() {
+                        print(String(format: "%4d  ", index + 1) + variation.text)
+                        guard explain else { continue }
+                        let words = variation.replaced.map { $0.map { "\($0.from) → \($0.to)" } } ?? ["(rewritten by the model)"]
+                        if !words.isEmpty { print("      replaced: " + words.joined(separator: ", ")) }
+                    }
                 }
             } catch let error as TextEngineError {
                 fail("\(error.code.rawValue): \(error.message)")
@@ -68,10 +83,4 @@ struct TextCommand: AsyncParsableCommand {
             Foundation.exit(1)
         }
     }
-}
-
-/// `--json`: the contract's answer, as `text.vary` gives it.
-private struct Made: Encodable {
-    let texts: [String]
-    let engine: String
 }

@@ -264,31 +264,54 @@ public struct VaryRequest: Codable, Sendable, Hashable {
     public var seed: UInt64?
     public var language: String?
     public var maxLength: Int?
+    /// Up to `count` texts rather than exactly `count`: an engine that makes fewer answers those (at
+    /// least one) instead of `too_few`. For a preview that fills what it can.
+    public var allowFewer: Bool?
 
-    public init(baseText: String, count: Int, seed: UInt64? = nil, language: String? = nil, maxLength: Int? = nil) {
+    public init(
+        baseText: String, count: Int, seed: UInt64? = nil, language: String? = nil, maxLength: Int? = nil, allowFewer: Bool? = nil
+    ) {
         self.baseText = baseText
         self.count = count
         self.seed = seed
         self.language = language
         self.maxLength = maxLength
+        self.allowFewer = allowFewer
     }
 
     enum CodingKeys: String, CodingKey {
         case baseText = "base_text"
         case count, seed, language
         case maxLength = "max_length"
+        case allowFewer = "allow_fewer"
     }
 }
 
 public struct VaryResponse: Codable, Sendable, Hashable {
-    /// Exactly the count asked for, pairwise distinct, none empty or over the length limit.
+    /// Exactly the count asked for (with `allow_fewer`, up to it), pairwise distinct, none empty or over
+    /// the length limit.
     public var texts: [String]
-    /// What produced them: `offline:wordnet`, `gemini:MODEL`, `openai:MODEL@HOST`.
+    /// What produced them: `offline:lexicon`, `gemini:MODEL`, `openai:MODEL@HOST`.
     public var engine: String
+    /// Per text, the words the engine replaced in the base text; nil from an engine that rewrites rather
+    /// than replaces (a model).
+    public var replaced: [[TextReplacement]]?
 
-    public init(texts: [String], engine: String) {
+    public init(texts: [String], engine: String, replaced: [[TextReplacement]]? = nil) {
         self.texts = texts
         self.engine = engine
+        self.replaced = replaced
+    }
+}
+
+/// One word of a base text replaced in a variation.
+public struct TextReplacement: Codable, Sendable, Hashable {
+    public var from: String
+    public var to: String
+
+    public init(from: String, to: String) {
+        self.from = from
+        self.to = to
     }
 }
 

@@ -11,8 +11,6 @@ public struct TextSettings: Sendable {
     }
 
     public let engine: Engine
-    /// WordNet's database for the offline engine; nil: the engine's default (Debian's wordnet-base).
-    public let wordNetDirectory: URL?
     public let geminiKey: String?
     public let geminiModel: String?
     /// The OpenAI-compatible server's base URL as configured; the engine checks it when it is made.
@@ -35,7 +33,6 @@ public struct TextSettings: Sendable {
         } else {
             engine = .offline
         }
-        wordNetDirectory = value("CUTLINE_WORDNET_DIR").map { URL(fileURLWithPath: $0) }
         geminiKey = value("GEMINI_API_KEY")
         geminiModel = value("CUTLINE_GEMINI_MODEL")
         openAIURL = value("CUTLINE_TEXT_OPENAI_URL")

@@ -40,10 +40,11 @@ struct TextHandlers: Sendable {
         do throws(TextEngineError) {
             let variation = try VariationRequest(
                 baseText: request.baseText, count: request.count, seed: request.seed,
-                language: request.language, maxLength: request.maxLength)
-            let texts = try await TextVariations.make(variation, with: engine)
-            context.logger.info("texts made", metadata: ["count": "\(texts.count)", "engine": "\(engine.name)"])
-            return VaryResponse(texts: texts, engine: engine.name)
+                language: request.language, maxLength: request.maxLength, allowFewer: request.allowFewer ?? false)
+            let made = try await TextVariations.make(variation, with: engine)
+            context.logger.info("texts made", metadata: ["count": "\(made.count)", "engine": "\(engine.name)"])
+            let replaced = made.contains { $0.replaced == nil } ? nil : made.map { $0.replaced ?? [] }
+            return VaryResponse(texts: made.map(\.text), engine: engine.name, replaced: replaced)
         } catch {
             context.logger.warning("no texts", metadata: ["code": "\(error.code.rawValue)", "error": "\(error.message)"])
             throw error.rpcError

@@ -59,9 +59,9 @@ public struct GeminiEngine: TextEngine {
         ])
     }
 
-    public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String] {
+    public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [Variation] {
         let response = try await transport.send(generateRequest(request, wanted: wanted, avoiding: avoiding), retryAfter: Self.retryDelay)
-        return try Self.texts(response, engine: name, model: model, key: key)
+        return try Self.texts(response, engine: name, model: model, key: key).map { Variation(text: $0) }
     }
 
     // MARK: Answers

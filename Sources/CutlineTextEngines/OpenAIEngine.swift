@@ -54,9 +54,9 @@ public struct OpenAIEngine: TextEngine {
             ] as [String: Any])
     }
 
-    public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String] {
+    public func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [Variation] {
         let response = try await transport.send(chatRequest(request, wanted: wanted, avoiding: avoiding), retryAfter: Self.retryAfter)
-        return try Self.texts(response, engine: name, key: key)
+        return try Self.texts(response, engine: name, key: key).map { Variation(text: $0) }
     }
 
     /// `choices[0].message.content` holding `{"texts": [...]}` (or a bare array); a refusal, a

@@ -1,4 +1,4 @@
-import CutlineContracts
+public import CutlineContracts
 import Foundation
 
 /// What a person asks for: `count` texts derived from `baseText`.
@@ -13,9 +13,13 @@ public struct VariationRequest: Sendable, Hashable {
     /// A language code (`en`, `es`…) the texts are written in; nil: the base text's own.
     public let language: String?
     public let maxLength: Int
+    /// Up to `count` texts rather than exactly `count` (at least one).
+    public let allowFewer: Bool
 
     /// Checks the request by the contract's rules (`VaryRequest.problem`); the error says what to change.
-    public init(baseText: String, count: Int, seed: UInt64? = nil, language: String? = nil, maxLength: Int? = nil) throws(TextEngineError) {
+    public init(
+        baseText: String, count: Int, seed: UInt64? = nil, language: String? = nil, maxLength: Int? = nil, allowFewer: Bool = false
+    ) throws(TextEngineError) {
         let asked = VaryRequest(baseText: baseText, count: count, seed: seed, language: language, maxLength: maxLength)
         if let problem = asked.problem { throw .badRequest(problem) }
         let trimmed = baseText.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -26,6 +30,7 @@ public struct VariationRequest: Sendable, Hashable {
         self.seed = seed ?? UInt64.random(in: 0..<(1 << 53))
         self.language = language?.lowercased()
         self.maxLength = limit
+        self.allowFewer = allowFewer
     }
 }
 
@@ -63,33 +68,50 @@ public struct TextEngineError: Error, Sendable, Hashable, CustomStringConvertibl
 
 /// One source of variations (offline, Gemini, an OpenAI-compatible server), chosen once from settings.
 public protocol TextEngine: Sendable {
-    /// What produced the texts, as the contract names it: `offline:wordnet`, `gemini:MODEL`, `openai:MODEL@HOST`.
+    /// What produced the texts, as the contract names it: `offline:lexicon`, `gemini:MODEL`, `openai:MODEL@HOST`.
     var name: String { get }
     /// Whether asking a second time can give other texts (a model can; a deterministic engine cannot).
     var asksAgain: Bool { get }
     /// Texts for the request, as many as it can up to `wanted`, none of them one of `avoiding`.
-    func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [String]
+    func candidates(for request: VariationRequest, wanted: Int, avoiding: [String]) async throws(TextEngineError) -> [Variation]
+}
+
+/// One text an engine made, and the words of the base it replaced when the engine knows (nil: a model
+/// that rewrites).
+public struct Variation: Sendable, Hashable {
+    public let text: String
+    public let replaced: [TextReplacement]?
+
+    public init(text: String, replaced: [TextReplacement]? = nil) {
+        self.text = text
+        self.replaced = replaced
+    }
 }
 
 /// Every engine's output goes through here: cleaned, de-duplicated, held to the length limit, and
 /// exactly `count` of them or an error that says how many there were.
 public enum TextVariations {
-    public static func make(_ request: VariationRequest, with engine: any TextEngine) async throws(TextEngineError) -> [String] {
-        var kept: [String] = []
+    public static func make(_ request: VariationRequest, with engine: any TextEngine) async throws(TextEngineError) -> [Variation] {
+        var kept: [Variation] = []
         var seen: Set<String> = []
         for _ in 0..<(engine.asksAgain ? 2 : 1) {
-            let raw = try await engine.candidates(for: request, wanted: request.count - kept.count, avoiding: kept)
-            for text in raw {
-                let clean = TextCleaner.clean(text)
+            let raw = try await engine.candidates(for: request, wanted: request.count - kept.count, avoiding: kept.map(\.text))
+            for variation in raw {
+                let clean = TextCleaner.clean(variation.text)
                 guard !clean.isEmpty, clean.count <= request.maxLength, seen.insert(TextCleaner.identity(clean)).inserted else { continue }
-                kept.append(clean)
+                kept.append(Variation(text: clean, replaced: variation.replaced))
                 if kept.count == request.count { return kept }
             }
         }
+        if request.allowFewer, !kept.isEmpty { return kept }
+        let advice =
+            engine.asksAgain
+            ? "ask for fewer, or allow longer texts"
+            : "it makes only variations it is sure of; ask for fewer, write one text per clip, or use a model engine"
         throw TextEngineError(
             .tooFew,
-            "\(engine.name) gave \(kept.count) distinct texts of at most \(request.maxLength) characters, "
-                + "not the \(request.count) asked for; ask for fewer, or allow longer texts")
+            "\(engine.name) gave \(kept.count) distinct texts of at most \(request.maxLength) characters, not the \(request.count) asked for; \(advice)"
+        )
     }
 }
 

@@ -12,6 +12,7 @@ OUT_DIR. Exits 1 with the reason on the first thing that is wrong.
 """
 import json
 import os
+import re
 import subprocess
 import sys
 import urllib.request
@@ -69,8 +70,17 @@ def main():
         driver.find_element(By.ID, "generate").click()
         wait.until(lambda d: d.find_element(By.ID, "clip-text-0").get_attribute("value") != "")
         engine = driver.find_element(By.ID, "engine").text
-        if "offline:wordnet" not in engine:
+        if "offline:lexicon" not in engine:
             fail(f"the engine is not shown: {engine!r}")
+        # A clip whose text swaps a word of the base says which, and one that swaps none says nothing.
+        base_words = ["watch", "this", "amazing", "trick"]
+        for index in range(count):
+            words = re.sub(r"[^\w\s']", "", driver.find_element(By.ID, f"clip-text-{index}").get_attribute("value")).lower().split()
+            swapped = [(a, b) for a, b in zip(base_words, words[-len(base_words):]) if a != b]
+            note = driver.find_element(By.ID, f"clip-replaced-{index}").text
+            expected = ", ".join(f"{a} → {b}" for a, b in swapped)
+            if (note != f"Replaced: {expected}") if swapped else note:
+                fail(f"clip {index + 1} swapped {swapped} and says {note!r}")
         kept = driver.find_element(By.ID, "clip-text-0").get_attribute("value")
         driver.find_element(By.ID, "clip-lock-0").click()
         edited = driver.find_element(By.ID, "clip-text-1")

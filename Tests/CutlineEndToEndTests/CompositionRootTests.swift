@@ -117,8 +117,14 @@ struct CompositionRootTests {
                 configuration: .init(address: address, secret: text.service.rpcServer.configuration.secret, clientName: "test"),
                 logger: TestServices.quiet)
             defer { client.close() }
-            let answer = try await client.call(TextContract.vary, VaryRequest(baseText: "Best day ever", count: 6, seed: 9), timeout: .seconds(10))
-            #expect(answer.texts.count == 6 && Set(answer.texts).count == 6 && answer.engine == "offline:wordnet")
+            let answer = try await client.call(
+                TextContract.vary, VaryRequest(baseText: "Watch this amazing trick", count: 6, seed: 9), timeout: .seconds(10))
+            #expect(answer.texts.count == 6 && Set(answer.texts).count == 6 && answer.engine == "offline:lexicon")
+            #expect(answer.replaced?.count == 6 && answer.replaced?.first == [], "the base itself replaces nothing: \(answer)")
+            // allow_fewer: what the engine is sure of rather than too_few.
+            let fewer = try await client.call(
+                TextContract.vary, VaryRequest(baseText: "Best day ever", count: 6, allowFewer: true), timeout: .seconds(10))
+            #expect(fewer.texts == ["Best day ever"])
             await #expect { _ = try await client.call(TextContract.vary, VaryRequest(baseText: "", count: 6), timeout: .seconds(10)) } throws: {
                 error in
                 (error as? RPCError).map { $0.code == .badRequest && $0.message.contains("empty") } ?? false
@@ -126,7 +132,7 @@ struct CompositionRootTests {
             await #expect {
                 _ = try await client.call(TextContract.vary, VaryRequest(baseText: "Go", count: 40, maxLength: 4), timeout: .seconds(10))
             } throws: { error in
-                (error as? RPCError).map { $0.code == .badRequest && $0.detail == "too_few" && $0.message.hasPrefix("offline:wordnet gave") } ?? false
+                (error as? RPCError).map { $0.code == .badRequest && $0.detail == "too_few" && $0.message.hasPrefix("offline:lexicon gave") } ?? false
             }
         }
     }

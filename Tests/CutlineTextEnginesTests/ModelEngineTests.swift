@@ -127,7 +127,7 @@ struct GeminiEngineTests {
         let env = ProcessInfo.processInfo.environment
         let live = try await GeminiEngine.make(
             key: env["GEMINI_API_KEY"]!, model: env["CUTLINE_GEMINI_MODEL"] ?? GeminiEngine.defaultModel, client: try HTTPClient())
-        let texts = try await TextVariations.make(try request(count: 5), with: live)
+        let texts = try await TextVariations.make(try request(count: 5), with: live).map(\.text)
         #expect(texts.count == 5 && Set(texts).count == 5)
     }
 }
@@ -211,7 +211,7 @@ struct OpenAIEngineTests {
         let live = try await OpenAIEngine.make(
             baseURL: URL(string: env["CUTLINE_TEXT_OPENAI_URL"]!)!, model: env["CUTLINE_TEXT_OPENAI_MODEL"] ?? "llama3.2",
             key: env["CUTLINE_TEXT_OPENAI_KEY"], client: try HTTPClient())
-        let texts = try await TextVariations.make(try request(count: 5), with: live)
+        let texts = try await TextVariations.make(try request(count: 5), with: live).map(\.text)
         #expect(texts.count == 5 && Set(texts).count == 5)
     }
 }
@@ -235,7 +235,7 @@ struct ModelEngineReplayTests {
 
         let engine = try await GeminiEngine.make(
             key: "replay-key", model: "gemini-2.5-flash", baseURL: server.url("/v1beta"), client: try HTTPClient())
-        let texts = try await TextVariations.make(try request(count: 4), with: engine)
+        let texts = try await TextVariations.make(try request(count: 4), with: engine).map(\.text)
 
         #expect(
             texts == ["Beach day, best day", "Sun, sand, the best day", "Best. Day. Ever.", "Salt, sun and the best day"],
@@ -288,7 +288,7 @@ struct ModelEngineReplayTests {
         defer { server.stop() }
 
         let engine = try await OpenAIEngine.make(baseURL: server.url("/v1"), model: "gpt-4o-mini", key: "sk-replay", client: try HTTPClient())
-        let texts = try await TextVariations.make(try request(count: 3), with: engine)
+        let texts = try await TextVariations.make(try request(count: 3), with: engine).map(\.text)
 
         #expect(
             texts == ["Beach day!", "Best day, beach day", "Sun and sand, best day"], "the 2 texts of the first answer, then the 1 of the second ask")

@@ -1,17 +1,18 @@
-import CutlineTextEngines
+import CutlineContracts
 import Foundation
 import Testing
 
-/// WordNet is read once for all the tests (a second or two in a debug build).
-let sharedWordNet: Result<WordNet, TextEngineError> = Result { () throws(TextEngineError) in try WordNet() }
-
-func offline() throws -> OfflineEngine {
-    OfflineEngine(wordNet: try sharedWordNet.get())
-}
+@testable import CutlineTextEngines
 
 func vary(_ base: String, count: Int, seed: UInt64 = 7, maxLength: Int? = nil, language: String? = nil) async throws -> [String] {
-    let request = try VariationRequest(baseText: base, count: count, seed: seed, language: language, maxLength: maxLength)
-    return try await TextVariations.make(request, with: try offline())
+    try await variations(base, count: count, seed: seed, maxLength: maxLength, language: language, allowFewer: false).map(\.text)
+}
+
+func variations(
+    _ base: String, count: Int, seed: UInt64 = 7, maxLength: Int? = nil, language: String? = nil, allowFewer: Bool = true
+) async throws -> [Variation] {
+    let request = try VariationRequest(baseText: base, count: count, seed: seed, language: language, maxLength: maxLength, allowFewer: allowFewer)
+    return try await TextVariations.make(request, with: OfflineEngine())
 }
 
 @Suite("Offline engine")
@@ -19,18 +20,50 @@ struct OfflineEngineTests {
     @Test func givesExactlyTheCountAllDistinctAndTheBaseFirst() async throws {
         let texts = try await vary("This trick will change your life", count: 20)
         #expect(texts.count == 20)
-        #expect(Set(texts.map { $0.lowercased() }).count == 20, "\(texts)")
+        #expect(Set(texts.map(CaptionRules.wording)).count == 20, "differ in more than case and punctuation: \(texts)")
         #expect(texts.first == "This trick will change your life")
         #expect(texts.allSatisfy { !$0.isEmpty && $0.count <= VariationRequest.defaultMaxLength })
     }
 
-    @Test func usesWordNetSynonymsOfAdjectivesAndVerbs() async throws {
-        let texts = try await vary("A quick and happy dog", count: 200)
-        let words = Set(texts.joined(separator: " ").lowercased().split(whereSeparator: { !$0.isLetter }).map(String.init))
-        // quick → speedy/fast/flying, happy → felicitous/glad (WordNet 3.0's first senses).
-        #expect(!words.isDisjoint(with: ["speedy", "fast", "flying"]), "\(texts.prefix(40))")
-        #expect(!words.isDisjoint(with: ["glad", "felicitous"]), "\(texts.prefix(40))")
-        #expect(words.contains("dog"), "nouns stay")
+    @Test(arguments: [
+        ("This trick will change your life", "change", true),
+        ("A change of plans for the weekend", "change", false),
+        ("Try this simple trick", "trick", true),
+        ("Don't let them trick you", "trick", false),
+        ("The easiest pasta you will make", "easiest", true),
+        ("Keep it simple, it works", "simple", false),
+        ("Don't miss the last day of the sale", "last", true),
+        ("We went there last week", "last", false),
+        ("Which one would you pick?", "pick", true),
+        ("Pick up your order today", "pick", false),
+        ("Our new candles smell amazing", "amazing", true),
+        ("A quick question for you", "quick", false),
+        ("Crazy in love with this song", "crazy", false),
+        ("The crazy part is the ending", "crazy", true),
+        ("The best deals are here", "deals", true),
+        ("It is a big deal for us", "deal", false),
+    ])
+    func replacesAWordOnlyWhereTheSentenceUsesItAsItsEntrySays(sentence: String, word: String, replaced: Bool) async throws {
+        let words = try await variations(sentence, count: 60).flatMap { $0.replaced ?? [] }.map { $0.from.lowercased() }
+        #expect(words.contains(word) == replaced, "\(word) in \"\(sentence)\": replaced \(words)")
+    }
+
+    @Test func theExamplesFromTheBugReportNoLongerComeOut() async throws {
+        let bad: [(base: String, words: [String])] = [
+            ("New drop: the fire collection", ["discharge", "COLLECTION", "POV:"]),
+            ("Don't miss the last day of the sale", ["lose", "DON'T", "!!"]),
+            ("How I learned to cook in 30 days", ["erudite", "knowing", "ready", "?!", "HOW I"]),
+            ("Our best summer deals are here — shop now", ["patronize", "patronise", "frequent", "Hot take", "…"]),
+            ("Watch till the end", ["TILL", "Plot twist", "POV", "…", "?!"]),
+        ]
+        for (base, words) in bad {
+            for seed in UInt64(0)..<40 {
+                for text in try await variations(base, count: 30, seed: seed).map(\.text) {
+                    for word in words { #expect(!text.contains(word), "\(word) in \"\(text)\"") }
+                    #expect(!text.lowercased().contains("erudite"))
+                }
+            }
+        }
     }
 
     @Test func theSameSeedGivesTheSameTextsAndAnotherSeedOthers() async throws {
@@ -44,51 +77,33 @@ struct OfflineEngineTests {
 
     @Test func namesNumbersTagsHandlesEmojiAndURLsAreNeverTouched() async throws {
         let kept = ["Paris", "2024", "#travel", "@cutline", "🎉", "https://example.com/a?b=1", "iPhone"]
-        let texts = try await vary("Paris in 2024 was great #travel @cutline 🎉 https://example.com/a?b=1 iPhone", count: 60, maxLength: 200)
-        #expect(texts.count == 60)
-        for text in texts {
+        let texts = try await variations(
+            "Honestly Paris in 2024 was great with my iPhone #travel @cutline 🎉 https://example.com/a?b=1", count: 60, maxLength: 200)
+        #expect(texts.count > 2)
+        for text in texts.map(\.text) {
             for token in kept { #expect(text.contains(token), "\(token) changed in: \(text)") }
         }
     }
 
-    @Test(arguments: [
-        ("¡Qué día tan increíble en la playa!", "es"),
-        ("Das ist der beste Tag, den ich je hatte", "de"),
-        ("Это был лучший день в моей жизни", "ru"),
-        ("كان هذا أفضل يوم في حياتي", "ar"),
-    ])
-    func otherLanguagesVaryTheirPunctuationAndOrderWithoutBreakingCharacters(base: String, language: String) async throws {
-        let texts = try await vary(base, count: 10)
-        #expect(texts.count == 10 && Set(texts).count == 10)
-        let baseLetters = Set(base.unicodeScalars.filter { $0.properties.isAlphabetic })
-        for text in texts {
-            // Every letter of every text is one of the base text's or of the engine's words in that
-            // language: nothing half-encoded, no script mixed in.
-            #expect(text.unicodeScalars.allSatisfy { $0.properties.generalCategory != .unassigned && $0 != "\u{FFFD}" })
-            let letters = Set(text.unicodeScalars.filter { $0.properties.isAlphabetic })
-            let foreign = letters.subtracting(baseLetters).subtracting(Set("ABCDEFGHIJKLMNOPQRSTUVWXYZ".unicodeScalars))
-            #expect(foreign.allSatisfy { scalar in Self.sameScript(scalar, as: base) }, "\(language): \(text)")
+    @Test func aBaseItCannotVaryWellIsTooFewAndSaysHowManyItMade() async throws {
+        await #expect {
+            _ = try await vary("Best day ever", count: 5)
+        } throws: { error in
+            guard let error = error as? TextEngineError else { return false }
+            return error.code == .tooFew && error.message.contains("gave 1 distinct texts") && error.message.contains("not the 5 asked for")
         }
-    }
-
-    static func sameScript(_ scalar: Unicode.Scalar, as text: String) -> Bool {
-        let ranges: [ClosedRange<UInt32>] = [0x0041...0x024F, 0x0400...0x04FF, 0x0600...0x06FF]
-        guard let range = ranges.first(where: { $0.contains(scalar.value) }) else { return false }
-        return text.unicodeScalars.contains { range.contains($0.value) }
-    }
-
-    @Test func fiveHundredTextsFromOneBase() async throws {
-        let texts = try await vary("Party time", count: 500)
-        #expect(texts.count == 500 && Set(texts.map { $0.lowercased() }).count == 500)
+        // With allow_fewer it answers what it is sure of.
+        #expect(try await variations("Best day ever", count: 5).map(\.text) == ["Best day ever"])
     }
 
     @Test func hostileInputIsCleanedAndStillVaried() async throws {
-        let controls = try await vary("Hello\u{0007}\u{0000} world\u{001B}[31m now\t\tplease", count: 5)
+        let controls = try await variations("watch\u{0007}\u{0000} this\u{001B}[31m now\t\tplease", count: 5).map(\.text)
+        #expect(controls.count > 1, "\(controls)")
         #expect(controls.allSatisfy { !$0.unicodeScalars.contains { $0.properties.generalCategory == .control } }, "\(controls)")
         let long = String(repeating: "word ", count: 100).trimmingCharacters(in: .whitespaces)
-        #expect(try await vary(long, count: 3, maxLength: 1000).count == 3)
-        let emoji = try await vary("🎉🔥💯", count: 5)
-        #expect(emoji.count == 5 && emoji.allSatisfy { $0.contains("🎉🔥💯") }, "\(emoji)")
+        #expect(try await variations(long, count: 3, maxLength: 1000).count >= 1)
+        let emoji = try await variations("🎉🔥💯", count: 5).map(\.text)
+        #expect(emoji.allSatisfy { $0.contains("🎉🔥💯") }, "\(emoji)")
     }
 
     @Test func requestsOutsideTheContractAreRefusedWithTheReason() {
@@ -110,14 +125,6 @@ struct OfflineEngineTests {
             _ = try await vary(String(repeating: "long words ", count: 12), count: 3)
         } throws: { error in
             (error as? TextEngineError).map { $0.code == .badRequest && $0.message.contains("more than max_length 100") } ?? false
-        }
-    }
-
-    @Test func aLimitTooShortForTheCountSaysHowManyItGot() async throws {
-        await #expect {
-            _ = try await vary("Go", count: 50, maxLength: 4)
-        } throws: { error in
-            (error as? TextEngineError)?.code == .tooFew && (error as? TextEngineError)?.message.contains("not the 50 asked for") == true
         }
     }
 }

@@ -18,11 +18,13 @@ struct TextController {
         let seed: UInt64?
         let language: String?
         let maxLength: Int?
+        let allowFewer: Bool?
     }
 
     struct VariationsResponse: ResponseEncodable {
         let texts: [String]
         let engine: String
+        let replaced: [[TextReplacement]]?
     }
 
     @Sendable func variations(_ request: Request, context: APIRequestContext) async throws -> VariationsResponse {
@@ -30,7 +32,7 @@ struct TextController {
         let answer = try await flow.vary(
             VaryRequest(
                 baseText: body.baseText, count: body.count, seed: body.seed, language: body.language,
-                maxLength: body.maxLength))
-        return VariationsResponse(texts: answer.texts, engine: answer.engine)
+                maxLength: body.maxLength, allowFewer: body.allowFewer))
+        return VariationsResponse(texts: answer.texts, engine: answer.engine, replaced: answer.replaced)
     }
 }

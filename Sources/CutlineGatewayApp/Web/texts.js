@@ -11,6 +11,8 @@ export const state = {
   count: 0,
   texts: [],
   locked: [],
+  /** Per clip, the words the engine replaced in the base text ("fire → flame"), while its text is the engine's. */
+  replaced: [],
   engine: "",
   warnings: { general: [], beside: [] },
   generating: false,
@@ -37,6 +39,9 @@ function render() {
   renderClipTexts();
   for (const [index, element] of document.querySelectorAll(".clip-texts .warning").entries()) {
     setText(element, state.warnings.beside[index] || "");
+  }
+  for (const [index, element] of document.querySelectorAll(".clip-texts .replaced").entries()) {
+    setText(element, state.replaced[index] ? `Replaced: ${state.replaced[index]}` : "");
   }
   const list = $("text-warnings");
   const general = state.warnings.general;
@@ -67,11 +72,12 @@ function renderClipTexts() {
 function clipText(text, index, vary) {
   const item = fromTemplate("clip-text-template").firstElementChild;
   item.dataset.index = index;
-  const [label, input, warning] = item.children;
+  const [label, input, warning, replaced] = item.children;
   label.textContent = `Clip ${index + 1}`;
   input.id = label.htmlFor = `clip-text-${index}`;
   input.value = text;
   warning.id = `clip-warning-${index}`;
+  replaced.id = `clip-replaced-${index}`;
   if (vary) {
     const keep = fromTemplate("clip-keep-template");
     const [lock, lockLabel, again] = keep.children;
@@ -89,6 +95,7 @@ function fit() {
   while (state.texts.length < state.count) state.texts.push("");
   state.texts.length = state.count;
   state.locked.length = state.count;
+  state.replaced.length = state.count;
 }
 
 /** A new plan: its clip count and its warnings. */
@@ -149,6 +156,7 @@ const clipOf = (event) => Number(event.target.closest("li").dataset.index);
 clipTexts.addEventListener("input", (event) => {
   if (!event.target.id.startsWith("clip-text-")) return;
   state.texts[clipOf(event)] = event.target.value;
+  state.replaced[clipOf(event)] = "";
   changed();
 });
 clipTexts.addEventListener("change", (event) => {
@@ -185,13 +193,25 @@ async function generate(only) {
   render();
   try {
     const answer = await api("POST", "/api/text/variations", {
-      body: { base_text: base, count: Math.min(500, state.count + 10), seed: Math.floor(Math.random() * 2 ** 31) },
+      // Up to that many: an engine that makes fewer it is sure of answers those, and the page says so.
+      body: { base_text: base, count: Math.min(500, state.count + 10), seed: Math.floor(Math.random() * 2 ** 31), allow_fewer: true },
     });
-    state.engine = `by ${answer.engine}`;
     const keep = (index) => state.locked[index] || (only && !only.includes(index));
     const used = new Set(state.texts.filter((text, index) => keep(index)));
-    const fresh = answer.texts.filter((text) => !used.has(text));
-    state.texts = state.texts.map((text, index) => (keep(index) ? text : fresh.shift() ?? text));
+    const fresh = answer.texts
+      .map((text, index) => ({ text, replaced: (answer.replaced?.[index] || []).map((r) => `${r.from} → ${r.to}`).join(", ") }))
+      .filter((made) => !used.has(made.text));
+    let short = 0;
+    state.texts = state.texts.map((text, index) => {
+      if (keep(index)) return text;
+      const made = fresh.shift();
+      if (!made) short += 1;
+      state.replaced[index] = made ? made.replaced : "";
+      return made ? made.text : text;
+    });
+    state.engine = short
+      ? `by ${answer.engine}: ${answer.texts.length} texts it is sure of, ${short} clip${short === 1 ? "" : "s"} short; write those yourself`
+      : `by ${answer.engine}`;
     fit();
     changed();
   } catch (error) {
