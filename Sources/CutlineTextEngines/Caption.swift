@@ -30,6 +30,10 @@ struct Caption {
         case question
         /// A story's opening ("How I learned to cook", "The day I quit my job").
         case story
+        /// A "how", "why" or "what" title that is not a question ("How to fold a shirt", "Why this
+        /// matters"), or a wish ("Have a great weekend"): no hook reads right before it, and a "!" would
+        /// make a title an exclamation.
+        case headline
     }
 
     let tokens: [Token]
@@ -143,12 +147,16 @@ struct Caption {
         let words = self.words
         guard let first = words.first else { return .title }
         if language.storyOpenings.contains(where: { words.starts(with: $0) }) { return .story }
+        if language.headlineOpenings.contains(first) { return .headline }
         if language.imperatives.contains(first) { return .imperative }
+        // "3 mistakes every beginner makes", "Things I wish I knew": a list's title, whatever verb follows.
+        if language.code == "en", first.allSatisfy(\.isNumber) || (first.hasSuffix("s") && !language.isCommon(first)) { return .title }
         return language.hasFiniteVerb(words) ? .statement : .title
     }
 
-    /// Whether the text already opens with a hook: a known one in any language, or a short lead-in ending
-    /// in a colon ("New drop:", "Big sale:"), so another one is never stacked on it.
+    /// Whether the text already opens with a hook: a known one in any language, a word that opens one
+    /// ("So", "Okay", "POV"), or a short lead-in ending in a colon or a sentence's end with more after it
+    /// ("New drop:", "Big news! We're moving"), so another one is never stacked on it.
     var opensWithHook: Bool {
         let text = tokens.map(\.text).joined()
         let lower = text.lowercased()
@@ -157,8 +165,11 @@ struct Caption {
         }) {
             return true
         }
-        guard let colon = text.firstIndex(of: ":") else { return false }
-        let lead = text[..<colon]
+        if let first = words.first, language.leadIns.contains(first) { return true }
+        guard let end = text.firstIndex(where: { ":!.".contains($0) }), text[text.index(after: end)...].contains(where: \.isLetter) else {
+            return false
+        }
+        let lead = text[..<end]
         return !lead.contains("/") && lead.split(separator: " ").count <= 3
     }
 

@@ -9,6 +9,12 @@ struct CaptionLanguage: Sendable {
     let imperatives: Set<String>
     /// Openings of a story ("how i", "the day i"), as words.
     let storyOpenings: [[String]]
+    /// First words of a "how"/"why" title that is not a question (after the story openings).
+    let headlineOpenings: Set<String>
+    /// First words that open a text the way a hook does ("so", "okay", "pov"): no hook goes before them.
+    let leadIns: Set<String>
+    /// Hooks that whisper ("Psst:", "Reminder:"): no "!" after them, and none on a text ending in one.
+    let quietHooks: Set<String>
     /// Hooks per mood; each ends in ":" or ",", or is a lead-in such as "Okay, so".
     let hooks: [Caption.Mood: [String]]
     /// After a hook the first word loses its capital (English, Spanish, Russian); German keeps it, as a
@@ -57,7 +63,8 @@ struct CaptionLanguage: Sendable {
     }
 
     init(
-        code: String, functionWords: Set<String>, imperatives: Set<String>, storyOpenings: [[String]], hooks: [Caption.Mood: [String]] = [:],
+        code: String, functionWords: Set<String>, imperatives: Set<String>, storyOpenings: [[String]], headlineOpenings: Set<String> = [],
+        leadIns: Set<String> = [], quietHooks: Set<String> = [], hooks: [Caption.Mood: [String]] = [:],
         lowercaseAfterHook: Bool = true, opensExclamation: Bool = false, finiteVerbs: Set<String> = [], commonWords: Set<String> = [],
         salientWords: Set<String> = [], weakWords: Set<String> = []
     ) {
@@ -65,6 +72,9 @@ struct CaptionLanguage: Sendable {
         self.functionWords = functionWords
         self.imperatives = imperatives
         self.storyOpenings = storyOpenings
+        self.headlineOpenings = headlineOpenings
+        self.leadIns = leadIns
+        self.quietHooks = quietHooks
         self.hooks = hooks
         self.lowercaseAfterHook = lowercaseAfterHook
         self.opensExclamation = opensExclamation
@@ -85,14 +95,22 @@ struct CaptionLanguage: Sendable {
             "don't", "doesn't", "didn't", "won't", "can't", "isn't", "aren't", "wasn't", "it's", "i'm", "you're", "we're", "they're",
             "that's", "what's", "there's", "let's", "i've", "you've", "we've", "i'll", "you'll", "we'll", "they'll", "not", "no", "all",
             "every", "each", "some", "any", "more", "most", "much", "many", "few", "just", "very", "too", "when", "where", "why", "how",
-            "there", "here", "then", "now", "one", "ever", "never", "also", "even", "only",
+            "there", "here", "then", "now", "one", "ever", "never", "also", "even", "only", "yours", "mine", "ours", "theirs",
+            "hers",
         ],
         imperatives: [
-            "watch", "don't", "never", "stop", "try", "save", "share", "tag", "follow", "comment", "meet", "grab", "get", "check", "see",
+            "watch", "don't", "never", "stop", "try", "save", "share", "tag", "follow", "comment", "grab", "get", "check", "see",
             "look", "wait", "join", "shop", "buy", "order", "subscribe", "like", "listen", "learn", "discover", "find", "make", "take",
             "keep", "let's", "tell", "send", "use", "read", "remember", "please", "go", "come", "start", "swipe", "tap", "click", "drop",
         ],
         storyOpenings: [["how", "i"], ["how", "we"], ["why", "i"], ["why", "we"], ["the", "day", "i"], ["when", "i"], ["when", "my"]],
+        // Titles, and wishes that no hook reads right before ("Have a great weekend").
+        headlineOpenings: [
+            "how", "why", "what", "when", "where", "who", "have", "enjoy", "happy", "merry", "thank", "thanks", "congrats",
+            "congratulations", "welcome", "cheers",
+        ],
+        leadIns: ["so", "okay", "ok", "honestly", "well", "listen", "psa", "pov", "fyi", "btw", "guys", "alright", "breaking", "update"],
+        quietHooks: ["Psst:", "Reminder:"],
         hooks: [
             .statement: ["Real talk:", "Honestly,", "Not gonna lie,", "Okay, so", "Trust me,"],
             .imperative: ["Heads up:", "Reminder:", "Trust me,", "Seriously,", "Psst:"],
@@ -108,8 +126,8 @@ struct CaptionLanguage: Sendable {
             "why", "how", "which", "what", "when", "day",
         ],
         salientWords: [
-            "best", "worst", "nobody", "everyone", "everything", "nothing", "free", "new", "last", "secret", "only", "first", "real",
-            "huge", "big", "wrong", "right", "mistakes", "mistake", "gone", "end",
+            "best", "worst", "nobody", "everyone", "everything", "nothing", "free", "new", "secret", "only", "first", "real", "huge",
+            "big", "wrong", "mistakes", "mistake", "gone", "end", "always",
         ],
         weakWords: ["later", "below", "above", "next", "today", "tonight", "soon", "again", "here", "there", "now", "ever", "time", "things"]
     )
@@ -124,13 +142,13 @@ struct CaptionLanguage: Sendable {
         imperatives: ["mira", "no", "guarda", "sigue", "comenta", "comparte", "prueba", "etiqueta", "descubre", "aprende", "compra", "dale"],
         storyOpenings: [["cómo"], ["el", "día", "que"], ["por", "qué"]],
         hooks: [
-            .statement: ["Ojo:"],
             .imperative: ["Ojo:", "Atención:", "Recuerda:"],
             .question: ["Pregunta seria:", "Una pregunta:"],
             .story: ["Te cuento:"],
         ],
         opensExclamation: true,
         commonWords: ["nueva", "nuevo", "mi", "mis", "qué", "cuál", "cómo"],
+        salientWords: ["mejor", "nuevo", "nueva", "increíble", "gratis", "nunca", "último", "última", "final"],
         weakWords: ["después", "luego", "hoy", "aquí", "ahora", "abajo"]
     )
 
@@ -145,12 +163,12 @@ struct CaptionLanguage: Sendable {
         imperatives: ["schau", "verpasse", "verpass", "speichere", "speicher", "folge", "teile", "probier", "probiere", "markiere", "hol"],
         storyOpenings: [["wie", "ich"], ["warum", "ich"], ["der", "tag", "an", "dem"]],
         hooks: [
-            .statement: ["Achtung:"],
             .imperative: ["Achtung:", "Aufgepasst:", "Tipp:"],
             .question: ["Mal ehrlich:", "Kurze Frage:"],
             .story: ["Meine Geschichte:"],
         ],
         lowercaseAfterHook: false,
+        salientWords: ["beste", "besten", "neue", "neu", "nie", "niemals", "letzten", "gratis", "ende"],
         weakWords: ["später", "heute", "hier", "jetzt", "unten", "je", "hatte"]
     )
 
@@ -164,12 +182,12 @@ struct CaptionLanguage: Sendable {
         imperatives: ["смотри", "не", "сохрани", "подпишись", "попробуй", "поделись", "отметь", "напиши", "узнай"],
         storyOpenings: [["как", "я"], ["почему", "я"]],
         hooks: [
-            .statement: ["Внимание:"],
             .imperative: ["Внимание:", "Совет:"],
             .question: ["Вопрос:", "Честно,"],
             .story: ["История:"],
         ],
         commonWords: ["новая", "новый", "новое", "лучший", "моя", "мой"],
+        salientWords: ["лучший", "лучшая", "новая", "новый", "никогда", "последний", "бесплатно", "конца"],
         weakWords: ["потом", "сегодня", "здесь", "сейчас", "ниже"]
     )
 
@@ -179,7 +197,6 @@ struct CaptionLanguage: Sendable {
         imperatives: ["شاهد", "لا", "احفظ", "تابع", "شارك", "جرب", "اكتب"],
         storyOpenings: [["كيف"]],
         hooks: [
-            .statement: ["انتبه:"],
             .imperative: ["انتبه:", "نصيحة:"],
             .question: ["سؤال:"],
             .story: ["قصتي:"],

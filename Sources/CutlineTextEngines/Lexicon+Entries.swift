@@ -6,23 +6,24 @@
 /// checked against Debian's wordnet-base by LexiconTests) or `editor`: chosen by hand for captions where
 /// WordNet files the two apart (its senses are a dictionary's, not a caption writer's). Conditions:
 /// `after=a b` (the word before is one of these), `not-after=…`, `not-before=…` (the word after), and
-/// `start` (also at the start of a clause, as an imperative), separated by `;`.
+/// `start` (also at the start of a clause, as an imperative), `before-ing` (the word after ends in -ing:
+/// "stopped drinking", not "stopped by"), separated by `;`.
 extension Lexicon {
     static let englishEntries = """
         amazing      | adj  | incredible, awesome    | editor, wn adj 01282510
         incredible   | adj  | amazing, unreal        | editor, editor
         awesome      | adj  | amazing, incredible    | wn adj 01282510, editor
         unbelievable | adj  | incredible             | wn adj 00645493
-        great        | adj  | awesome, amazing       | editor, editor                   | not-after=the a an
+        great        | adj  | awesome, amazing       | editor, editor          | not-after=the a an
         easy         | adj  | simple                 | editor
         easiest      | adj  | simplest               | editor
         simple       | adj  | easy                   | editor
         simplest     | adj  | easiest                | editor
-        quick        | adj  | fast, speedy           | wn adj 01270486, wn adj 00979366 | not-before=question one tip tips reminder note update look
+        quick        | adj  | fast                   | wn adj 01270486         | not-before=question one tip tips reminder note update look
         quickest     | adj  | fastest                | wn adj 01270486
-        huge         | adj  | massive, enormous      | editor, editor
-        massive      | adj  | huge, enormous         | editor, editor
-        enormous     | adj  | huge, massive          | editor, editor
+        huge         | adj  | massive, enormous      | editor, editor          | not-before=thank thanks deal
+        massive      | adj  | huge, enormous         | editor, editor          | not-before=thank thanks deal
+        enormous     | adj  | huge, massive          | editor, editor          | not-before=thank thanks deal
         perfect      | adj  | ideal                  | editor
         beautiful    | adj  | gorgeous, stunning     | editor, editor
         gorgeous     | adj  | stunning, beautiful    | editor, editor
@@ -33,20 +34,19 @@ extension Lexicon {
         insane       | adj  | crazy, wild            | editor, editor
         cute         | adj  | adorable               | editor
         adorable     | adj  | cute                   | editor
-        funny        | adj  | hilarious              | editor
+        funny        | adj  | hilarious              | editor                  | not-after=smell smells taste tastes look looks feels sounds
         weird        | adj  | strange, odd           | editor, editor
         strange      | adj  | weird, odd             | editor, editor
         important    | adj  | essential, crucial     | editor, wn adj 00655779
-        essential    | adj  | crucial                | wn adj 01276150
-        scary        | adj  | creepy, terrifying     | editor, editor
+        scary        | adj  | terrifying             | editor
         favorite     | adj  | fave                   | editor
         favourite    | adj  | fave                   | editor
-        last         | adj  | final                  | wn adj 01010271                  | after=the
+        last         | adj  | final                  | wn adj 01010271         | after=the; not-before=week weekend month year night time
         tiny         | adj  | little                 | editor
-        smart        | adj  | clever                 | editor                           | not-before=watch home phone tv glasses ring
+        smart        | adj  | clever                 | editor                  | not-before=watch home phone tv speaker casual; not-after=look looks
         clever       | adj  | smart                  | editor
-        ultimate     | adj  | definitive             | editor                           | after=the
-        really       | adv  | truly                  | wn adv 00037226                  | not-after=not isn't wasn't don't didn't doesn't
+        ultimate     | adj  | definitive             | editor                  | after=the
+        really       | adv  | truly                  | wn adv 00037226         | not-after=not isn't wasn't don't didn't doesn't
         totally      | adv  | completely             | wn adv 00008007
         completely   | adv  | totally                | wn adv 00008007
         absolutely   | adv  | totally                | editor
@@ -55,31 +55,26 @@ extension Lexicon {
         simply       | adv  | just                   | wn adv 00004722
         instantly    | adv  | immediately            | wn adv 00048739
         immediately  | adv  | instantly              | wn adv 00048739
-        trick        | noun | hack                   | editor
-        tricks       | noun | hacks                  | editor
+        trick        | noun | hack                   | editor                  | not-after=new magic card
+        tricks       | noun | hacks                  | editor                  | not-after=new magic card
         hack         | noun | trick                  | editor
         hacks        | noun | tricks                 | editor
-        video        | noun | clip                   | editor
-        videos       | noun | clips                  | editor
         deals        | noun | offers                 | editor
-        deal         | noun | offer                  | editor                           | not-after=big great good huge real
         mistakes     | noun | errors                 | wn noun 00070965
         mistake      | noun | error                  | wn noun 00070965
-        gift         | noun | present                | editor
-        gifts        | noun | presents               | editor
+        gift         | noun | present                | editor                  | not-before=for card cards shop wrap wrapping
+        gifts        | noun | presents               | editor                  | not-before=for card cards shop
         kids         | noun | children               | wn noun 09917593
         children     | noun | kids                   | wn noun 09917593
-        change       | verb | transform              | editor
-        changed      | vbd  | transformed            | editor
-        changes      | vbz  | transforms             | editor
-        love         | verb | adore                  | editor
-        loves        | vbz  | adores                 | editor
-        loved        | vbd  | adored                 | editor
-        stopped      | vbd  | quit                   | wn verb 02680814                 | not-after=has have had 've
+        change       | verb | transform              | editor                  | after=will can could would; not-before=a the my mind
+        love         | verb | adore                  | editor                  | not-before=to
+        loves        | vbz  | adores                 | editor                  | not-before=to
+        loved        | vbd  | adored                 | editor                  | not-before=to
+        stopped      | vbd  | quit                   | wn verb 02680814        | not-after=has have had 've; before-ing
         start        | verb | begin                  | wn verb 00345761
-        started      | vbd  | began                  | wn verb 00345761                 | not-after=has have had 've get got getting
-        pick         | verb | choose                 | editor                           | not-before=up out
-        grab         | verb | get                    | editor                           | start
-        built        | vbd  | made                   | wn verb 01654646
+        started      | vbd  | began                  | wn verb 00345761        | not-after=has have had 've get got getting; not-before=a an
+        pick         | verb | choose                 | editor                  | not-before=up out
+        grab         | verb | get                    | editor                  | start
+        built        | vbd  | made                   | wn verb 01654646        | not-before=a an
         """
 }

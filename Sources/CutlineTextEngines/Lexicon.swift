@@ -28,6 +28,8 @@ struct Lexicon: Sendable {
         var notBefore: Set<String> = []
         /// Also at the start of a clause (an imperative such as "Grab yours").
         var atStart = false
+        /// Only before a word in -ing ("stopped drinking", not "stopped by").
+        var beforeGerund = false
     }
 
     let entries: [String: Entry]
@@ -56,6 +58,7 @@ struct Lexicon: Sendable {
                 let words = Set(parts.count == 2 ? parts[1].split(separator: " ").map(String.init) : [])
                 switch parts[0] {
                 case "start": entry.atStart = true
+                case "before-ing": entry.beforeGerund = true
                 case "after": entry.after = words
                 case "not-after": entry.notAfter = words
                 case "not-before": entry.notBefore = words
@@ -82,6 +85,7 @@ struct Lexicon: Sendable {
         if let after = entry.after, !after.contains(previous ?? "") { return false }
         if let previous, entry.notAfter.contains(previous) { return false }
         if let next, entry.notBefore.contains(next) { return false }
+        if entry.beforeGerund, !(next?.hasSuffix("ing") ?? false) { return false }
         let function = caption.language.functionWords
         let isContent = { (word: String?) in word.map { !function.contains($0) && $0.contains(where: \.isLetter) } ?? false }
         switch entry.tag {
@@ -94,8 +98,9 @@ struct Lexicon: Sendable {
             return next != nil
         case .noun:
             // Inside a noun phrase: a determiner, possessive or number before it (perhaps past a word or
-            // two: "our best summer deals"), and not followed by what a verb takes ("trick you").
-            if let next, Self.determiners.contains(next) || Self.objectPronouns.contains(next) { return false }
+            // two: "our best summer deals"), and its head: not followed by what a verb takes ("trick you")
+            // nor by another noun it would describe ("kids menu").
+            if let next, Self.determiners.contains(next) || Self.objectPronouns.contains(next) || isContent(next) { return false }
             var at = before
             for _ in 0..<3 {
                 guard let position = at, let word = caption.lowercased(position) else { return false }

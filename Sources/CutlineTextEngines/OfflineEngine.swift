@@ -69,13 +69,18 @@ struct Choices {
             }
         }
         self.alternatives = alternatives
-        hooks = [""] + (Self.takesHook(caption) ? caption.language.hooks(for: mood) : [])
+        let endsExclaimed = Caption.withoutTrailingDecorations(caption.tokens.map(\.text).joined()).hasSuffix("!")
+        hooks =
+            [""]
+            + (Self.takesHook(caption) ? caption.language.hooks(for: mood) : []).filter {
+                !(endsExclaimed && caption.language.quietHooks.contains($0))
+            }
         emphasisable = Self.emphasisable(caption)
     }
 
-    /// The words that may go in capitals: the ones that carry the point ("BEST", "NEVER", "AMAZING"),
-    /// else the last content word ("watch till the END"); never a function word, a time or place word
-    /// ("later", "below"), or anything in a text the person already put capitals in, or without case.
+    /// The words that may go in capitals: only the ones that carry the point ("BEST", "NOBODY", "AMAZING");
+    /// never a function word, a time or place word ("later", "below"), or anything in a text the person
+    /// already put capitals in, or in a script without case.
     static func emphasisable(_ caption: Caption) -> [Int] {
         let language = caption.language
         let hasCase = caption.tokens.contains { token in token.text.contains { $0.isUppercase || $0.isLowercase } }
@@ -92,7 +97,7 @@ struct Choices {
             guard language.code == "en", let entry = Lexicon.english.entries[word] else { return false }
             return entry.tag == .adjective || entry.tag == .adverb
         }
-        return salient.isEmpty ? Array(content.suffix(1)) : salient
+        return salient
     }
 
     /// Whether a hook can go before the text: not when it already opens with one, and not when its first
@@ -138,8 +143,11 @@ struct Choices {
             tokens[position].text = tokens[position].text.uppercased()
         }
         var body = tokens.map(\.text).joined().split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-        if mood != .question, (decoration >> 16) % 2 == 0 { body = exclaimed(body) }
         let hook = hooks[combination.hook]
+        // A question keeps its own ending; a story or headline opening is no exclamation; a quiet hook
+        // is not shouted after.
+        let exclaims = ![.question, .story, .headline].contains(mood) && !caption.language.quietHooks.contains(hook)
+        if exclaims, (decoration >> 16) % 2 == 0 { body = exclaimed(body) }
         guard !hook.isEmpty else { return Variation(text: body, replaced: replaced) }
         return Variation(text: hook + " " + afterHook(body, tokens: tokens), replaced: replaced)
     }
@@ -147,7 +155,8 @@ struct Choices {
     /// "a" or "an" before a replaced word, by the sound it starts with.
     static func agreeArticle(before position: Int, in tokens: inout [Caption.Token], caption: Caption) {
         guard let article = caption.previousWord(before: position), ["a", "an"].contains(tokens[article].text.lowercased()) else { return }
-        let vowel = tokens[position].text.lowercased().first.map { "aeio".contains($0) } ?? false
+        // The lexicon's words that start with a vowel letter all start with a vowel sound ("an unreal").
+        let vowel = tokens[position].text.lowercased().first.map { "aeiou".contains($0) } ?? false
         let written = tokens[article].text
         let agreed = vowel ? "an" : "a"
         tokens[article].text = written.first?.isUppercase == true ? agreed.prefix(1).uppercased() + agreed.dropFirst() : agreed
