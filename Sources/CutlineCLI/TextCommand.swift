@@ -63,7 +63,7 @@ struct TextCommand: AsyncParsableCommand {
                     let answer = VaryResponse(texts: variations.map(\.text), engine: made.name, replaced: replaced)
                     print(String(decoding: try encoder.encode(answer), as: UTF8.self))
                 } else {
-                    print("\(variations.count) texts from \(made.name) (seed \(request.seed)):")
+                    print("\(variations.count) text\(variations.count == 1 ? "" : "s") from \(made.name) (seed \(request.seed)):")
                     for (index, variation) in variations.enumerated() {
                         print(String(format: "%4d  ", index + 1) + variation.text)
                         guard explain else { continue }
