@@ -186,16 +186,14 @@ struct JobsCommand: AsyncParsableCommand {
         @Option(name: .shortAndLong, help: "Write it to this file (default: standard output).") var output: String?
 
         func run() async throws {
-            guard let format = EditExport.Format(rawValue: format.lowercased()) else {
-                throw ValidationError("--format \(format) is not one of \(EditExport.Format.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
+            let format: EditExport.Format
+            do { format = try EditExport.Format.named(self.format) } catch { throw ValidationError("--format: \(error.description)") }
             let context = try Context.open(target)
             let job = try await context.job(jobID)
-            guard let submitted = job.submitted else {
+            guard let export = job.editExport, let submitted = job.submitted else {
                 throw Refusal("job \(job.jobID) is not started yet: its clips are fixed when it starts")
             }
-            let title = (job.filename as NSString).deletingPathExtension
-            let text = try EditExport(title: title, sourceName: job.filename, plan: submitted.plan, texts: submitted.texts).rendered(as: format)
+            let text = try export.rendered(as: format)
             guard let output else {
                 print(text, terminator: "")
                 return

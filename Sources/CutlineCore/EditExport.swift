@@ -9,6 +9,14 @@ public struct EditExport: Sendable {
         case edl, otio
 
         public var fileExtension: String { rawValue }
+
+        /// The format a person named (any case); the error lists the ones there are.
+        public static func named(_ name: String) throws(EditExportError) -> Format {
+            guard let format = Format(rawValue: name.lowercased()) else {
+                throw EditExportError("format \"\(name)\" is not one of \(allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return format
+        }
         public var contentType: String {
             switch self {
             case .edl: "text/plain; charset=utf-8"
@@ -202,4 +210,11 @@ enum OTIO {
             case name, tracks, metadata
         }
     }
+}
+
+/// A format name that is not one of the exports.
+public struct EditExportError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+
+    public init(_ description: String) { self.description = description }
 }

@@ -20,6 +20,6 @@ public struct StorageLifetimes: Sendable, Hashable {
 
     /// A duration in seconds, for date arithmetic.
     public static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        duration.inSeconds
     }
 }

@@ -15,18 +15,14 @@ extension JobFlow {
     /// The job's clips as `format`; `not_started` (409) until the job is started, since the plan is
     /// fixed only then.
     public func export(_ jobID: JobID, format name: String) async throws(JobFlowError) -> Exported {
-        guard let format = EditExport.Format(rawValue: name.lowercased()) else {
-            throw .badRequest("format \"\(name)\" is not one of \(EditExport.Format.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let format: EditExport.Format
+        do { format = try EditExport.Format.named(name) } catch { throw .badRequest(error.description) }
         let job = try await job(jobID)
-        guard let submitted = job.submitted else {
+        guard let export = job.editExport else {
             throw .conflict("job \(jobID) is not started yet: its clips are fixed when it starts (POST /api/upload/complete)")
         }
-        let title = (job.filename as NSString).deletingPathExtension
-        let export = EditExport(title: title, sourceName: job.filename, plan: submitted.plan, texts: submitted.texts)
         do {
-            return Exported(
-                body: try export.rendered(as: format), format: format, filename: "\(title.isEmpty ? "clips" : title).\(format.fileExtension)")
+            return Exported(body: try export.rendered(as: format), format: format, filename: job.exportFilename(format))
         } catch {
             throw JobFlowError(.internalFailure, "internal", "the \(format.rawValue) export of job \(jobID) could not be written: \(error)")
         }

@@ -1,4 +1,5 @@
 internal import CFFmpeg
+import CutlineCore
 import Foundation
 import Synchronization
 
@@ -87,8 +88,7 @@ public final class MediaInterrupt: Sendable {
 extension Duration {
     /// "2.5 s".
     var secondsText: String {
-        let seconds = Double(components.seconds) + Double(components.attoseconds) / 1e18
-        return String(format: seconds < 10 ? "%.1f s" : "%.0f s", seconds)
+        String(format: inSeconds < 10 ? "%.1f s" : "%.0f s", inSeconds)
     }
 
     var microseconds: Int64 {

@@ -290,7 +290,7 @@ struct ClaimHold: Sendable {
     /// nil when the task is this processor's now (or the store could not say), else the claim holding it.
     func take() async -> TaskClaim? {
         let now = Date()
-        let claim = TaskClaim(processor: processor, messageID: messageID, until: now.addingTimeInterval(Self.seconds(lifetime)))
+        let claim = TaskClaim(processor: processor, messageID: messageID, until: now.addingTimeInterval(lifetime.inSeconds))
         return try? await status.claim(jobID, task: firstClip, claim, now: now)
     }
 
@@ -298,10 +298,6 @@ struct ClaimHold: Sendable {
     func release() async {
         let now = Date()
         _ = try? await status.claim(jobID, task: firstClip, TaskClaim(processor: processor, messageID: messageID, until: now), now: now)
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

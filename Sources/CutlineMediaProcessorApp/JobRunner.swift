@@ -417,7 +417,7 @@ public final class JobRunner: Service, Sendable {
                         let perSecond = Double(progress.framesTotal) / max(request.plan.duration, 1e-9)
                         let rendered = Double(progress.framesDone) - request.plan.segments[first].start * perSecond
                         let elapsed = now - renderStarted
-                        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+                        let seconds = elapsed.inSeconds
                         if seconds > 0 { Gauge(label: "cutline_render_frames_per_second").record(max(0, rendered) / seconds) }
                     }
                     let key = ObjectKeys.clip(request.jobID, index: clip.index)

@@ -249,7 +249,7 @@ public struct OutboxStore: Sendable {
     /// Removes delivered rows older than `retention`; returns how many.
     @discardableResult
     public func purgeDelivered(olderThan retention: Duration, now: Date = Date()) async throws -> Int {
-        let cutoff = now.timeIntervalSince1970 - retention.timeInterval
+        let cutoff = now.timeIntervalSince1970 - retention.inSeconds
         return try await database.write { connection in
             try connection.execute("DELETE FROM outbox WHERE delivered_at IS NOT NULL AND delivered_at < ?", [.real(cutoff)])
             return connection.changes
@@ -257,7 +257,7 @@ public struct OutboxStore: Sendable {
     }
 
     public func stats(policy: StuckPolicy = .init(), now: Date = Date()) async throws -> OutboxStats {
-        let ageCutoff = now.timeIntervalSince1970 - policy.age.timeInterval
+        let ageCutoff = now.timeIntervalSince1970 - policy.age.inSeconds
         return try await database.read { connection in
             let row = try connection.query(
                 """
@@ -296,7 +296,7 @@ public struct OutboxStore: Sendable {
 
     /// Undelivered rows (all, or only the stuck and quarantined ones), oldest first.
     public func list(stuckOnly: Bool, policy: StuckPolicy = .init(), limit: Int = 1000, now: Date = Date()) async throws -> [OutboxRow] {
-        let ageCutoff = now.timeIntervalSince1970 - policy.age.timeInterval
+        let ageCutoff = now.timeIntervalSince1970 - policy.age.inSeconds
         return try await database.read { connection in
             let filter = stuckOnly ? "AND (attempts >= ? OR created_at < ? OR quarantined_at IS NOT NULL)" : "AND ? IS NOT NULL AND ? IS NOT NULL"
             return try connection.query(
@@ -304,12 +304,5 @@ public struct OutboxStore: Sendable {
                 [.integer(Int64(policy.attempts)), .real(ageCutoff), .integer(Int64(limit))]
             ).map(Self.row)
         }
-    }
-}
-
-extension Duration {
-    /// Seconds with their fraction (`components.seconds` alone drops everything under a second).
-    var timeInterval: TimeInterval {
-        Double(components.seconds) + Double(components.attoseconds) / 1e18
     }
 }

@@ -142,7 +142,7 @@ public final class OutboxRelay: Service, Sendable {
     /// The wait before the next try of a row that has failed `attempts` times before this failure:
     /// doubling from `backoffInitial`, capped at `backoffMax`, jittered to 50–100 %.
     func backoff(attempts: Int) -> TimeInterval {
-        let base = min(configuration.backoffMax.timeInterval, configuration.backoffInitial.timeInterval * pow(2, Double(min(attempts, 30))))
+        let base = min(configuration.backoffMax.inSeconds, configuration.backoffInitial.inSeconds * pow(2, Double(min(attempts, 30))))
         return base * Double.random(in: 0.5...1.0)
     }
 }

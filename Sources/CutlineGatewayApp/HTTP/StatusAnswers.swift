@@ -40,7 +40,7 @@ public final class StatusAnswers: Sendable {
 
     /// The window `date` falls in: wall-clock based, so every Gateway gives the same ETag for a version.
     func window(at date: Date = Date()) -> Int64 {
-        let seconds = Double(lifetime.components.seconds) + Double(lifetime.components.attoseconds) / 1e18
+        let seconds = lifetime.inSeconds
         return Int64((date.timeIntervalSince1970 / max(seconds, 0.001)).rounded(.down))
     }
 
