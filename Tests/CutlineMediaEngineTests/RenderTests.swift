@@ -131,9 +131,11 @@ struct RenderTests {
         try checkClips(plan, clips, expectAudio: false, width: 320, height: 240)
     }
 
-    @Test func resumingAtALaterSegmentWritesTheClipsAWholeRenderWrites() async throws {
-        let dir = try TemporaryDirectory()
-        // 12 s with a keyframe every 2 s, so the resumed render starts decoding mid-file, before its clip.
+    /// 12 s with a keyframe every 2 s (so a render starting mid-file decodes from before its clip), cut
+    /// into four 3 s clips, and those clips rendered whole: what a resumed render or a task is held to.
+    func keyframedSourceAndWholeRender(
+        in dir: TemporaryDirectory
+    ) async throws -> (source: String, plan: SegmentPlan, texts: [String], whole: [RenderedClip]) {
         let source = dir.file("keyframes.mp4")
         try ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
@@ -146,6 +148,12 @@ struct RenderTests {
         let all = try await RenderTurns.shared.run {
             try await Renderer.render(RenderRequest(source: source, plan: plan, texts: texts, outputDirectory: whole))
         }
+        return (source, plan, texts, all)
+    }
+
+    @Test func resumingAtALaterSegmentWritesTheClipsAWholeRenderWrites() async throws {
+        let dir = try TemporaryDirectory()
+        let (source, plan, texts, all) = try await keyframedSourceAndWholeRender(in: dir)
         var resumedRequest = RenderRequest(source: source, plan: plan, texts: texts, outputDirectory: try dir.subdirectory("resumed"))
         resumedRequest.firstSegment = 2
         let progress = ProgressLog()
@@ -172,18 +180,7 @@ struct RenderTests {
     /// render's, and it needs nothing of the source past its last clip (a source cut there still renders it).
     @Test func aTaskRendersItsSegmentsAsTheWholeRenderDoesAndStopsAtItsEnd() async throws {
         let dir = try TemporaryDirectory()
-        let source = dir.file("keyframes.mp4")
-        try ffmpeg([
-            "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
-            "-t", "12", "-c:v", "libx264", "-g", "48", "-keyint_min", "48", "-sc_threshold", "0", "-c:a", "aac", "-shortest", source,
-        ])
-        let info = try MediaProbe.probe(source)
-        let plan = try SegmentPlan.plan(duration: info.duration, frameRate: info.video.frameRate, mode: .fixed(seconds: 3))
-        let texts = (0..<plan.count).map { "clip \($0 + 1)" }
-        let whole = try dir.subdirectory("whole")
-        let all = try await RenderTurns.shared.run {
-            try await Renderer.render(RenderRequest(source: source, plan: plan, texts: texts, outputDirectory: whole))
-        }
+        let (source, plan, texts, all) = try await keyframedSourceAndWholeRender(in: dir)
         // The source cut a second after the task's last clip: what a task must not need.
         let cut = dir.file("cut.mp4")
         try ffmpeg(["-i", source, "-t", String(plan.segments[2].end + 1), "-c", "copy", cut])
