@@ -38,6 +38,15 @@ struct Render: AsyncParsableCommand {
     @OptionGroup(title: "Text style and output shape")
     var look: LookOptions
 
+    // Unconditional: the value starts with a minus ("-16,-1.5"), which would otherwise read as a flag.
+    @Option(
+        parsing: .unconditional,
+        help: """
+            Bring each clip's sound to a loudness (EBU R128, measured first): platform (-14 LUFS, true peak at most -1 dBTP; \
+            the default with --platform), off, or LUFS[,TRUE_PEAK] such as -16,-1.5.
+            """)
+    var loudness: String?
+
     @Option(help: "x264 constant rate factor (lower is better quality).")
     var crf: Int = 23
 
@@ -89,6 +98,9 @@ struct Render: AsyncParsableCommand {
             encoding: EncodingSettings(preset: preset, crf: crf, finishClipsConcurrently: concurrentFinish), outputDirectory: out
         )
         if let platform = look.platform { request.target(platform) }
+        if let loudness {
+            do { request.loudness = try LoudnessTarget.parse(loudness) } catch { fail("--loudness: \(error.description)") }
+        }
         request.shape = shape
         request.thumbnails = thumbnails
         let bar = ProgressBar(enabled: !json && isatty(STDERR_FILENO) == 1)

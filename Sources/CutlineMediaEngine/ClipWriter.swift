@@ -14,6 +14,9 @@ final class ClipWriter {
     private let audioEncoder: Encoder?
     private let audioStream: Int
     private let fifo: AudioFIFO?
+    /// Brings the clip's sound to its loudness target (nil: as the source has it).
+    private let leveler: AudioLeveler?
+    private let leveled: Frame
     private let packet: Packet
     /// The clip's time zero in the video time base (relative to the source's start).
     private let videoZero: Int64
@@ -39,7 +42,8 @@ final class ClipWriter {
     }
 
     init(
-        segment: Segment, path: String, encoding: EncodingSettings, video: VideoFormat, videoEncoder: Encoder, audioSampleRate: Int32?
+        segment: Segment, path: String, encoding: EncodingSettings, video: VideoFormat, videoEncoder: Encoder, audioSampleRate: Int32?,
+        leveling: (gain: Double, ceiling: Double)? = nil
     ) throws(MediaError) {
         self.segment = segment
         self.path = path
@@ -52,11 +56,16 @@ final class ClipWriter {
             audioEncoder = encoder
             audioStream = try muxer.addStream(for: encoder)
             fifo = try AudioFIFO(sampleRate: rate)
+            leveler = try leveling.map { (leveling) throws(MediaError) in
+                try AudioLeveler(gain: leveling.gain, ceiling: leveling.ceiling, sampleRate: rate, frameSize: encoder.frameSize)
+            }
         } else {
             audioEncoder = nil
             audioStream = -1
             fifo = nil
+            leveler = nil
         }
+        leveled = try Frame()
         audioFinished = audioSampleRate == nil
         audioEnded = audioSampleRate == nil
         try muxer.writeHeader(faststart: encoding.faststart)
@@ -109,7 +118,18 @@ final class ClipWriter {
         }
     }
 
-    private func encodeAudio(_ frame: Frame) throws(MediaError) {
+    private func encodeAudio(_ frame: Frame?) throws(MediaError) {
+        guard let leveler else {
+            if let frame { try encode(frame) }
+            return
+        }
+        try leveler.level(frame, into: leveled) { (out) throws(MediaError) in
+            out.pts = audioPts
+            try encode(out)
+        }
+    }
+
+    private func encode(_ frame: Frame) throws(MediaError) {
         guard let audioEncoder else { return }
         audioPts += Int64(frame.sampleCount)
         try audioEncoder.send(frame)
@@ -122,6 +142,7 @@ final class ClipWriter {
             // The AAC encoder accepts one short frame, the last.
             try encodeAudio(try fifo.read(count: fifo.count, pts: audioPts))
         }
+        if leveler != nil { try encodeAudio(nil) }  // the limiter's look-ahead
         try audioEncoder.send(nil)
         try drain(audioEncoder, stream: audioStream)
         audioFinished = true

@@ -24,6 +24,11 @@ final class Frame {
     }
 
     var bestEffortTimestamp: Int64 { pointer.pointee.best_effort_timestamp }
+
+    /// A metadata entry a filter attached (`lavfi.r128.I`), or nil.
+    func metadata(_ key: String) -> String? {
+        av_dict_get(pointer.pointee.metadata, key, nil, 0).flatMap { $0.pointee.value.map { String(cString: $0) } }
+    }
     var sampleCount: Int { Int(pointer.pointee.nb_samples) }
 }
 

@@ -62,7 +62,7 @@ public struct RenderRequest: Sendable {
     public var outputDirectory: String
     /// Clip `i` is written as `<prefix>-<i+1, three digits>.mp4`.
     public var fileNamePrefix: String
-    /// Makes the clips for `platform`: its frame, safe area and encoder constraints.
+    /// Makes the clips for `platform`: its frame, safe area, encoder constraints and loudness.
     public mutating func target(_ platform: Platform) {
         shape = platform.shape
         safeArea = platform.safeArea
@@ -70,6 +70,7 @@ public struct RenderRequest: Sendable {
         encoding.closedGOP = true
         encoding.audioSampleRate = 48000
         encoding.faststart = true
+        loudness = .platform
     }
 
     /// Write a JPEG thumbnail beside each clip (a frame half a second in, with its text), at most
@@ -89,6 +90,9 @@ public struct RenderRequest: Sendable {
 
     /// What the source may be: frame size, length, streams, how long a read may wait.
     public var limits = SourceLimits.standard
+    /// Each clip's sound brought to this loudness (measured in a first pass over the sound); nil: as
+    /// the source has it.
+    public var loudness: LoudnessTarget?
 
     public init(
         source: String, plan: SegmentPlan, texts: [String], style: OverlayStyle = OverlayStyle(), encoding: EncodingSettings = EncodingSettings(),

@@ -84,6 +84,8 @@ private final class RenderJob {
     /// The time of each clip's thumbnail frame (half a second in, or the middle of a shorter clip).
     var thumbnailTimes: [Int64] = []
     var audioEnds: [Int64] = []
+    /// Per clip, the gain that brings its sound to `request.loudness` (absent: silent, or no target).
+    var gains: [Int: Double] = [:]
     /// A task that ends before the plan does: where the next segment's picture starts (frames from there
     /// on are not this render's), and whether the source has been read that far.
     var stopThreshold: Int64?
@@ -218,6 +220,10 @@ private final class RenderJob {
             stopThreshold = Int64(((planned[segments.count].start - halfFrameSeconds) * Double(sinkBase.den) / Double(sinkBase.num)).rounded())
         }
         let first = request.firstSegment
+        if let target = request.loudness, audioDecoder != nil {
+            gains = try LoudnessMeter.gains(
+                request, to: target, segments: segments, range: first..<segments.count, audioRate: audioRate, interrupt: interrupt)
+        }
         if first == 0 {
             thresholds[0] = .min  // everything before the first boundary belongs to the first clip
         } else {
@@ -373,7 +379,8 @@ private final class RenderJob {
         let path = URL(fileURLWithPath: request.outputDirectory).appendingPathComponent(name).path
         let writer = try ClipWriter(
             segment: segments[index], path: path, encoding: request.encoding, video: format, videoEncoder: videoEncoder!,
-            audioSampleRate: audioDecoder != nil ? audioRate : nil
+            audioSampleRate: audioDecoder != nil ? audioRate : nil,
+            leveling: gains[index].map { ($0, request.loudness!.truePeak) }
         )
         writers[index] = writer
         return writer

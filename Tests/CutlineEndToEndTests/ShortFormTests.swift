@@ -49,6 +49,15 @@ struct ShortFormTests {
                 "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,profile", "-of", "csv=p=0", file.path,
             ])
             #expect(probe.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "High,1080,1920", "clip \(clip["index"] ?? ""): \(probe.stdout)")
+            // TikTok's loudness: the film's quiet soundtrack (about −31 to −38 LUFS a clip) brought to −14.
+            let log = file.path + ".r128"
+            _ = try ChildProcess.run([
+                "ffmpeg", "-v", "error", "-i", file.path, "-vn", "-af", "ebur128=peak=true:metadata=1,ametadata=mode=print:file=\(log)", "-f", "null",
+                "-",
+            ])
+            let r128 = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+            let integrated = r128.last { $0.hasPrefix("lavfi.r128.I=") }.flatMap { Double($0.dropFirst("lavfi.r128.I=".count)) }
+            #expect(abs((integrated ?? 0) - -14) <= 1, "clip \(clip["index"] ?? ""): \(integrated ?? 0) LUFS")
             let thumbnail = try server.curl(try #require(clip["thumbnail_url"] as? String, "clip without thumbnail_url"))
             #expect(thumbnail.status == 200 && thumbnail.body.starts(with: [0xFF, 0xD8]), "the thumbnail is not a JPEG")
         }

@@ -66,6 +66,29 @@ struct RenderCommandTests {
             "\(out)/clip-002.mp4",
         ])
         #expect(size.trimmingCharacters(in: .whitespacesAndNewlines) == "High,1080,1920", "\(size)")
+        // A platform's clips play at its loudness: the quiet sine (about -21 LUFS) is brought to -14.
+        #expect(abs(try integratedLoudness("\(out)/clip-002.mp4", in: dir) - -14) <= 1)
+    }
+
+    /// The integrated loudness of a file's sound (LUFS), by the ffmpeg CLI's ebur128.
+    func integratedLoudness(_ path: String, in dir: URL) throws -> Double {
+        let log = dir.appendingPathComponent(URL(fileURLWithPath: path).lastPathComponent + ".r128").path
+        _ = try tool(["ffmpeg", "-v", "error", "-i", path, "-vn", "-af", "ebur128=metadata=1,ametadata=mode=print:file=\(log)", "-f", "null", "-"])
+        let last = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").last { $0.hasPrefix("lavfi.r128.I=") }
+        return try #require(last.flatMap { Double($0.dropFirst("lavfi.r128.I=".count)) })
+    }
+
+    @Test func loudnessSetsTheClipsLevelAndOffKeepsTheSources() throws {
+        let dir = try TestEnvironment.temporaryDirectory("render-cli")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let video = try greyVideo(in: dir)
+        let source = try integratedLoudness(video, in: dir)
+        for (setting, expected) in [("-16,-1.5", -16.0), ("off", source)] {
+            let out = dir.appendingPathComponent("clips\(setting)").path
+            let run = try cutline(["render", video, "--out", out, "--every", "2", "--loudness", setting])
+            #expect(run.code == 0, "\(run.stderr)")
+            #expect(abs(try integratedLoudness("\(out)/clip-001.mp4", in: dir) - expected) <= 1, "--loudness \(setting)")
+        }
     }
 
     @Test(arguments: [
@@ -73,6 +96,8 @@ struct RenderCommandTests {
         (["--box-radius", "3"], "--box-radius is 0 to 1"),
         (["--line-spacing", "0.2"], "--line-spacing is 0.8 to 3"),
         (["--font", "No Such Family"], "no installed font family \"No Such Family\""),
+        (["--loudness", "loud"], "loudness \"loud\" is not platform, off or LUFS[,TRUE_PEAK]"),
+        (["--loudness", "-3"], "with LUFS from -40 to -5"),
     ])
     func aWrongLookIsRefusedWithItsReason(options: [String], reason: String) throws {
         let dir = try TestEnvironment.temporaryDirectory("render-cli")
